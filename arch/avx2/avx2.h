@@ -1,0 +1,20 @@
+/* arch/avx2/avx2.h — the AVX2 + FMA tier (x86-64): every kernel family compiled for
+ * target("avx2,fma") without any -m flag, in a push/pop target region.
+ * Selected at run time only if CPUID has AVX2 and FMA and XGETBV shows YMM state enabled. */
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx,avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx,avx2,fma")
+#endif
+
+#include "vec.h"
+#define VGS_ISA_ID VGS_ISA_AVX2
+#define VGS_GEMM_NAME vgs_f32_gemm_6x16__avx2
+#include "../instantiate.h"
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif

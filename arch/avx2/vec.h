@@ -1,0 +1,62 @@
+/* arch/avx2/vec.h — the vector layer for AVX2 + FMA: 8 floats per __m256.
+ * Included by arch/avx2/avx2.h inside its target("avx2,fma") region; the generic kernel
+ * bodies in kernels/ are written only against the vgs_v_* names defined here. */
+
+typedef __m256 vgs__avx2_v;
+#define vgs_v vgs__avx2_v
+#define VGS_VW 8
+#define VGS_FN(name) name##__avx2
+
+static const int32_t vgs__avx2_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                                 0,  0,  0,  0,  0,  0,  0,  0};
+/* Mask of the first n lanes, 0 <= n <= 8. */
+static inline __m256i vgs__avx2_mask(size_t n)
+{
+    return _mm256_loadu_si256((const __m256i *)(vgs__avx2_mask_table + 8 - n));
+}
+
+#define vgs_v_load(p) _mm256_loadu_ps(p)
+#define vgs_v_store(p, v) _mm256_storeu_ps((p), (v))
+#define vgs_v_loadn(p, n) _mm256_maskload_ps((p), vgs__avx2_mask(n))
+#define vgs_v_storen(p, v, n) _mm256_maskstore_ps((p), vgs__avx2_mask(n), (v))
+#define vgs_v_set1(x) _mm256_set1_ps(x)
+#define vgs_v_zero() _mm256_setzero_ps()
+#define vgs_v_fma(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define vgs_v_add(a, b) _mm256_add_ps((a), (b))
+#define vgs_v_sub(a, b) _mm256_sub_ps((a), (b))
+#define vgs_v_mul(a, b) _mm256_mul_ps((a), (b))
+#define vgs_v_max(a, b) _mm256_max_ps((a), (b))
+#define vgs_v_min(a, b) _mm256_min_ps((a), (b))
+
+static inline float vgs__avx2_hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline float vgs__avx2_hmax(__m256 v)
+{
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* Deinterleave 16 floats at p: even = p[0,2,..,14], odd = p[1,3,..,15]. */
+static inline void vgs__avx2_load2(const float *p, __m256 *even, __m256 *odd)
+{
+    const __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); /* a0 a2 b0 b2 | a4 a6 b4 b6 */
+    const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+__m256 Sleef_expf8_u10avx2(__m256); /* SLEEF 3.x, 1.0-ULP expf; declared here because
+                                       sleef.h hides it unless __AVX__ is predefined */
+#define vgs_v_exp(v) Sleef_expf8_u10avx2(v)
+#define vgs_v_hsum vgs__avx2_hsum
+#define vgs_v_hmax vgs__avx2_hmax
+#define vgs_v_load2 vgs__avx2_load2

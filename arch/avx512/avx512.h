@@ -1,0 +1,20 @@
+/* arch/avx512/avx512.h — the AVX-512 tier (x86-64, F + BW + DQ + VL): every kernel family
+ * compiled for those targets without any -m flag, in a push/pop target region.
+ * Selected at run time only if CPUID has all four and XGETBV shows opmask + ZMM state. */
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")
+#endif
+
+#include "vec.h"
+#define VGS_ISA_ID VGS_ISA_AVX512
+#define VGS_GEMM_NAME vgs_f32_gemm_6x32__avx512
+#include "../instantiate.h"
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif

@@ -1,0 +1,36 @@
+/* arch/instantiate.h — instantiates every kernel family for the ISA whose arch/ISA/vec.h was
+ * just included (inside that ISA's target region), and defines its kernel table.
+ * The including file defines VGS_ISA_ID (a vgs_isa) and VGS_GEMM_NAME (the GEMM's XNNPACK-
+ * style name, which carries the tile size).  No include guard: included once per ISA. */
+
+#include "../kernels/window3x3.h"
+#include "../kernels/gemm.h"
+#include "../kernels/conv3x3.h"
+#include "../kernels/pool3x3.h"
+#include "../kernels/gavgpool.h"
+#include "../kernels/fc.h"
+#include "../kernels/softmax.h"
+
+#define VGS__STR2(x) #x
+#define VGS__STR(x) VGS__STR2(x)
+
+static const vgs_kernels VGS_FN(vgs__kernels) = {
+    VGS_ISA_ID,
+    VGS_VW,
+    VGS__STR(VGS_GEMM_NAME),
+    VGS_GEMM_NAME,
+    VGS_FN(vgs_f32_conv3x3s1p1),
+    VGS_FN(vgs_f32_conv3x3s2p1),
+    VGS_FN(vgs_f32_maxpool3x3s2p1),
+    VGS_FN(vgs_f32_avgpool3x3s2p1),
+    VGS_FN(vgs_f32_gavgpool),
+    VGS_FN(vgs_f32_fc),
+    VGS_FN(vgs_f32_softmax),
+};
+
+#undef VGS__STR2
+#undef VGS__STR
+#undef VGS_ISA_ID
+#undef VGS_GEMM_NAME
+#undef VGS_WIN_SPAN
+#include "undef.h"

@@ -1,0 +1,37 @@
+/* arch/scalar/vec.h — the portable tier: a "vector" of one float.  The generic kernel bodies
+ * instantiated with it are the scalar reference the SIMD tiers are tested against (besides
+ * the fp64 references in tests/).  No partial vectors exist at width 1. */
+
+typedef float vgs__scalar_v;
+#define vgs_v vgs__scalar_v
+#define VGS_VW 1
+#define VGS_FN(name) name##__scalar
+
+#define vgs_v_load(p) (*(p))
+#define vgs_v_store(p, v) (*(p) = (v))
+#define vgs_v_loadn(p, n) ((n) ? *(p) : 0.0f)
+#define vgs_v_storen(p, v, n) ((n) ? (void)(*(p) = (v)) : (void)0)
+#define vgs_v_set1(x) (x)
+#define vgs_v_zero() 0.0f
+#define vgs_v_fma(a, b, c) ((a) * (b) + (c))
+#define vgs_v_add(a, b) ((a) + (b))
+#define vgs_v_sub(a, b) ((a) - (b))
+#define vgs_v_mul(a, b) ((a) * (b))
+#define vgs_v_max(a, b) vgs__scalar_max((a), (b))
+#define vgs_v_min(a, b) vgs__scalar_min((a), (b))
+#define vgs_v_hsum(v) (v)
+#define vgs_v_hmax(v) (v)
+
+/* max/min with the SIMD instructions' NaN behaviour (second operand if either is NaN). */
+static inline float vgs__scalar_max(float a, float b) { return a > b ? a : b; }
+static inline float vgs__scalar_min(float a, float b) { return a < b ? a : b; }
+
+static inline void vgs__scalar_load2(const float *p, float *even, float *odd)
+{
+    *even = p[0];
+    *odd = p[1];
+}
+
+float Sleef_expf_u10(float); /* SLEEF 3.x scalar 1.0-ULP expf */
+#define vgs_v_exp(v) Sleef_expf_u10(v)
+#define vgs_v_load2 vgs__scalar_load2
