@@ -5,7 +5,7 @@
  *   vggshuffle bench --model M --weights W [--runs R] [--batch N]
  *   vggshuffle info
  *
- * Images are decoded with stb_image (PNG, JPEG, ...).  VGS_ISA=scalar|avx2|avx512|neon
+ * Images are decoded with stb_image (PNG, JPEG, ...; the system's libstb).  VGS_ISA=scalar|avx2|avx512|neon
  * forces a tier; it is checked here so that a bad value is an error, not a silent fallback. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -15,9 +15,7 @@
 
 #include "vggshuffle.h"
 
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_FAILURE_USERMSG
-#include <stb/stb_image.h>
+#include <stb_image.h> /* Debian libstb-dev: pkg-config stb */
 
 static double now_ms(void)
 {

@@ -1,0 +1,29 @@
+/* bench/bench_common.h — timing helpers shared by the benchmarks: a monotonic clock and the
+ * median of repeated runs.  This machine is shared and noisy: report medians, and compare
+ * paths measured in the same run (interleaved), never numbers from different runs. */
+#ifndef VGS_BENCH_COMMON_H
+#define VGS_BENCH_COMMON_H
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <time.h>
+
+static double bench_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int bench_cmp(const void *p, const void *q)
+{
+    const double a = *(const double *)p, b = *(const double *)q;
+    return (a > b) - (a < b);
+}
+
+/* Median of n samples (sorts them). */
+static double bench_median(double *t, size_t n)
+{
+    qsort(t, n, sizeof *t, bench_cmp);
+    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+#endif

@@ -1,0 +1,96 @@
+/* bench/bench_kernels.c — every kernel family on the shapes ShuffleNet V1 g3 0.5x runs them
+ * at, on every supported tier: median time, GFLOP/s (multiply-add = 2 flops), and speed-up
+ * over the scalar tier measured in the same (interleaved) run.  1 thread.
+ * Peak on this Zen4 core: ~116 GFLOP/s with 256- or 512-bit FMAs alike. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench_common.h"
+#include "vggshuffle.h"
+
+#define RUNS 31
+
+typedef struct shape {
+    const char *what;
+    int kind; /* 0 gemm, 1 dw s1, 2 dw s2, 3 stem conv s2, 4 avgpool, 5 maxpool, 6 fc, 7 softmax */
+    size_t a, b, c; /* gemm: m, n, k.  conv/pool: channels, h, w.  fc: n, k. softmax: n */
+} shape;
+
+static const shape shapes[] = {
+    {"gemm 1x1 stage2 (30<-120/3)", 0, 10, 28 * 28, 40},
+    {"gemm 1x1 stage3 (240<-60/3)", 0, 80, 14 * 14, 20},
+    {"gemm 1x1 stage4 (480<-120/3)", 0, 160, 7 * 7, 40},
+    {"dwconv3x3s1 30x28x28", 1, 30, 28, 28},
+    {"dwconv3x3s1 120x7x7", 1, 120, 7, 7},
+    {"dwconv3x3s2 30x56x56", 2, 30, 56, 56},
+    {"conv3x3s2 stem 3->12 224", 3, 12, 224, 224},
+    {"maxpool3x3s2 12x112x112", 5, 12, 112, 112},
+    {"avgpool3x3s2 120x28x28", 4, 120, 28, 28},
+    {"fc 1000x480", 6, 1000, 480, 0},
+    {"softmax 1000", 7, 1000, 0, 0},
+};
+
+static double flops(const shape *s)
+{
+    switch (s->kind) {
+    case 0: return 2.0 * s->a * s->b * s->c;
+    case 1: return 18.0 * s->a * s->b * s->c;
+    case 2: return 18.0 * s->a * ((s->b + 1) / 2) * ((s->c + 1) / 2);
+    case 3: return 54.0 * s->a * ((s->b + 1) / 2) * ((s->c + 1) / 2);
+    case 4: case 5: return 9.0 * s->a * ((s->b + 1) / 2) * ((s->c + 1) / 2);
+    case 6: return 2.0 * s->a * s->b;
+    default: return 0;
+    }
+}
+
+static void run(const vgs_kernels *k, const shape *s, const float *x, const float *wt, float *y)
+{
+    const size_t hw = s->b * s->c;
+    switch (s->kind) {
+    case 0: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, wt, NULL, 0, y, s->b, 0.0f, INFINITY); break;
+    case 1: for (size_t i = 0; i < s->a; i++) k->conv3x3s1p1(1, s->b, s->c, x + i * hw, hw, wt + 9 * i, 0.1f, y + i * hw, -INFINITY, INFINITY); break;
+    case 2: for (size_t i = 0; i < s->a; i++) k->conv3x3s2p1(1, s->b, s->c, x + i * hw, hw, wt + 9 * i, 0.1f, y + i * hw, -INFINITY, INFINITY); break;
+    case 3: for (size_t i = 0; i < s->a; i++) k->conv3x3s2p1(3, s->b, s->c, x, hw, wt + 27 * i, 0.1f, y + i * hw, 0.0f, INFINITY); break;
+    case 4: k->avgpool3x3s2p1(s->a, s->b, s->c, x, hw, y, hw); break;
+    case 5: k->maxpool3x3s2p1(s->a, s->b, s->c, x, hw, y, hw); break;
+    case 6: k->fc(s->a, s->b, wt, NULL, x, y); break;
+    case 7: k->softmax(s->a, x, y); break;
+    }
+}
+
+int main(void)
+{
+    const size_t big = 3 * 224 * 224 + 1000 * 480;
+    float *x = malloc(big * sizeof *x), *wt = malloc(big * sizeof *wt), *y = malloc(big * sizeof *y);
+    for (size_t i = 0; i < big; i++) x[i] = (float)((i * 7919) % 1000) / 1000.0f, wt[i] = 0.001f * (float)(i % 17);
+    printf("%-30s", "kernel (median of 31)");
+    for (int isa = 0; isa < VGS_ISA_COUNT; isa++)
+        if (vgs_isa_supported((vgs_isa)isa)) printf(" | %-26s", vgs_isa_to_string((vgs_isa)isa));
+    printf("\n");
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        const shape *s = &shapes[si];
+        double t[VGS_ISA_COUNT][RUNS];
+        for (int r = -3; r < RUNS; r++) {
+            for (int isa = 0; isa < VGS_ISA_COUNT; isa++) {
+                if (!vgs_isa_supported((vgs_isa)isa)) continue;
+                const vgs_kernels *k = vgs_kernels_for((vgs_isa)isa);
+                /* repeat small kernels so one sample is >= ~0.2 ms */
+                const int reps = 1 + (int)(4e5 / (flops(s) + 1e3));
+                const double t0 = bench_now_ms();
+                for (int i = 0; i < reps; i++) run(k, s, x, wt, y);
+                if (r >= 0) t[isa][r] = (bench_now_ms() - t0) / reps;
+            }
+        }
+        const double scalar = bench_median(t[VGS_ISA_SCALAR], RUNS);
+        printf("%-30s", s->what);
+        for (int isa = 0; isa < VGS_ISA_COUNT; isa++) {
+            if (!vgs_isa_supported((vgs_isa)isa)) continue;
+            const double m = isa == VGS_ISA_SCALAR ? scalar : bench_median(t[isa], RUNS);
+            printf(" | %8.4f ms %5.1f GF x%-5.1f", m, flops(s) / m * 1e-6, scalar / m);
+        }
+        printf("\n");
+    }
+    free(x), free(wt), free(y);
+    return 0;
+}

@@ -1,0 +1,229 @@
+/* tests/check_network.c — the whole network on real data: Megvii's ShuffleNet V1 weights
+ * (converted to safetensors by tools/torch2safetensors.py) on the shared photos, per ISA;
+ * logits of every tier against the scalar tier; batches; the channel-shuffle permutation;
+ * the ISA-forcing API.  Paths: VGS_SHARED_DIR (default ../shared) and VGS_WEIGHTS_DIR
+ * (default .), which meson sets.  Checks only: the front ends are test_main.c / tap_runner.c. */
+#include "checks.h"
+
+#include <stb_image.h> /* Debian libstb-dev: pkg-config stb */
+
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+/* The expected results of ../shared/README.md. */
+typedef struct photo_case {
+    const char *model, *weights, *image;
+    int top1;
+    float prob;
+} photo_case;
+
+static const photo_case photo_cases[] = {
+    {"shufflenet_v1_g3_x0_5", "shufflenet_v1_g3_x0_5.safetensors", "chelsea.png", 285, 0.64f},
+    {"shufflenet_v1_g3_x0_5", "shufflenet_v1_g3_x0_5.safetensors", "coffee.png", 967, 0.88f},
+    {"shufflenet_v1_g8_x0_5", "shufflenet_v1_g8_x0_5.safetensors", "chelsea.png", 285, 0.61f},
+    {"shufflenet_v1_g8_x0_5", "shufflenet_v1_g8_x0_5.safetensors", "coffee.png", 967, 0.95f},
+};
+
+/* Decode and preprocess a shared photo into x (3 x 224 x 224) for net. */
+static int load_photo(const vgs_net *net, const char *image, float *x, char *msg, size_t len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/images/%s", env_or("VGS_SHARED_DIR", "../shared"), image);
+    int w, h, c;
+    unsigned char *rgb = stbi_load(path, &w, &h, &c, 3);
+    if (!rgb) return vgs_check_fail(msg, len, "%s: %s", path, stbi_failure_reason());
+    vgs_status st = vgs_preprocess_rgb8(rgb, w, h, (size_t)w * 3, vgs_net_preprocess(net), x);
+    stbi_image_free(rgb);
+    if (st != VGS_OK) return vgs_check_fail(msg, len, "preprocess %s: %s", path, vgs_last_error());
+    return 0;
+}
+
+static int open_net(const char *model, const char *file, vgs_net **net, char *msg, size_t len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", env_or("VGS_WEIGHTS_DIR", "."), file);
+    if (vgs_net_create(model, path, NULL, net) != VGS_OK) {
+        return vgs_check_fail(msg, len, "vgs_net_create(%s, %s): %s", model, path, vgs_last_error());
+    }
+    return 0;
+}
+
+/* Run the case's photo through the net on `isa`; logits get 1000 floats. */
+static int run_case(vgs_isa isa, const photo_case *pc, float *logits, char *msg, size_t len)
+{
+    static float x[3 * 224 * 224];
+    vgs_net *net;
+    if (open_net(pc->model, pc->weights, &net, msg, len)) return 1;
+    const vgs_isa before = vgs_isa_current();
+    int rc = load_photo(net, pc->image, x, msg, len);
+    if (!rc && vgs_isa_force(isa) != VGS_OK) rc = vgs_check_fail(msg, len, "force %s: %s", vgs_isa_to_string(isa), vgs_last_error());
+    if (!rc && vgs_net_forward(net, x, 1, logits, 1000) != VGS_OK) rc = vgs_check_fail(msg, len, "forward: %s", vgs_last_error());
+    vgs_isa_force(before);
+    vgs_net_destroy(net);
+    return rc;
+}
+
+/* Top-1 class and its softmax probability as in ../shared/README.md.  The README gives the
+ * probabilities to two digits and says they move "by a few hundredths with the exact resize
+ * filter": hence +-0.05. */
+static int check_real_photos(vgs_isa isa, char *msg, size_t len)
+{
+    float logits[1000], prob[1000];
+    for (size_t i = 0; i < sizeof photo_cases / sizeof photo_cases[0]; i++) {
+        const photo_case *pc = &photo_cases[i];
+        if (run_case(isa, pc, logits, msg, len)) return 1;
+        vgs_kernels_for(VGS_ISA_SCALAR)->softmax(1000, logits, prob);
+        int top;
+        vgs_topk(prob, 1000, 1, &top);
+        if (top != pc->top1 || fabsf(prob[top] - pc->prob) > 0.05f) {
+            return vgs_check_fail(msg, len, "%s on %s [%s]: top-1 %d p=%.4f, expected %d p=%.2f+-0.05", pc->model,
+                                  pc->image, vgs_isa_to_string(isa), top, prob[top], pc->top1, pc->prob);
+        }
+    }
+    return 0;
+}
+
+/* Logits of `isa` against the scalar tier's, same input.  Tolerance: 3e-5 of the largest
+ * |logit|.  Why: the tiers differ only in the order and fusion (FMA) of fp32 operations; one
+ * accumulation of K <= 480 terms is off by at most K * 2^-24 ~ 2.9e-5 relative (worst case),
+ * typically sqrt(K) * 2^-24 ~ 1.3e-6, and ~50 layers compound the typical case to ~1e-5.
+ * Measured, AVX2 vs scalar, g3 and g8 on both photos: 4e-7 .. 6e-7 of max |logit|. */
+static int check_parity_with_scalar(vgs_isa isa, char *msg, size_t len)
+{
+    float ref[1000], got[1000];
+    for (size_t i = 0; i < sizeof photo_cases / sizeof photo_cases[0]; i++) {
+        const photo_case *pc = &photo_cases[i];
+        if (run_case(VGS_ISA_SCALAR, pc, ref, msg, len) || run_case(isa, pc, got, msg, len)) return 1;
+        float scale = 0.0f, worst = 0.0f;
+        size_t wi = 0;
+        for (int j = 0; j < 1000; j++) scale = fmaxf(scale, fabsf(ref[j]));
+        for (int j = 0; j < 1000; j++) {
+            const float e = fabsf(got[j] - ref[j]);
+            if (!(e <= worst)) worst = e, wi = (size_t)j;
+        }
+        if (!(worst <= 3e-5f * scale)) {
+            return vgs_check_fail(msg, len, "%s on %s [%s]: logit %zu = %.7g, scalar %.7g (|diff| %.3g > 3e-5 * %.3g)",
+                                  pc->model, pc->image, vgs_isa_to_string(isa), wi, got[wi], ref[wi], worst, scale);
+        }
+        if (getenv("VGS_VERBOSE")) printf("# parity %s %s [%s]: max |diff| / max |logit| = %.3g\n", pc->model, pc->image, vgs_isa_to_string(isa), worst / scale);
+    }
+    return 0;
+}
+
+/* A batch of 2 gives, per image, bit-identical logits to batch-1 runs (same kernels, same
+ * order: images run one after another through one workspace). */
+static int check_batch(vgs_isa isa, char *msg, size_t len)
+{
+    static float x[2 * 3 * 224 * 224];
+    float one[2][1000], two[2 * 1000];
+    vgs_net *net;
+    if (open_net("shufflenet_v1_g3_x0_5", "shufflenet_v1_g3_x0_5.safetensors", &net, msg, len)) return 1;
+    const vgs_isa before = vgs_isa_current();
+    int rc = load_photo(net, "chelsea.png", x, msg, len) || load_photo(net, "coffee.png", x + 3 * 224 * 224, msg, len);
+    if (!rc) vgs_isa_force(isa);
+    for (int i = 0; !rc && i < 2; i++) vgs_net_forward(net, x + i * 3 * 224 * 224, 1, one[i], 1000);
+    if (!rc && vgs_net_forward(net, x, 2, two, 1000) != VGS_ERR_SHAPE) rc = vgs_check_fail(msg, len, "logits_len 1000 for batch 2 was accepted");
+    if (!rc && vgs_net_forward(net, x, 2, two, 2000) != VGS_OK) rc = vgs_check_fail(msg, len, "batch 2: %s", vgs_last_error());
+    if (!rc && memcmp(one, two, sizeof two) != 0) rc = vgs_check_fail(msg, len, "[%s] batch of 2 differs from two batches of 1", vgs_isa_to_string(isa));
+    vgs_isa_force(before);
+    vgs_net_destroy(net);
+    return rc;
+}
+
+/* The permutation against the definition, computed literally: write channel indices into a
+ * (g, C/g) or (C/g, g) array, transpose, flatten. */
+static int check_shuffle_map(vgs_isa isa, char *msg, size_t len)
+{
+    (void)isa;
+    static const int32_t paper12x4[12] = {0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11}; /* the issue's example */
+    int32_t src[256], def[256];
+    if (vgs_channel_shuffle_map(VGS_SHUFFLE_PAPER, 12, 4, src) != VGS_OK || memcmp(src, paper12x4, sizeof paper12x4)) {
+        return vgs_check_fail(msg, len, "paper order, C=12, g=4: not 0,3,6,9,1,4,7,10,2,5,8,11");
+    }
+    for (size_t c = 1; c <= 240; c++) {
+        for (size_t g = 1; g <= 8; g++) {
+            for (int order = 0; order < 2; order++) {
+                vgs_status st = vgs_channel_shuffle_map((vgs_shuffle_order)order, c, g, src);
+                if (c % g) {
+                    if (st != VGS_ERR_INVALID_ARGUMENT) return vgs_check_fail(msg, len, "C=%zu g=%zu accepted", c, g);
+                    continue;
+                }
+                /* rows x cols array holding input channel numbers, read out transposed */
+                const size_t rows = order == VGS_SHUFFLE_PAPER ? g : c / g, cols = c / rows;
+                size_t o = 0;
+                for (size_t j = 0; j < cols; j++)
+                    for (size_t i = 0; i < rows; i++) def[o++] = (int32_t)(i * cols + j);
+                if (st != VGS_OK || memcmp(src, def, c * sizeof *src)) {
+                    return vgs_check_fail(msg, len, "%s order, C=%zu g=%zu differs from reshape/transpose",
+                                          order == VGS_SHUFFLE_PAPER ? "paper" : "megvii", c, g);
+                }
+            }
+        }
+    }
+    if (vgs_channel_shuffle_map(VGS_SHUFFLE_PAPER, 12, 0, src) != VGS_ERR_INVALID_ARGUMENT) {
+        return vgs_check_fail(msg, len, "groups 0 accepted");
+    }
+    return 0;
+}
+
+/* Forcing: a supported tier is taken; an unsupported or invalid one is an error that leaves
+ * the current tier as it was. */
+static int check_isa_force(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_isa before = vgs_isa_current();
+    if (vgs_isa_force(isa) != VGS_OK || vgs_isa_current() != isa || strcmp(vgs_isa_name(), vgs_isa_to_string(isa))) {
+        return vgs_check_fail(msg, len, "forcing supported %s failed: %s", vgs_isa_to_string(isa), vgs_last_error());
+    }
+    for (int other = 0; other < VGS_ISA_COUNT; other++) {
+        if (vgs_isa_supported((vgs_isa)other)) continue;
+        if (vgs_isa_force((vgs_isa)other) != VGS_ERR_UNSUPPORTED || vgs_isa_current() != isa) {
+            return vgs_check_fail(msg, len, "forcing unsupported %s did not fail cleanly", vgs_isa_to_string((vgs_isa)other));
+        }
+    }
+    if (vgs_isa_force((vgs_isa)99) != VGS_ERR_INVALID_ARGUMENT || vgs_isa_current() != isa) {
+        return vgs_check_fail(msg, len, "forcing ISA 99 did not fail cleanly");
+    }
+    vgs_isa parsed;
+    if (vgs_isa_parse("avx2", &parsed) != VGS_OK || parsed != VGS_ISA_AVX2 || vgs_isa_parse("AVX2", &parsed) == VGS_OK) {
+        return vgs_check_fail(msg, len, "vgs_isa_parse");
+    }
+    vgs_isa_force(before);
+    return 0;
+}
+
+/* Wrong weights for a model: a clear error naming the first tensor that does not fit. */
+static int check_wrong_weights(vgs_isa isa, char *msg, size_t len)
+{
+    (void)isa;
+    char path[1024];
+    vgs_net *net = (vgs_net *)1;
+    snprintf(path, sizeof path, "%s/shufflenet_v1_g3_x0_5.safetensors", env_or("VGS_WEIGHTS_DIR", "."));
+    if (vgs_net_create("shufflenet_v1_g8_x0_5", path, NULL, &net) != VGS_ERR_SHAPE || net != NULL ||
+        !strstr(vgs_last_error(), "first_conv.0.weight")) {
+        return vgs_check_fail(msg, len, "g3 weights for the g8 model: '%s'", vgs_last_error());
+    }
+    if (vgs_net_create("shufflenet_v2_x9", path, NULL, &net) != VGS_ERR_INVALID_ARGUMENT || !strstr(vgs_last_error(), "unknown model")) {
+        return vgs_check_fail(msg, len, "unknown model name: '%s'", vgs_last_error());
+    }
+    if (vgs_net_create("shufflenet_v1_g3_x0_5", "/nonexistent/w.safetensors", NULL, &net) != VGS_ERR_IO) {
+        return vgs_check_fail(msg, len, "missing file: '%s'", vgs_last_error());
+    }
+    vgs_net_options two_threads = {2, 0, 0};
+    if (vgs_net_create("shufflenet_v1_g3_x0_5", path, &two_threads, &net) != VGS_ERR_UNSUPPORTED) {
+        return vgs_check_fail(msg, len, "num_threads 2: '%s'", vgs_last_error());
+    }
+    return 0;
+}
+
+const vgs_check_case vgs_network_checks[] = {
+    {"network", "real_photos", check_real_photos},
+    {"network", "parity_with_scalar", check_parity_with_scalar},
+    {"network", "batch", check_batch},
+    {"network", "shuffle_map", check_shuffle_map},
+    {"network", "isa_force", check_isa_force},
+    {"network", "wrong_weights", check_wrong_weights},
+};
+const size_t vgs_network_checks_count = sizeof vgs_network_checks / sizeof vgs_network_checks[0];
