@@ -315,6 +315,20 @@ typedef struct vgs_kernels {
     void (*conv3x3s2p1)(size_t cin, size_t h, size_t w, const float *x, size_t x_cstride,
                         const float *k, float bias, float *y, float out_min, float out_max);
 
+    /* Depthwise 3x3 convolution, zero padding 1, stride 1 (s1) or 2 (s2), of c planes
+     * (h x w, plane i at x + i*x_cstride; oh x ow as above) with per-channel weights k (c x 9,
+     * PyTorch's c x 1 x 3 x 3) and bias (c, may be NULL):
+     *   y_{j}[oy][ox] = clamp(bias[i] + sum_{ky,kx} k[i*9 + ky*3 + kx] * x_i[S*oy+ky-1][S*ox+kx-1])
+     * where channel i is stored to plane j = y_index[i] (at y + j*y_cstride), or j = i if
+     * y_index is NULL.  y_index is how a channel shuffle after the depthwise convolution
+     * (ShuffleNet V1) is folded into its store: no pass ever moves the channels. */
+    void (*dwconv3x3s1p1)(size_t c, size_t h, size_t w, const float *x, size_t x_cstride,
+                          const float *k, const float *bias, float *y, size_t y_cstride,
+                          const int32_t *y_index, float out_min, float out_max);
+    void (*dwconv3x3s2p1)(size_t c, size_t h, size_t w, const float *x, size_t x_cstride,
+                          const float *k, const float *bias, float *y, size_t y_cstride,
+                          const int32_t *y_index, float out_min, float out_max);
+
     /* 3x3 pooling, stride 2, padding 1, over c planes (h x w) into c planes
      * ((h+1)/2 x (w+1)/2).  max: padding is ignored (-inf).  avg: padding counts as zero and
      * the sum is always divided by 9 (PyTorch AvgPool2d count_include_pad=True, as trained by
@@ -370,12 +384,38 @@ VGS_API const vgs_kernels *vgs_kernels_current(void);
 #endif
 
 /* ==========================================================================================
- *  Errors and safetensors weights
+ *  Errors and the safetensors loader
+ *
+ *  Loading: the whole file is read into one malloc'd block, placed so that the data section
+ *  (file offset 8 + header length) starts on a 64-byte boundary; tensor views point into it.
+ *  The JSON header is parsed by a small strict parser that understands exactly what a
+ *  safetensors header needs and skips any value inside "__metadata__" (a JSON library would
+ *  be one more dependency for a single-header library).  Every check reads within
+ *  [start, end) of the header, so hostile input cannot make it read out of bounds.
  * ========================================================================================== */
-#if __has_include("weights_impl.inc")
-#include "weights_impl.inc"
+
+/* ==========================================================================================
+ *  ERRORS
+ * ========================================================================================== */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define VGS__PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
 #else
-static _Thread_local char vgs__error[512];
+#define VGS__PRINTF(fmt_index, first_arg)
+#endif
+
+#if defined(__cplusplus)
+#define VGS__THREAD_LOCAL thread_local
+#elif defined(_MSC_VER)
+#define VGS__THREAD_LOCAL __declspec(thread)
+#else
+#define VGS__THREAD_LOCAL _Thread_local
+#endif
+static VGS__THREAD_LOCAL char vgs__error[512];
+
+/* Formats the calling thread's last error message and returns `st`.  The arguments must not
+ * point into vgs__error itself. */
+static vgs_status vgs__fail(vgs_status st, const char *fmt, ...) VGS__PRINTF(2, 3);
 static vgs_status vgs__fail(vgs_status st, const char *fmt, ...)
 {
     va_list ap;
@@ -384,8 +424,839 @@ static vgs_status vgs__fail(vgs_status st, const char *fmt, ...)
     va_end(ap);
     return st;
 }
-const char *vgs_last_error(void) { return vgs__error; }
-#endif
+
+const char *vgs_last_error(void)
+{
+    return vgs__error;
+}
+
+const char *vgs_status_name(vgs_status status)
+{
+    switch (status) {
+    case VGS_OK: return "VGS_OK";
+    case VGS_ERR_INVALID_ARGUMENT: return "VGS_ERR_INVALID_ARGUMENT";
+    case VGS_ERR_UNSUPPORTED: return "VGS_ERR_UNSUPPORTED";
+    case VGS_ERR_IO: return "VGS_ERR_IO";
+    case VGS_ERR_FORMAT: return "VGS_ERR_FORMAT";
+    case VGS_ERR_SHAPE: return "VGS_ERR_SHAPE";
+    case VGS_ERR_MISSING_TENSOR: return "VGS_ERR_MISSING_TENSOR";
+    case VGS_ERR_UNKNOWN_TENSOR: return "VGS_ERR_UNKNOWN_TENSOR";
+    case VGS_ERR_OUT_OF_MEMORY: return "VGS_ERR_OUT_OF_MEMORY";
+    }
+    return "VGS_ERR_UNKNOWN_STATUS";
+}
+
+/* Names in messages are clipped so that the words after them survive the 512-byte buffer:
+ * use the format "%.*s%s" with the three arguments VGS__CLIPPED(s). */
+#define VGS__CLIP 96
+#define VGS__CLIPPED(s) vgs__clip_len(s), (s), vgs__clip_tail(s)
+
+static int vgs__clip_len(const char *s)
+{
+    int n = 0;
+    while (n < VGS__CLIP && s[n] != '\0') n++;
+    return n;
+}
+
+static const char *vgs__clip_tail(const char *s)
+{
+    return s[vgs__clip_len(s)] != '\0' ? "..." : "";
+}
+
+/* ==========================================================================================
+ *  WEIGHTS (safetensors)
+ * ========================================================================================== */
+
+#define VGS__MAX_HEADER 100000000u       /* same limit as the reference implementation    */
+#define VGS__MAX_DIM ((int64_t)1 << 48)  /* no real tensor has a dimension this large     */
+#define VGS__MAX_DEPTH 64                /* nesting limit inside "__metadata__"           */
+#define VGS__MAX_LABEL 160               /* longer labels (paths) keep their tail         */
+#define VGS__DATA_ALIGN 64
+
+typedef struct vgs__entry {
+    vgs_tensor_view view;
+    uint64_t begin, end; /* data_offsets, relative to the data section */
+} vgs__entry;
+
+struct vgs_weights {
+    unsigned char *block;    /* malloc'd; holds the file image at some offset         */
+    unsigned char *image;    /* the file image: 8-byte length, header, data            */
+    char *pool;              /* the label, then every tensor name, NUL-terminated      */
+    const char *label;       /* = pool                                                */
+    vgs__entry *tensors;     /* in file order                                         */
+    vgs__entry **by_name;    /* sorted by name (strcmp), for vgs_weights_find          */
+    size_t count, cap;
+};
+
+static const struct {
+    const char *name;
+    size_t size;
+} vgs__dtypes[] = {
+    /* indexed by vgs_dtype */
+    {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"F64", 8}, {"I64", 8},
+    {"I32", 4}, {"I16", 2}, {"I8", 1},   {"U8", 1},  {"BOOL", 1},
+};
+#define VGS__NUM_DTYPES (sizeof vgs__dtypes / sizeof vgs__dtypes[0])
+
+const char *vgs_dtype_name(vgs_dtype dtype)
+{
+    if ((unsigned)dtype >= VGS__NUM_DTYPES) return "?";
+    return vgs__dtypes[dtype].name;
+}
+
+/* "[2,3,1,1]" into buf (large enough for VGS_MAX_DIMS dims: 8 * 21 + 3 bytes). */
+static const char *vgs__shape_str(char *buf, size_t size, const int64_t *shape, int ndim)
+{
+    size_t used = (size_t)snprintf(buf, size, "[");
+    for (int i = 0; i < ndim && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, i ? ",%lld" : "%lld",
+                                 (long long)shape[i]);
+    if (used < size) snprintf(buf + used, size - used, "]");
+    return buf;
+}
+
+/* ---- JSON parsing ------------------------------------------------------------------------ */
+
+typedef struct vgs__json {
+    const unsigned char *start, *p, *end; /* the header bytes and the read position       */
+    const char *label;
+    char *pool;       /* decoded strings go to pool + used                                  */
+    size_t used;      /* committed bytes of the pool (label and accepted names)             */
+    uint64_t data_size;
+} vgs__json;
+
+/* A syntax error at the current position. */
+static vgs_status vgs__json_fail(const vgs__json *js, const char *what)
+{
+    return vgs__fail(VGS_ERR_FORMAT, "%s: invalid JSON in the header at byte %zu: %s",
+                     js->label, (size_t)(js->p - js->start), what);
+}
+
+/* A problem with one tensor entry: "<label>: tensor '<name>': <detail>". */
+static vgs_status vgs__tensor_fail(const vgs__json *js, const char *name, const char *fmt, ...)
+    VGS__PRINTF(3, 4);
+static vgs_status vgs__tensor_fail(const vgs__json *js, const char *name, const char *fmt, ...)
+{
+    char detail[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    return vgs__fail(VGS_ERR_FORMAT, "%s: tensor '%.*s%s': %s", js->label, VGS__CLIPPED(name),
+                     detail);
+}
+
+static void vgs__skip_ws(vgs__json *js)
+{
+    while (js->p < js->end &&
+           (*js->p == ' ' || *js->p == '\t' || *js->p == '\n' || *js->p == '\r'))
+        js->p++;
+}
+
+/* Skips whitespace, then consumes `c` if it is next; returns whether it was. */
+static int vgs__accept(vgs__json *js, unsigned char c)
+{
+    vgs__skip_ws(js);
+    if (js->p < js->end && *js->p == c) {
+        js->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (whose lead byte is >= 0x80), 0 if invalid:
+ * truncated, overlong, surrogate and above-U+10FFFF sequences are rejected. */
+static size_t vgs__utf8_len(const unsigned char *p, const unsigned char *end)
+{
+    size_t n;
+    uint32_t cp, min;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) n = 2, cp = p[0] & 0x1Fu, min = 0x80;
+    else if ((p[0] & 0xF0) == 0xE0) n = 3, cp = p[0] & 0x0Fu, min = 0x800;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4) n = 4, cp = p[0] & 0x07u, min = 0x10000;
+    else return 0;
+    if ((size_t)(end - p) < n) return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (p[i] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
+/* Writes code point cp (valid, not a surrogate) as UTF-8; returns the byte count. */
+static size_t vgs__utf8_put(uint32_t cp, char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | cp >> 18);
+    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Four hex digits at p (bounds-checked) into *out; returns 0 if they are not there. */
+static int vgs__hex4(const unsigned char *p, const unsigned char *end, uint32_t *out)
+{
+    uint32_t v = 0;
+    if (end - p < 4) return 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i];
+        if (c >= '0' && c <= '9') v = v << 4 | (c - '0');
+        else if (c >= 'a' && c <= 'f') v = v << 4 | (c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v = v << 4 | (c - 'A' + 10);
+        else return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* The XXXX of a \uXXXX escape (js->p just after the 'u'), with a following \uXXXX low
+ * surrogate if XXXX is a high one; appends the UTF-8 encoding at *o. */
+static vgs_status vgs__parse_unicode(vgs__json *js, char **o)
+{
+    uint32_t cp, lo;
+    if (!vgs__hex4(js->p, js->end, &cp)) return vgs__json_fail(js, "bad \\u escape");
+    js->p += 4;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return vgs__json_fail(js, "unpaired low surrogate");
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (js->end - js->p < 6 || js->p[0] != '\\' || js->p[1] != 'u' ||
+            !vgs__hex4(js->p + 2, js->end, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+            return vgs__json_fail(js, "unpaired high surrogate");
+        js->p += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    }
+    *o += vgs__utf8_put(cp, *o);
+    return VGS_OK;
+}
+
+/* One escape sequence (js->p at the backslash); appends the decoded bytes at *o. */
+static vgs_status vgs__parse_escape(vgs__json *js, char **o)
+{
+    char c;
+    if (js->end - js->p < 2) return vgs__json_fail(js, "unterminated string");
+    switch (js->p[1]) {
+    case '"': c = '"'; break;
+    case '\\': c = '\\'; break;
+    case '/': c = '/'; break;
+    case 'b': c = '\b'; break;
+    case 'f': c = '\f'; break;
+    case 'n': c = '\n'; break;
+    case 'r': c = '\r'; break;
+    case 't': c = '\t'; break;
+    case 'u': js->p += 2; return vgs__parse_unicode(js, o);
+    default: return vgs__json_fail(js, "invalid escape");
+    }
+    js->p += 2;
+    *(*o)++ = c;
+    return VGS_OK;
+}
+
+/* A string (after optional whitespace), decoded and NUL-terminated at pool + used but not
+ * committed: *out is valid until the next string is parsed, unless the caller adds
+ * len + 1 to js->used.  The pool never overflows: it has header length + 1 free bytes and a
+ * string's decoded form plus its NUL is always shorter than its JSON form with the quotes. */
+static vgs_status vgs__parse_string(vgs__json *js, char **out, size_t *len)
+{
+    char *dst = js->pool + js->used, *o = dst;
+    vgs__skip_ws(js);
+    if (js->p >= js->end || *js->p != '"') return vgs__json_fail(js, "expected a string");
+    js->p++;
+    for (;;) {
+        unsigned c;
+        if (js->p >= js->end) return vgs__json_fail(js, "unterminated string");
+        c = *js->p;
+        if (c == '"') break;
+        if (c < 0x20) return vgs__json_fail(js, "control character in a string");
+        if (c == '\\') {
+            vgs_status st = vgs__parse_escape(js, &o);
+            if (st != VGS_OK) return st;
+        } else if (c < 0x80) {
+            *o++ = (char)c;
+            js->p++;
+        } else {
+            size_t n = vgs__utf8_len(js->p, js->end);
+            if (n == 0) return vgs__json_fail(js, "invalid UTF-8 in a string");
+            memcpy(o, js->p, n);
+            o += n;
+            js->p += n;
+        }
+    }
+    js->p++; /* closing quote */
+    *o = '\0';
+    *out = dst;
+    *len = (size_t)(o - dst);
+    return VGS_OK;
+}
+
+static int vgs__is_digit(const vgs__json *js)
+{
+    return js->p < js->end && *js->p >= '0' && *js->p <= '9';
+}
+
+/* A number (after optional whitespace) that must be an integer fitting int64_t. */
+static vgs_status vgs__parse_int(vgs__json *js, int64_t *out)
+{
+    int neg;
+    uint64_t v = 0, limit;
+    vgs__skip_ws(js);
+    neg = js->p < js->end && *js->p == '-';
+    js->p += neg;
+    if (!vgs__is_digit(js)) return vgs__json_fail(js, "expected an integer");
+    if (*js->p == '0' && js->end - js->p > 1 && js->p[1] >= '0' && js->p[1] <= '9')
+        return vgs__json_fail(js, "leading zero in a number");
+    limit = neg ? (uint64_t)1 << 63 : ((uint64_t)1 << 63) - 1;
+    while (vgs__is_digit(js)) {
+        unsigned d = (unsigned)(*js->p - '0');
+        if (v > (limit - d) / 10) return vgs__json_fail(js, "integer too large");
+        v = v * 10 + d;
+        js->p++;
+    }
+    if (js->p < js->end && (*js->p == '.' || *js->p == 'e' || *js->p == 'E'))
+        return vgs__json_fail(js, "expected an integer, found a fraction or exponent");
+    if (!neg) *out = (int64_t)v;
+    else *out = v == (uint64_t)1 << 63 ? INT64_MIN : -(int64_t)v;
+    return VGS_OK;
+}
+
+/* Any JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static vgs_status vgs__skip_number(vgs__json *js)
+{
+    if (js->p < js->end && *js->p == '-') js->p++;
+    if (!vgs__is_digit(js)) return vgs__json_fail(js, "bad number");
+    if (*js->p == '0') js->p++;
+    else
+        while (vgs__is_digit(js)) js->p++;
+    if (js->p < js->end && *js->p == '.') {
+        js->p++;
+        if (!vgs__is_digit(js)) return vgs__json_fail(js, "bad number");
+        while (vgs__is_digit(js)) js->p++;
+    }
+    if (js->p < js->end && (*js->p == 'e' || *js->p == 'E')) {
+        js->p++;
+        if (js->p < js->end && (*js->p == '+' || *js->p == '-')) js->p++;
+        if (!vgs__is_digit(js)) return vgs__json_fail(js, "bad number");
+        while (vgs__is_digit(js)) js->p++;
+    }
+    return VGS_OK;
+}
+
+static vgs_status vgs__skip_literal(vgs__json *js, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(js->end - js->p) < n || memcmp(js->p, word, n) != 0)
+        return vgs__json_fail(js, "unexpected character");
+    js->p += n;
+    return VGS_OK;
+}
+
+/* Steps through the elements of an object or array whose opening bracket was consumed.
+ * Set *first = 1 before the first call; on return *more says whether an element (or member)
+ * follows.  Consumes the separating comma or the closing bracket `close`. */
+static vgs_status vgs__next(vgs__json *js, unsigned char close, int *first, int *more)
+{
+    int was_first = *first;
+    *first = 0;
+    *more = 0;
+    if (vgs__accept(js, close)) return VGS_OK;
+    if (was_first || vgs__accept(js, ',')) {
+        *more = 1;
+        return VGS_OK;
+    }
+    return vgs__json_fail(js, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+}
+
+/* The key of an object member and the colon after it (uncommitted, as vgs__parse_string). */
+static vgs_status vgs__parse_key(vgs__json *js, char **key, size_t *len)
+{
+    vgs_status st = vgs__parse_string(js, key, len);
+    if (st != VGS_OK) return st;
+    if (!vgs__accept(js, ':')) return vgs__json_fail(js, "expected ':'");
+    return VGS_OK;
+}
+
+static int vgs__key_is(const char *key, size_t len, const char *word)
+{
+    return len == strlen(word) && memcmp(key, word, len) == 0;
+}
+
+/* Any JSON value, validated and discarded; `depth` bounds the recursion. */
+static vgs_status vgs__skip_value(vgs__json *js, int depth)
+{
+    vgs_status st = VGS_OK;
+    int first = 1, more;
+    char *s;
+    size_t len;
+    if (depth > VGS__MAX_DEPTH) return vgs__json_fail(js, "nested too deeply");
+    vgs__skip_ws(js);
+    if (js->p >= js->end) return vgs__json_fail(js, "unexpected end of the header");
+    switch (*js->p) {
+    case '"': return vgs__parse_string(js, &s, &len);
+    case 't': return vgs__skip_literal(js, "true");
+    case 'f': return vgs__skip_literal(js, "false");
+    case 'n': return vgs__skip_literal(js, "null");
+    case '{':
+        js->p++;
+        while ((st = vgs__next(js, '}', &first, &more)) == VGS_OK && more)
+            if ((st = vgs__parse_key(js, &s, &len)) != VGS_OK ||
+                (st = vgs__skip_value(js, depth + 1)) != VGS_OK)
+                break;
+        return st;
+    case '[':
+        js->p++;
+        while ((st = vgs__next(js, ']', &first, &more)) == VGS_OK && more)
+            if ((st = vgs__skip_value(js, depth + 1)) != VGS_OK) break;
+        return st;
+    default:
+        if (*js->p == '-' || (*js->p >= '0' && *js->p <= '9')) return vgs__skip_number(js);
+        return vgs__json_fail(js, "unexpected character");
+    }
+}
+
+/* ---- tensor entries ---------------------------------------------------------------------- */
+
+static vgs_status vgs__parse_dtype(vgs__json *js, const char *name, vgs_dtype *out)
+{
+    char *s;
+    size_t len;
+    vgs__skip_ws(js);
+    if (js->p < js->end && *js->p != '"')
+        return vgs__tensor_fail(js, name, "\"dtype\" is not a string");
+    vgs_status st = vgs__parse_string(js, &s, &len);
+    if (st != VGS_OK) return st;
+    for (size_t i = 0; i < VGS__NUM_DTYPES; i++)
+        if (vgs__key_is(s, len, vgs__dtypes[i].name)) {
+            *out = (vgs_dtype)i;
+            return VGS_OK;
+        }
+    return vgs__tensor_fail(js, name, "unknown dtype \"%.*s%s\"", VGS__CLIPPED(s));
+}
+
+static vgs_status vgs__parse_shape(vgs__json *js, const char *name, vgs__entry *e)
+{
+    vgs_status st;
+    int first = 1, more;
+    if (!vgs__accept(js, '['))
+        return vgs__tensor_fail(js, name, "\"shape\" is not an array of integers");
+    while ((st = vgs__next(js, ']', &first, &more)) == VGS_OK && more) {
+        int64_t d;
+        if ((st = vgs__parse_int(js, &d)) != VGS_OK) return st;
+        if (e->view.ndim == VGS_MAX_DIMS)
+            return vgs__tensor_fail(js, name, "shape has more than %d dimensions (VGS_MAX_DIMS)",
+                                    VGS_MAX_DIMS);
+        if (d < 0) return vgs__tensor_fail(js, name, "negative dimension %lld", (long long)d);
+        if (d > VGS__MAX_DIM)
+            return vgs__tensor_fail(js, name, "absurd dimension %lld (limit 2^48)", (long long)d);
+        e->view.shape[e->view.ndim++] = d;
+    }
+    return st;
+}
+
+static vgs_status vgs__parse_offsets(vgs__json *js, const char *name, vgs__entry *e)
+{
+    int64_t v[2];
+    if (!vgs__accept(js, '['))
+        return vgs__tensor_fail(js, name, "\"data_offsets\" is not an array [begin, end]");
+    for (int i = 0; i < 2; i++) {
+        vgs_status st;
+        if (i == 1 && !vgs__accept(js, ','))
+            return vgs__tensor_fail(js, name, "\"data_offsets\" is not [begin, end]");
+        if ((st = vgs__parse_int(js, &v[i])) != VGS_OK) return st;
+    }
+    if (!vgs__accept(js, ']'))
+        return vgs__tensor_fail(js, name, "\"data_offsets\" is not [begin, end]");
+    if (v[0] < 0 || v[1] < 0)
+        return vgs__tensor_fail(js, name, "data_offsets [%lld, %lld] out of range: negative",
+                                (long long)v[0], (long long)v[1]);
+    e->begin = (uint64_t)v[0];
+    e->end = (uint64_t)v[1];
+    return VGS_OK;
+}
+
+/* Offsets inside the data section, and shape * dtype size == end - begin. */
+static vgs_status vgs__check_entry(const vgs__json *js, const char *name, const vgs__entry *e)
+{
+    char shape[200];
+    uint64_t count = 1, size = vgs__dtypes[e->view.dtype].size;
+    unsigned long long b = e->begin, en = e->end;
+    if (e->begin > e->end)
+        return vgs__tensor_fail(js, name, "data_offsets [%llu, %llu] out of range: begin > end",
+                                b, en);
+    if (e->end > js->data_size)
+        return vgs__tensor_fail(js, name,
+                                "data_offsets [%llu, %llu] out of range: the data section "
+                                "is %llu bytes", b, en, (unsigned long long)js->data_size);
+    vgs__shape_str(shape, sizeof shape, e->view.shape, e->view.ndim);
+    for (int i = 0; i < e->view.ndim; i++) {
+        uint64_t d = (uint64_t)e->view.shape[i];
+        if (d != 0 && count > UINT64_MAX / d)
+            return vgs__tensor_fail(js, name, "shape %s: element count overflows", shape);
+        count *= d;
+    }
+    if (count > UINT64_MAX / size)
+        return vgs__tensor_fail(js, name, "shape %s: byte count overflows", shape);
+    if (count * size != e->end - e->begin)
+        return vgs__tensor_fail(js, name,
+                                "shape %s of %s is %llu bytes but data_offsets [%llu, %llu] "
+                                "hold %llu bytes", shape, vgs__dtypes[e->view.dtype].name,
+                                (unsigned long long)(count * size), b, en, en - b);
+    return VGS_OK;
+}
+
+static vgs_status vgs__append(vgs_weights *w, const vgs__entry *e)
+{
+    if (w->count == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 16;
+        vgs__entry *t;
+        if (cap > SIZE_MAX / sizeof *t)
+            return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "%s: too many tensors", w->label);
+        t = (vgs__entry *)realloc(w->tensors, cap * sizeof *t);
+        if (!t) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "%s: out of memory", w->label);
+        w->tensors = t;
+        w->cap = cap;
+    }
+    w->tensors[w->count++] = *e;
+    return VGS_OK;
+}
+
+/* The value of a tensor member: {"dtype": .., "shape": [..], "data_offsets": [b, e]}; other
+ * keys are skipped.  `name` is already committed to the pool. */
+static vgs_status vgs__parse_tensor(vgs__json *js, vgs_weights *w, const char *name)
+{
+    static const char *const fields[3] = {"dtype", "shape", "data_offsets"};
+    vgs__entry e;
+    int seen[3] = {0, 0, 0}, first = 1, more;
+    vgs_status st;
+    memset(&e, 0, sizeof e);
+    e.view.name = name;
+    if (!vgs__accept(js, '{')) return vgs__tensor_fail(js, name, "entry is not an object");
+    while ((st = vgs__next(js, '}', &first, &more)) == VGS_OK && more) {
+        char *key;
+        size_t len;
+        int f = 0;
+        if ((st = vgs__parse_key(js, &key, &len)) != VGS_OK) return st;
+        while (f < 3 && !vgs__key_is(key, len, fields[f])) f++;
+        if (f < 3 && seen[f]) return vgs__tensor_fail(js, name, "duplicate key \"%s\"", fields[f]);
+        if (f < 3) seen[f] = 1;
+        if (f == 0) st = vgs__parse_dtype(js, name, &e.view.dtype);
+        else if (f == 1) st = vgs__parse_shape(js, name, &e);
+        else if (f == 2) st = vgs__parse_offsets(js, name, &e);
+        else st = vgs__skip_value(js, 2);
+        if (st != VGS_OK) return st;
+    }
+    if (st != VGS_OK) return st;
+    for (int f = 0; f < 3; f++)
+        if (!seen[f]) return vgs__tensor_fail(js, name, "missing \"%s\"", fields[f]);
+    if ((st = vgs__check_entry(js, name, &e)) != VGS_OK) return st;
+    return vgs__append(w, &e);
+}
+
+/* The whole header: one object of tensor entries and an optional "__metadata__". */
+static vgs_status vgs__parse_header(vgs__json *js, vgs_weights *w)
+{
+    int first = 1, more;
+    vgs_status st;
+    if (!vgs__accept(js, '{')) return vgs__json_fail(js, "expected '{'");
+    while ((st = vgs__next(js, '}', &first, &more)) == VGS_OK && more) {
+        char *key;
+        size_t len;
+        if ((st = vgs__parse_key(js, &key, &len)) != VGS_OK) return st;
+        if (vgs__key_is(key, len, "__metadata__")) {
+            st = vgs__skip_value(js, 1);
+        } else if (strlen(key) != len) {
+            /* a \u0000 would silently truncate the name */
+            return vgs__fail(VGS_ERR_FORMAT, "%s: tensor name '%.*s%s' contains \\u0000",
+                             js->label, VGS__CLIPPED(key));
+        } else {
+            js->used += len + 1; /* commit the name to the pool */
+            st = vgs__parse_tensor(js, w, key);
+        }
+        if (st != VGS_OK) return st;
+    }
+    if (st != VGS_OK) return st;
+    vgs__skip_ws(js);
+    if (js->p != js->end) return vgs__json_fail(js, "trailing characters after the object");
+    return VGS_OK;
+}
+
+/* ---- whole-file checks ------------------------------------------------------------------- */
+
+static int vgs__cmp_name(const void *a, const void *b)
+{
+    return strcmp((*(vgs__entry *const *)a)->view.name, (*(vgs__entry *const *)b)->view.name);
+}
+
+static int vgs__cmp_range(const void *a, const void *b)
+{
+    const vgs__entry *x = *(vgs__entry *const *)a, *y = *(vgs__entry *const *)b;
+    if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
+    if (x->end != y->end) return x->end < y->end ? -1 : 1;
+    return (x > y) - (x < y); /* same array: a total, deterministic order */
+}
+
+static vgs_status vgs__check_duplicates(vgs_weights *w)
+{
+    if (w->count == 0) return VGS_OK; /* by_name is NULL */
+    for (size_t i = 0; i < w->count; i++) w->by_name[i] = &w->tensors[i];
+    qsort(w->by_name, w->count, sizeof *w->by_name, vgs__cmp_name);
+    for (size_t i = 1; i < w->count; i++)
+        if (strcmp(w->by_name[i - 1]->view.name, w->by_name[i]->view.name) == 0)
+            return vgs__fail(VGS_ERR_FORMAT, "%s: duplicate tensor name '%.*s%s'", w->label,
+                             VGS__CLIPPED(w->by_name[i]->view.name));
+    return VGS_OK;
+}
+
+/* After sorting by begin, a non-empty range overlaps an earlier one iff it begins before the
+ * largest end seen so far; the tensor with that end is the one it overlaps.  Empty tensors
+ * occupy no bytes and overlap nothing. */
+static vgs_status vgs__check_overlaps(vgs_weights *w)
+{
+    vgs__entry **r, *last = NULL;
+    vgs_status st = VGS_OK;
+    if (w->count < 2) return VGS_OK;
+    r = (vgs__entry **)malloc(w->count * sizeof *r);
+    if (!r) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "%s: out of memory", w->label);
+    for (size_t i = 0; i < w->count; i++) r[i] = &w->tensors[i];
+    qsort(r, w->count, sizeof *r, vgs__cmp_range);
+    for (size_t i = 0; i < w->count && st == VGS_OK; i++) {
+        if (r[i]->begin == r[i]->end) continue;
+        if (last && r[i]->begin < last->end)
+            st = vgs__fail(VGS_ERR_FORMAT,
+                           "%s: data_offsets overlap: tensor '%.*s%s' [%llu, %llu] and "
+                           "tensor '%.*s%s' [%llu, %llu]", w->label,
+                           VGS__CLIPPED(last->view.name), (unsigned long long)last->begin,
+                           (unsigned long long)last->end, VGS__CLIPPED(r[i]->view.name),
+                           (unsigned long long)r[i]->begin, (unsigned long long)r[i]->end);
+        if (!last || r[i]->end > last->end) last = r[i];
+    }
+    free(r);
+    return st;
+}
+
+/* Parses and validates the header of w->image (size bytes, header length n), then points
+ * the views at their data. */
+static vgs_status vgs__load(vgs_weights *w, size_t size, size_t n)
+{
+    vgs__json js;
+    vgs_status st;
+    const unsigned char *data = w->image + 8 + n;
+    js.start = js.p = w->image + 8;
+    js.end = js.start + n;
+    js.label = w->label;
+    js.pool = w->pool;
+    js.used = strlen(w->label) + 1;
+    js.data_size = size - 8 - n;
+    if ((st = vgs__parse_header(&js, w)) != VGS_OK) return st;
+    if (w->count) {
+        w->by_name = (vgs__entry **)malloc(w->count * sizeof *w->by_name);
+        if (!w->by_name) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "%s: out of memory", w->label);
+    }
+    if ((st = vgs__check_duplicates(w)) != VGS_OK) return st;
+    if ((st = vgs__check_overlaps(w)) != VGS_OK) return st;
+    for (size_t i = 0; i < w->count; i++) {
+        vgs__entry *e = &w->tensors[i];
+        e->view.data = data + e->begin;
+        e->view.nbytes = (size_t)(e->end - e->begin);
+    }
+    return VGS_OK;
+}
+
+/* ---- allocation and the public functions ------------------------------------------------- */
+
+/* Checks the 8-byte prefix (u64 little-endian header length) against the file size. */
+static vgs_status vgs__check_prefix(const unsigned char *prefix, size_t size, const char *label,
+                                    size_t *n_out)
+{
+    uint64_t n = 0;
+    if (size < 8)
+        return vgs__fail(VGS_ERR_FORMAT,
+                         "%s: file is %zu bytes, too short for the 8-byte header length", label,
+                         size);
+    for (int i = 7; i >= 0; i--) n = n << 8 | prefix[i];
+    if (n > VGS__MAX_HEADER)
+        return vgs__fail(VGS_ERR_FORMAT, "%s: header length %llu exceeds the limit of %u bytes",
+                         label, (unsigned long long)n, VGS__MAX_HEADER);
+    if (n > size - 8)
+        return vgs__fail(VGS_ERR_FORMAT,
+                         "%s: header length %llu is past the end of the file (%zu bytes)", label,
+                         (unsigned long long)n, size);
+    *n_out = (size_t)n;
+    return VGS_OK;
+}
+
+/* `label` itself, or "..." and its tail if longer than VGS__MAX_LABEL (for paths, the tail
+ * is the informative part), so that messages keep their end. */
+static const char *vgs__short_label(char buf[VGS__MAX_LABEL + 1], const char *label)
+{
+    size_t len = strlen(label);
+    if (len <= VGS__MAX_LABEL) return label;
+    snprintf(buf, VGS__MAX_LABEL + 1, "...%s", label + len - (VGS__MAX_LABEL - 3));
+    return buf;
+}
+
+/* A weights object with room for a size-byte file with header length n: the image placed so
+ * that its data section (offset 8 + n) is VGS__DATA_ALIGN-aligned, the label at the start of
+ * the pool, and n + 1 bytes of pool after it for the names (see vgs__parse_string). */
+static vgs_status vgs__weights_new(const char *label, size_t size, size_t n, vgs_weights **out)
+{
+    size_t label_size = strlen(label) + 1, pad;
+    vgs_weights *w = (vgs_weights *)calloc(1, sizeof *w);
+    if (w && size <= SIZE_MAX - VGS__DATA_ALIGN) {
+        w->block = (unsigned char *)malloc(size + VGS__DATA_ALIGN);
+        w->pool = (char *)malloc(label_size + n + 1);
+    }
+    if (!w || !w->block || !w->pool) {
+        vgs_weights_close(w);
+        return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "%s: out of memory for %zu bytes", label, size);
+    }
+    pad = (VGS__DATA_ALIGN - ((uintptr_t)w->block + 8 + n) % VGS__DATA_ALIGN) % VGS__DATA_ALIGN;
+    w->image = w->block + pad;
+    memcpy(w->pool, label, label_size);
+    w->label = w->pool;
+    *out = w;
+    return VGS_OK;
+}
+
+void vgs_weights_close(vgs_weights *w)
+{
+    if (!w) return;
+    free(w->block);
+    free(w->pool);
+    free(w->tensors);
+    free(w->by_name);
+    free(w);
+}
+
+vgs_status vgs_weights_from_memory(const void *bytes, size_t size, const char *label,
+                                   vgs_weights **out)
+{
+    char buf[VGS__MAX_LABEL + 1];
+    vgs_weights *w = NULL;
+    vgs_status st;
+    size_t n;
+    if (!out) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_weights_from_memory: out is NULL");
+    *out = NULL;
+    if (!bytes && size)
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_weights_from_memory: bytes is NULL");
+    label = vgs__short_label(buf, label ? label : "<memory>");
+    if ((st = vgs__check_prefix((const unsigned char *)bytes, size, label, &n)) != VGS_OK)
+        return st;
+    if ((st = vgs__weights_new(label, size, n, &w)) != VGS_OK) return st;
+    memcpy(w->image, bytes, size);
+    if ((st = vgs__load(w, size, n)) != VGS_OK) {
+        vgs_weights_close(w);
+        return st;
+    }
+    *out = w;
+    return VGS_OK;
+}
+
+/* Size of an open file, leaving the position at the start. */
+static vgs_status vgs__file_size(FILE *f, const char *path, size_t *size)
+{
+    long end;
+    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+        return vgs__fail(VGS_ERR_IO, "%s: cannot determine the file size: %s", path,
+                         strerror(errno));
+    if ((unsigned long)end > SIZE_MAX - VGS__DATA_ALIGN)
+        return vgs__fail(VGS_ERR_IO, "%s: file too large", path);
+    *size = (size_t)end;
+    return VGS_OK;
+}
+
+/* Reads an open file into a new weights object (not yet parsed); `path` is the label. */
+static vgs_status vgs__read_file(FILE *f, const char *path, vgs_weights **out, size_t *size,
+                                 size_t *n)
+{
+    unsigned char prefix[8];
+    size_t got;
+    vgs_status st = vgs__file_size(f, path, size);
+    if (st != VGS_OK) return st;
+    got = fread(prefix, 1, *size < 8 ? *size : 8, f);
+    if (got != (*size < 8 ? *size : 8))
+        return vgs__fail(VGS_ERR_IO, "%s: read error: %s", path, strerror(errno));
+    if ((st = vgs__check_prefix(prefix, *size, path, n)) != VGS_OK) return st;
+    if ((st = vgs__weights_new(path, *size, *n, out)) != VGS_OK) return st;
+    memcpy((*out)->image, prefix, 8);
+    if (fread((*out)->image + 8, 1, *size - 8, f) != *size - 8) {
+        st = vgs__fail(VGS_ERR_IO, "%s: short read (file changed or unreadable): %s", path,
+                       ferror(f) ? strerror(errno) : "unexpected end of file");
+        vgs_weights_close(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+vgs_status vgs_weights_open(const char *path, vgs_weights **out)
+{
+    char buf[VGS__MAX_LABEL + 1];
+    vgs_weights *w = NULL;
+    vgs_status st;
+    size_t size = 0, n = 0;
+    FILE *f;
+    if (!out) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_weights_open: out is NULL");
+    *out = NULL;
+    if (!path) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_weights_open: path is NULL");
+    f = fopen(path, "rb");
+    if (!f)
+        return vgs__fail(VGS_ERR_IO, "%s: cannot open: %s", vgs__short_label(buf, path),
+                         strerror(errno));
+    st = vgs__read_file(f, vgs__short_label(buf, path), &w, &size, &n);
+    fclose(f);
+    if (st == VGS_OK && (st = vgs__load(w, size, n)) != VGS_OK) vgs_weights_close(w);
+    if (st == VGS_OK) *out = w;
+    return st;
+}
+
+size_t vgs_weights_count(const vgs_weights *w)
+{
+    return w ? w->count : 0;
+}
+
+vgs_status vgs_weights_at(const vgs_weights *w, size_t index, vgs_tensor_view *out)
+{
+    if (!w || !out) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_weights_at: NULL argument");
+    if (index >= w->count)
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
+                         "%s: tensor index %zu out of range (%zu tensors)", w->label, index,
+                         w->count);
+    *out = w->tensors[index].view;
+    return VGS_OK;
+}
+
+/* Binary search in by_name.  `out` may be NULL to only test presence. */
+vgs_status vgs_weights_find(const vgs_weights *w, const char *name, vgs_tensor_view *out)
+{
+    size_t lo = 0, hi;
+    if (!w || !name)
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_weights_find: NULL argument");
+    hi = w->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(name, w->by_name[mid]->view.name);
+        if (c == 0) {
+            if (out) *out = w->by_name[mid]->view;
+            return VGS_OK;
+        }
+        if (c < 0) hi = mid;
+        else lo = mid + 1;
+    }
+    return vgs__fail(VGS_ERR_MISSING_TENSOR, "%s: tensor '%.*s%s' not found", w->label,
+                     VGS__CLIPPED(name));
+}
 
 /* ==========================================================================================
  *  Kernel tiers: each arch/ISA/ISA.h instantiates every family of kernels/ for its ISA
@@ -944,12 +1815,8 @@ static void vgs__sv1_forward(const vgs_net *net, const vgs_kernels *k, const flo
                     net->mid1 + g * m1 * hw, hw, 0.0f, inf);
         }
         /* depthwise 3x3 + BN, stored shuffled: mid1 -> mid2 */
-        for (int c = 0; c < u->mid_c; c++) {
-            float *dst = net->mid2 + (size_t)u->dw_dst[c] * ohw;
-            const float *src = net->mid1 + (size_t)c * hw;
-            if (u->stride == 2) k->conv3x3s2p1(1, h, w, src, hw, u->wdw + c * 9, u->bdw[c], dst, -inf, inf);
-            else k->conv3x3s1p1(1, h, w, src, hw, u->wdw + c * 9, u->bdw[c], dst, -inf, inf);
-        }
+        (u->stride == 2 ? k->dwconv3x3s2p1 : k->dwconv3x3s1p1)((size_t)u->mid_c, h, w, net->mid1, hw, u->wdw, u->bdw,
+                                                               net->mid2, ohw, u->dw_dst, -inf, inf);
         /* 1x1 group conv + BN, then ReLU(x + branch) (stride 1) or, stride 2, ReLU(branch) into
          * channels in_c.. of the output while the 3x3/s2 average pool of x fills 0..in_c-1. */
         const size_t m2 = (size_t)(u->branch_c / u->g2), k2 = (size_t)(u->mid_c / u->g2);

@@ -6,6 +6,7 @@
 #include "../kernels/window3x3.h"
 #include "../kernels/gemm.h"
 #include "../kernels/conv3x3.h"
+#include "../kernels/dwconv3x3.h"
 #include "../kernels/pool3x3.h"
 #include "../kernels/gavgpool.h"
 #include "../kernels/fc.h"
@@ -21,6 +22,8 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
     VGS_GEMM_NAME,
     VGS_FN(vgs_f32_conv3x3s1p1),
     VGS_FN(vgs_f32_conv3x3s2p1),
+    VGS_FN(vgs_f32_dwconv3x3s1p1),
+    VGS_FN(vgs_f32_dwconv3x3s2p1),
     VGS_FN(vgs_f32_maxpool3x3s2p1),
     VGS_FN(vgs_f32_avgpool3x3s2p1),
     VGS_FN(vgs_f32_gavgpool),
@@ -32,5 +35,6 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
 #undef VGS__STR
 #undef VGS_ISA_ID
 #undef VGS_GEMM_NAME
-#undef VGS_WIN_SPAN
+#undef VGS_STRIP
+#undef VGS_STRIP_ROW
 #include "undef.h"

@@ -3,6 +3,21 @@
  * Generic body, instantiated per ISA; vectorised along output columns.  Contract:
  * vgs_kernels.conv3x3s1p1 / conv3x3s2p1.  Needs kernels/window3x3.h. */
 
+/* Taps of row `row` (w columns) for outputs from ox0, zero outside the row. */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__taps3_row)(
+    int stride, const float *row, size_t w, size_t ox0, vgs_v *t0, vgs_v *t1, vgs_v *t2)
+{
+    const ptrdiff_t first = (ptrdiff_t)(stride * ox0) - 1;
+    const size_t span = (size_t)stride * VGS_VW + 2;
+    float buf[2 * VGS_VW + 2];
+    if (first >= 0 && (size_t)first + span <= w) {
+        VGS_FN(vgs__taps3)(stride, row + first, t0, t1, t2);
+    } else {
+        VGS_FN(vgs__stage_row)(row, w, first, span, 0.0f, buf);
+        VGS_FN(vgs__taps3)(stride, buf, t0, t1, t2);
+    }
+}
+
 static inline __attribute__((always_inline)) void VGS_FN(vgs__conv3x3)(
     int stride, size_t cin, size_t h, size_t w, const float *x, size_t x_cstride,
     const float *k, float bias, float *y, float out_min, float out_max)
@@ -21,7 +36,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__conv3x3)(
                     const ptrdiff_t iy = (ptrdiff_t)(stride * oy) + ky - 1;
                     if (iy < 0 || (size_t)iy >= h) continue; /* zero padding row */
                     vgs_v t0, t1, t2;
-                    VGS_FN(vgs__taps3)(stride, xc + (size_t)iy * w, w, ox, 0.0f, &t0, &t1, &t2);
+                    VGS_FN(vgs__taps3_row)(stride, xc + (size_t)iy * w, w, ox, &t0, &t1, &t2);
                     acc = vgs_v_fma(vgs_v_set1(kc[ky * 3 + 0]), t0, acc);
                     acc = vgs_v_fma(vgs_v_set1(kc[ky * 3 + 1]), t1, acc);
                     acc = vgs_v_fma(vgs_v_set1(kc[ky * 3 + 2]), t2, acc);

@@ -228,10 +228,12 @@ def read_safetensors(path):
     body = blob[8 + header_len:]
     metadata = header.pop('__metadata__', None)
     tensors, position = {}, 0
-    for name in sorted(header):          # data must be packed in sorted name order
+    # data must be packed without holes, each tensor aligned to its element size
+    for name in sorted(header, key=lambda n: header[n]['data_offsets'][0]):
         entry = header[name]
         begin, end = entry['data_offsets']
         assert begin == position, f'{name}: data not tightly packed'
+        assert begin % ITEMSIZE[entry['dtype']] == 0, f'{name}: data offset {begin} not aligned'
         assert end - begin == math.prod(entry['shape']) * ITEMSIZE[entry['dtype']], name
         tensors[name] = (entry['dtype'], entry['shape'], body[begin:end])
         position = end

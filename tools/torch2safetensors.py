@@ -50,7 +50,7 @@ Output
 A safetensors file: an unsigned 64-bit little-endian header length N, N bytes
 of UTF-8 JSON (padded with spaces to a multiple of 8) mapping each tensor
 name to ``{"dtype", "shape", "data_offsets"}`` plus a ``__metadata__`` entry,
-then the tensor data, tightly packed in sorted name order.
+then the tensor data, tightly packed, larger element sizes first (so each tensor is aligned).
 
 Usage::
 
@@ -515,11 +515,18 @@ def rename_tensors(state_dict, strip_prefix=None, drop_regex=None):
 # safetensors output
 # --------------------------------------------------------------------------
 
+def data_order(tensors):
+    """Tensor names in data order: larger element sizes first, then by name.  With the header
+    padded to a multiple of 8 bytes, every tensor then starts aligned to its element size
+    (the safetensors reference writer's rule) without leaving holes in the data section."""
+    return sorted(tensors, key=lambda name: (-tensors[name].storage.stype.itemsize, name))
+
+
 def safetensors_header(tensors, metadata):
-    """Encoded, space-padded JSON header for tensors in sorted name order."""
+    """Encoded, space-padded JSON header; tensors in data_order."""
     header = {}
     offset = 0
-    for name in sorted(tensors):
+    for name in data_order(tensors):
         tensor = tensors[name]
         header[name] = {'dtype': tensor.dtype, 'shape': list(tensor.shape),
                         'data_offsets': [offset, offset + tensor.nbytes]}
@@ -546,7 +553,7 @@ def write_safetensors(path, tensors, metadata):
         with os.fdopen(fd, 'wb') as out:
             out.write(struct.pack('<Q', len(header)))
             out.write(header)
-            for name in sorted(tensors):
+            for name in data_order(tensors):
                 out.write(tensors[name].contiguous_bytes())
         os.replace(tmp_path, path)
     except BaseException:

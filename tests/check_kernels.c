@@ -1,0 +1,1058 @@
+/* tests/check_kernels.c — checks of every vgs_kernels entry against the contracts written in
+ * vggshuffle.h ("KERNELS (advanced)"), on one ISA at a time, against the fp64 references of
+ * tests/ref.h.  No test framework here: tests/test_kernels.c (Criterion) and
+ * tests/tap_runner.c (plain TAP, for qemu-user) both run the table at the bottom.
+ *
+ * What every check does on every call:
+ *  - inputs are random in [-1, 1] from a fixed seed (other ranges where a check says so);
+ *  - every input sits flush against a PROT_NONE guard page, after its last element (tail) or
+ *    before its first (head), alternating, and is read-only during the call: a read past /
+ *    before the documented range or a store into an input becomes a failure
+ *    (vgs_guarded_call), not a crash;
+ *  - the gaps inside an input (a_stride > k, channel stride > h*w, ...) hold a NaN, so a value
+ *    read from a gap that reaches a result makes it NaN and fails;
+ *  - the output sits between 64-float margins and its gaps (c_stride > n, y_cstride > plane)
+ *    are filled with a sentinel NaN bit pattern; any store outside the documented window is
+ *    reported with its position; an element never written is reported as such;
+ *  - the window is compared element-wise with the fp64 reference within a tolerance derived
+ *    from the accumulated magnitude (see "Tolerances" below), and the message names the shape,
+ *    strides, options, the worst element, got / expected / error / tolerance.
+ *
+ * Tolerances (u = 2^-24, the unit roundoff of fp32 round-to-nearest):
+ *  - A sum of N terms t_1..t_N evaluated in fp32 in ANY order (sequential, per-lane partial sums
+ *    + horizontal reduction, tree), where each product is either rounded (mul + add) or not
+ *    (FMA), has |fl(sum) - sum| <= gamma_N * sum |t_i| with gamma_N = N u / (1 - N u) (Higham,
+ *    "Accuracy and Stability of Numerical Algorithms", 2nd ed., §3.1, eqs. (3.4)-(3.5) for the
+ *    inner product; the bound holds for every evaluation order since each term goes through at
+ *    most N roundings).  For gemm / conv / fc the terms are the K products plus the bias and the
+ *    residual: N = K + 2 (the +2 also covers the bias / r additions when they are absent).
+ *    We use (K + 2) * 2^-23 * (sum |a_i b_i| + |bias| + |r|) + 1e-30: the factor 2 over
+ *    N u absorbs the 1/(1 - N u) factor (<= 1.0000025 for N <= 770) and the double rounding a
+ *    split into partial accumulators can add; the 1e-30 only matters when every term is 0
+ *    (then the result must be exactly 0, up to a denormal).  The clamp is 1-Lipschitz, so the
+ *    same bound holds after it.  The fp64 reference itself errs by < N 2^-53 sum|t|: negligible.
+ *  - avgpool3x3s2p1: 9 taps (padding = 0), 8 additions, then * (1/9) (fl(1/9) is off by <= u
+ *    relative, and the product rounds once more) or / 9 (one rounding): error <= (8 + 2) u
+ *    sum|x| / 9 < 10 * 2^-23 * sum|x| / 9.  We use that.
+ *  - maxpool3x3s2p1: a max of fp32 values is one of them: exact (tolerance 0).
+ *  - global_avgpool: hw - 1 additions and one division / reciprocal-multiply:
+ *    (hw + 2) * 2^-23 * sum|x| / hw.
+ *  - softmax, element i, with d_i = x_i - max <= 0 and p_i the exact result:
+ *      fl(x_i - max)                : relative error <= u |d_i| in the argument,
+ *                                     so <= u |d_i| relative in exp(d_i) (e^(u|d|) - 1 ~ u|d|);
+ *      SLEEF expf u10 (1.0 ULP)     : <= 2u relative (1 ULP <= 2^-23 relative);
+ *      the sum S of n positive terms: every term carries the two errors above (<= u D + 2u
+ *                                     relative on S, with D = sum_j p_j |d_j|), and n - 1
+ *                                     additions in any order add <= (n - 1) u / (1 - (n-1)u);
+ *      y_i = e_i / S or e_i * (1/S) : <= 2u.
+ *    Total: |y_i - p_i| <= p_i * u * (|d_i| + D + n + 7) (+ second order).  We use
+ *    p_i * 2^-23 * (|d_i| + D + n + 7) + FLT_MIN (factor 2 for the second-order terms, as
+ *    above; FLT_MIN because exp of d_i < -87.3 is subnormal in fp32 and may even flush to 0:
+ *    such a p_i <= e^(d_i) is below FLT_MIN anyway).  For n <= 40 and |d_i|, D <= 10 this is
+ *    <= 8e-6 relative, i.e. the "1e-5 relative" rule of thumb; for n = 1000 the summation alone
+ *    may legitimately cost up to 999 u = 6e-5 (worst case; typically ~sqrt(n) u), so a flat
+ *    1e-5 would not be a valid bound there and we keep the derived one.
+ *    The sum of the outputs is checked too: |sum_i y_i - 1| <= sum_i tol_i + n 2^-52.
+ */
+#include "checks.h"
+#include "ref.h"
+
+#include <float.h>
+
+#define U23 (1.0 / 8388608.0) /* 2^-23 = 2u */
+
+/* ------------------------------------------------------------------------------------------
+ *  Shared plumbing
+ * ------------------------------------------------------------------------------------------ */
+
+typedef struct clamp_opt {
+    float lo, hi;
+    const char *name;
+} clamp_opt;
+
+static const clamp_opt CLAMPS[3] = {
+    {-INFINITY, INFINITY, "none"},
+    {0.0f, INFINITY, "relu"},
+    {-0.5f, 0.5f, "[-0.5,0.5]"}, /* both bounds finite: exercises out_max too */
+};
+
+static const char *layout_name(int where) { return where == VGS_AT_HEAD ? "head" : "tail"; }
+
+static const vgs_kernels *get_kernels(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_kernels *K = vgs_kernels_for(isa);
+    if (!K) vgs_check_fail(msg, len, "vgs_kernels_for(%s) returned NULL", vgs_isa_to_string(isa));
+    return K;
+}
+
+/* Output buffer: [OUT_MARGIN sentinels][footprint][OUT_MARGIN sentinels]. */
+#define OUT_MARGIN 64
+
+typedef struct outbuf {
+    float *base;
+    size_t cap; /* floats */
+} outbuf;
+
+static int outbuf_init(outbuf *o, size_t max_footprint)
+{
+    o->cap = max_footprint + 2 * OUT_MARGIN;
+    o->base = (float *)malloc(o->cap * sizeof(float));
+    return o->base ? 0 : -1;
+}
+
+static void outbuf_free(outbuf *o)
+{
+    free(o->base);
+    o->base = NULL;
+}
+
+static float *outbuf_prepare(outbuf *o, size_t footprint)
+{
+    if (footprint + 2 * OUT_MARGIN > o->cap) abort(); /* a bug in the check itself */
+    vgs_fill_sentinel(o->base, footprint + 2 * OUT_MARGIN);
+    return o->base + OUT_MARGIN;
+}
+
+static size_t footprint2d(size_t rows, size_t cols, size_t stride)
+{
+    return rows == 0 ? 0 : (rows - 1) * stride + cols;
+}
+
+/* rows x cols random values in [lo, hi], rows `stride` floats apart, gaps = sentinel NaN. */
+static void fill_strided(vgs_rng *rng, float *p, size_t rows, size_t cols, size_t stride, float lo,
+                         float hi)
+{
+    vgs_fill_sentinel(p, footprint2d(rows, cols, stride));
+    for (size_t r = 0; r < rows; r++) vgs_rng_fill(rng, p + r * stride, cols, lo, hi);
+}
+
+/* How to name an output element in messages: (row, col), or (row, col / sub_w, col % sub_w). */
+typedef struct out_names {
+    const char *row, *col; /* "i", "j" */
+    size_t sub_w;          /* 0, or the width to split col into (y, x) */
+} out_names;
+
+static void name_elem(char *buf, size_t len, const out_names *nm, size_t r, size_t c)
+{
+    if (nm->sub_w)
+        snprintf(buf, len, "%s=%zu oy=%zu ox=%zu", nm->row, r, c / nm->sub_w, c % nm->sub_w);
+    else if (nm->row)
+        snprintf(buf, len, "%s=%zu %s=%zu", nm->row, r, nm->col, c);
+    else
+        snprintf(buf, len, "%s=%zu", nm->col, c);
+}
+
+/* Verify an output of `rows` rows of `cols` floats, `stride` apart, starting at y inside an
+ * outbuf: nothing written outside the window (margins and gaps still sentinel), and the window
+ * within tol of ref (dense rows x cols; tol NULL = exact).  scratch: rows*cols floats.
+ * untouched (may be NULL): rows that must not be written at all (still all sentinel); their
+ * ref and tol entries must be 0. */
+static int check_output_ex(char *msg, size_t len, const char *where, const float *y, size_t rows,
+                           size_t cols, size_t stride, const double *ref, const double *tol,
+                           float *scratch, const out_names *nm, const unsigned char *untouched)
+{
+    size_t fp = footprint2d(rows, cols, stride);
+    char vb[64], eb[96];
+    /* before the output */
+    size_t i = vgs_first_non_sentinel(y - OUT_MARGIN, OUT_MARGIN);
+    if (i < OUT_MARGIN)
+        return vgs_check_fail(msg, len, "%s: wrote before the output: y[-%zu] = %s", where,
+                              (size_t)OUT_MARGIN - i,
+                              vgs_fmt_float(y[(ptrdiff_t)i - OUT_MARGIN], vb, sizeof vb));
+    /* gaps between rows */
+    for (size_t r = 0; r + 1 < rows; r++) {
+        size_t g = vgs_first_non_sentinel(y + r * stride + cols, stride - cols);
+        if (g < stride - cols)
+            return vgs_check_fail(msg, len,
+                                  "%s: wrote into the gap after %s %zu (row stride %zu, row "
+                                  "length %zu): column %zu = %s",
+                                  where, nm->row ? nm->row : "row", r, stride, cols, cols + g,
+                                  vgs_fmt_float(y[r * stride + cols + g], vb, sizeof vb));
+    }
+    /* after the output */
+    i = vgs_first_non_sentinel(y + fp, OUT_MARGIN);
+    if (i < OUT_MARGIN)
+        return vgs_check_fail(msg, len,
+                              "%s: wrote past the end of the output: y[%zu] (%zu floats after "
+                              "the last element) = %s",
+                              where, fp + i, i + 1, vgs_fmt_float(y[fp + i], vb, sizeof vb));
+    /* rows no input maps to */
+    for (size_t r = 0; untouched && r < rows; r++) {
+        if (!untouched[r]) continue;
+        size_t g = vgs_first_non_sentinel(y + r * stride, cols);
+        if (g < cols) {
+            name_elem(eb, sizeof eb, nm, r, g);
+            return vgs_check_fail(msg, len, "%s: wrote into %s %zu, which no input maps to: "
+                                  "at %s: %s",
+                                  where, nm->row ? nm->row : "row", r, eb,
+                                  vgs_fmt_float(y[r * stride + g], vb, sizeof vb));
+        }
+    }
+    /* the window */
+    for (size_t r = 0; r < rows; r++) {
+        if (untouched && untouched[r])
+            memset(scratch + r * cols, 0, cols * sizeof(float)); /* == its ref, 0 */
+        else
+            memcpy(scratch + r * cols, y + r * stride, cols * sizeof(float));
+    }
+    vgs_cmp c;
+    if (vgs_compare(scratch, ref, tol, rows * cols, &c) == 0) return 0;
+    name_elem(eb, sizeof eb, nm, c.worst / cols, c.worst % cols);
+    return vgs_check_fail(msg, len,
+                          "%s: %zu of %zu outputs wrong; worst at %s: got %s, expected %.9g, "
+                          "|err| %.3g > tol %.3g",
+                          where, c.nbad, rows * cols, eb, vgs_fmt_float(c.got, vb, sizeof vb),
+                          c.ref, fabs((double)c.got - c.ref), c.tol);
+}
+
+static int check_output(char *msg, size_t len, const char *where, const float *y, size_t rows,
+                        size_t cols, size_t stride, const double *ref, const double *tol,
+                        float *scratch, const out_names *nm)
+{
+    return check_output_ex(msg, len, where, y, rows, cols, stride, ref, tol, scratch, nm, NULL);
+}
+
+/* Per-element dot-product tolerance: (K + 2) * 2^-23 * mag + 1e-30 (see the header comment). */
+static void dot_tolerance(double *tol, const double *mag, size_t n, size_t K)
+{
+    for (size_t i = 0; i < n; i++) tol[i] = (double)(K + 2) * U23 * mag[i] + 1e-30;
+}
+
+/* Common scratch of a check: reference, magnitudes, tolerances, gathered outputs. */
+typedef struct scratch {
+    double *ref, *mag, *tol;
+    float *got;
+} scratch;
+
+static int scratch_init(scratch *s, size_t n)
+{
+    s->ref = (double *)malloc(n * sizeof(double));
+    s->mag = (double *)malloc(n * sizeof(double));
+    s->tol = (double *)malloc(n * sizeof(double));
+    s->got = (float *)malloc(n * sizeof(float));
+    return (s->ref && s->mag && s->tol && s->got) ? 0 : -1;
+}
+
+static void scratch_free(scratch *s)
+{
+    free(s->ref);
+    free(s->mag);
+    free(s->tol);
+    free(s->got);
+}
+
+#define SETUP_FAIL(msg, len) vgs_check_fail((msg), (len), "test setup: out of memory / mmap failed")
+
+/* Thunks: one kernel call each, run under vgs_guarded_call. */
+typedef struct gemm_args {
+    const vgs_kernels *K;
+    size_t m, n, k, as, bs, rs, cs;
+    const float *a, *b, *bias, *r;
+    float *c;
+    float lo, hi;
+} gemm_args;
+
+static void gemm_thunk(void *p)
+{
+    const gemm_args *g = (const gemm_args *)p;
+    g->K->gemm(g->m, g->n, g->k, g->a, g->as, g->b, g->bs, g->bias, g->r, g->rs, g->c, g->cs,
+               g->lo, g->hi);
+}
+
+typedef struct conv_args {
+    void (*fn)(size_t, size_t, size_t, const float *, size_t, const float *, float, float *, float,
+               float);
+    size_t cin, h, w, xcs;
+    const float *x, *k;
+    float bias, *y, lo, hi;
+} conv_args;
+
+static void conv_thunk(void *p)
+{
+    const conv_args *c = (const conv_args *)p;
+    c->fn(c->cin, c->h, c->w, c->x, c->xcs, c->k, c->bias, c->y, c->lo, c->hi);
+}
+
+typedef struct dwconv_args {
+    void (*fn)(size_t, size_t, size_t, const float *, size_t, const float *, const float *,
+               float *, size_t, const int32_t *, float, float);
+    size_t c, h, w, xcs, ycs;
+    const float *x, *k, *bias;
+    float *y;
+    const int32_t *y_index;
+    float lo, hi;
+} dwconv_args;
+
+static void dwconv_thunk(void *p)
+{
+    const dwconv_args *a = (const dwconv_args *)p;
+    a->fn(a->c, a->h, a->w, a->x, a->xcs, a->k, a->bias, a->y, a->ycs, a->y_index, a->lo, a->hi);
+}
+
+typedef struct pool_args {
+    void (*fn)(size_t, size_t, size_t, const float *, size_t, float *, size_t);
+    size_t c, h, w, xcs, ycs;
+    const float *x;
+    float *y;
+} pool_args;
+
+static void pool_thunk(void *p)
+{
+    const pool_args *a = (const pool_args *)p;
+    a->fn(a->c, a->h, a->w, a->x, a->xcs, a->y, a->ycs);
+}
+
+typedef struct gap_args {
+    const vgs_kernels *K;
+    size_t c, hw, xcs;
+    const float *x;
+    float *y;
+} gap_args;
+
+static void gap_thunk(void *p)
+{
+    const gap_args *a = (const gap_args *)p;
+    a->K->global_avgpool(a->c, a->hw, a->x, a->xcs, a->y);
+}
+
+typedef struct fc_args {
+    const vgs_kernels *K;
+    size_t n, k;
+    const float *w, *bias, *x;
+    float *y;
+} fc_args;
+
+static void fc_thunk(void *p)
+{
+    const fc_args *a = (const fc_args *)p;
+    a->K->fc(a->n, a->k, a->w, a->bias, a->x, a->y);
+}
+
+typedef struct softmax_args {
+    const vgs_kernels *K;
+    size_t n;
+    const float *x;
+    float *y;
+} softmax_args;
+
+static void softmax_thunk(void *p)
+{
+    const softmax_args *a = (const softmax_args *)p;
+    a->K->softmax(a->n, a->x, a->y);
+}
+
+/* ------------------------------------------------------------------------------------------
+ *  table: the vgs_kernels entry itself
+ * ------------------------------------------------------------------------------------------ */
+
+static int check_table(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    static const size_t widths[VGS_ISA_COUNT] = {1, 8, 16, 4}; /* scalar, avx2, avx512, neon */
+    const char *name = vgs_isa_to_string(isa);
+    if (K->isa != isa)
+        return vgs_check_fail(msg, len, "vgs_kernels_for(%s)->isa = %d (%s)", name, (int)K->isa,
+                              vgs_isa_to_string(K->isa));
+    if (K->vector_width != widths[isa])
+        return vgs_check_fail(msg, len, "vgs_kernels_for(%s)->vector_width = %zu, expected %zu",
+                              name, K->vector_width, widths[isa]);
+    if (!K->gemm_name) return vgs_check_fail(msg, len, "gemm_name is NULL");
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, "__%s", name);
+    size_t ln = strlen(K->gemm_name), ls = strlen(suffix);
+    if (strncmp(K->gemm_name, "vgs_f32_gemm_", 13) != 0 || ln < ls ||
+        strcmp(K->gemm_name + ln - ls, suffix) != 0)
+        return vgs_check_fail(msg, len, "gemm_name \"%s\" is not vgs_f32_gemm_<MR>x<NR>%s",
+                              K->gemm_name, suffix);
+    const struct { const char *n; int ok; } fns[] = {
+        {"gemm", K->gemm != NULL},
+        {"conv3x3s1p1", K->conv3x3s1p1 != NULL},
+        {"conv3x3s2p1", K->conv3x3s2p1 != NULL},
+        {"dwconv3x3s1p1", K->dwconv3x3s1p1 != NULL},
+        {"dwconv3x3s2p1", K->dwconv3x3s2p1 != NULL},
+        {"maxpool3x3s2p1", K->maxpool3x3s2p1 != NULL},
+        {"avgpool3x3s2p1", K->avgpool3x3s2p1 != NULL},
+        {"global_avgpool", K->global_avgpool != NULL},
+        {"fc", K->fc != NULL},
+        {"softmax", K->softmax != NULL},
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (!fns[i].ok) return vgs_check_fail(msg, len, "%s: %s is NULL", name, fns[i].n);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ *  gemm
+ *  m crosses the 6-row microkernel tile (1..13: 6, 12 and the remainders), n every vector
+ *  remainder up to 2 vectors of the widest ISA (1..33) and network sizes (49 = 7x7,
+ *  196 = 14x14, 784 = 28x28), k in {1,2,3,6,10,20,40}, bias yes/no, residual yes/no, clamp
+ *  none / ReLU / [-0.5,0.5], guard at head / tail.  Dense strides in "gemm", strides larger
+ *  than dense (all different, so mixing two up shows) in "gemm_strided"; "gemm_large" adds
+ *  a few shapes from the real network (k = 160, 480; m > 2 tiles).
+ * ------------------------------------------------------------------------------------------ */
+
+static const size_t GEMM_NS[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
+                                 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+                                 25, 26, 27, 28, 29, 30, 31, 32, 33, 49, 196, 784};
+static const size_t GEMM_KS[] = {1, 2, 3, 6, 10, 20, 40};
+#define GEMM_MAX_M 13
+#define GEMM_PAD_A 3
+#define GEMM_PAD_B 5
+#define GEMM_PAD_C 7
+#define GEMM_PAD_R 2
+
+typedef struct gemm_ctx {
+    const vgs_kernels *K;
+    vgs_guard ga, gb, gbias, gr;
+    outbuf out;
+    scratch s;
+    vgs_rng rng;
+} gemm_ctx;
+
+static int gemm_ctx_init(gemm_ctx *g, const vgs_kernels *K, size_t max_m, size_t max_n,
+                         size_t max_k, uint64_t seed)
+{
+    memset(g, 0, sizeof *g);
+    g->K = K;
+    g->rng = vgs_rng_seed(seed);
+    int bad = vgs_guard_init(&g->ga, max_m * (max_k + GEMM_PAD_A));
+    bad |= vgs_guard_init(&g->gb, max_k * (max_n + GEMM_PAD_B));
+    bad |= vgs_guard_init(&g->gbias, max_m);
+    bad |= vgs_guard_init(&g->gr, max_m * (max_n + GEMM_PAD_R));
+    bad |= outbuf_init(&g->out, max_m * (max_n + GEMM_PAD_C));
+    bad |= scratch_init(&g->s, max_m * max_n);
+    return bad ? -1 : 0;
+}
+
+static void gemm_ctx_free(gemm_ctx *g)
+{
+    vgs_guard_free(&g->ga);
+    vgs_guard_free(&g->gb);
+    vgs_guard_free(&g->gbias);
+    vgs_guard_free(&g->gr);
+    outbuf_free(&g->out);
+    scratch_free(&g->s);
+}
+
+static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int has_bias,
+                     int has_r, const clamp_opt *cl, int where, char *msg, size_t len)
+{
+    size_t as = k + (strided ? GEMM_PAD_A : 0), bs = n + (strided ? GEMM_PAD_B : 0);
+    size_t cs = n + (strided ? GEMM_PAD_C : 0), rs = n + (strided ? GEMM_PAD_R : 0);
+    char wh[320];
+    snprintf(wh, sizeof wh,
+             "%s [%s]: m=%zu n=%zu k=%zu a_stride=%zu b_stride=%zu c_stride=%zu r_stride=%zu "
+             "bias=%s r=%s clamp=%s guard=%s",
+             g->K->gemm_name, vgs_isa_to_string(g->K->isa), m, n, k, as, bs, cs, rs,
+             has_bias ? "yes" : "NULL", has_r ? "yes" : "NULL", cl->name, layout_name(where));
+
+    const float *a = vgs_guard_place(&g->ga, footprint2d(m, k, as), where);
+    const float *b = vgs_guard_place(&g->gb, footprint2d(k, n, bs), where);
+    const float *bias = has_bias ? vgs_guard_place(&g->gbias, m, where) : NULL;
+    const float *r = has_r ? vgs_guard_place(&g->gr, footprint2d(m, n, rs), where) : NULL;
+    fill_strided(&g->rng, vgs_guard_wr(&g->ga, a), m, k, as, -1.0f, 1.0f);
+    fill_strided(&g->rng, vgs_guard_wr(&g->gb, b), k, n, bs, -1.0f, 1.0f);
+    if (bias) vgs_rng_fill(&g->rng, vgs_guard_wr(&g->gbias, bias), m, -1.0f, 1.0f);
+    if (r) fill_strided(&g->rng, vgs_guard_wr(&g->gr, r), m, n, rs, -1.0f, 1.0f);
+
+    float *c = outbuf_prepare(&g->out, footprint2d(m, n, cs));
+    gemm_args ga = {g->K, m, n, k, as, bs, rs, cs, a, b, bias, r, c, cl->lo, cl->hi};
+    if (vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)) return 1;
+
+    ref_gemm(m, n, k, a, as, b, bs, bias, r, rs, cl->lo, cl->hi, g->s.ref, g->s.mag);
+    dot_tolerance(g->s.tol, g->s.mag, m * n, k);
+    static const out_names nm = {"i", "j", 0};
+    return check_output(msg, len, wh, c, m, n, cs, g->s.ref, g->s.tol, g->s.got, &nm);
+}
+
+static int gemm_sweep(vgs_isa isa, int strided, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    gemm_ctx g;
+    if (gemm_ctx_init(&g, K, GEMM_MAX_M, 784, 40, 0x6e6d + (uint64_t)strided) != 0) {
+        gemm_ctx_free(&g);
+        return SETUP_FAIL(msg, len);
+    }
+    int fail = 0;
+    unsigned v = 0;
+    for (size_t ik = 0; ik < sizeof GEMM_KS / sizeof GEMM_KS[0] && !fail; ik++)
+        for (size_t m = 1; m <= GEMM_MAX_M && !fail; m++)
+            for (size_t in = 0; in < sizeof GEMM_NS / sizeof GEMM_NS[0] && !fail; in++)
+                for (int opt = 0; opt < 12 && !fail; opt++, v++)
+                    fail = gemm_case(&g, m, GEMM_NS[in], GEMM_KS[ik], strided, opt & 1,
+                                     (opt >> 1) & 1, &CLAMPS[opt >> 2],
+                                     (int)((v + (v / 12)) & 1) /* both layouts per shape */, msg,
+                                     len);
+    gemm_ctx_free(&g);
+    return fail;
+}
+
+static int check_gemm(vgs_isa isa, char *msg, size_t len) { return gemm_sweep(isa, 0, msg, len); }
+
+static int check_gemm_strided(vgs_isa isa, char *msg, size_t len)
+{
+    return gemm_sweep(isa, 1, msg, len);
+}
+
+static int check_gemm_large(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    static const size_t ms[] = {17, 25, 60}, ns[] = {16, 49, 196}, ks[] = {160, 480};
+    gemm_ctx g;
+    if (gemm_ctx_init(&g, K, 60, 196, 480, 0x1a29e) != 0) {
+        gemm_ctx_free(&g);
+        return SETUP_FAIL(msg, len);
+    }
+    int fail = 0;
+    unsigned v = 0;
+    for (size_t ik = 0; ik < 2 && !fail; ik++)
+        for (size_t im = 0; im < 3 && !fail; im++)
+            for (size_t in = 0; in < 3 && !fail; in++, v++)
+                fail = gemm_case(&g, ms[im], ns[in], ks[ik], (int)(v & 1), 1, (int)((v >> 1) & 1),
+                                 &CLAMPS[v % 3], (int)((v >> 2) & 1), msg, len);
+    gemm_ctx_free(&g);
+    return fail;
+}
+
+/* ------------------------------------------------------------------------------------------
+ *  Plane shapes of the 3x3 window kernels (conv, pools): every (h, w) in 1..33 x 1..33 (odd
+ *  and even, every vector remainder of every ISA at stride 1 and 2, and the 1-row / 1-column
+ *  images where both padding rows / columns meet), then long rows (w around 64, 128, 256
+ *  and 512 output columns at stride 1 and 2: where a kernel walks a row in strips or stages
+ *  it in a fixed buffer), tall planes, and the network's own plane sizes (224, 112, 56).
+ * ------------------------------------------------------------------------------------------ */
+
+static const size_t WIDE_W[] = {63,  64,  65,  112, 127, 128, 129, 130, 224, 255,
+                                256, 257, 258, 259, 260, 263, 511, 512, 513, 515};
+static const size_t WIDE_H[] = {1, 2, 3, 5};
+static const size_t TALL_H[] = {64, 65, 112, 128, 129, 224, 257};
+static const size_t TALL_W[] = {1, 2, 3, 9};
+static const size_t NET_HW[] = {56, 112, 224};
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define WIN_MAX_PLANE (224 * 224)
+
+/* The i-th shape; 0 past the last. */
+static int window_shape(size_t i, size_t *h, size_t *w)
+{
+    if (i < 33 * 33) {
+        *h = 1 + i / 33;
+        *w = 1 + i % 33;
+        return 1;
+    }
+    i -= 33 * 33;
+    if (i < N_OF(WIDE_W) * N_OF(WIDE_H)) {
+        *h = WIDE_H[i % N_OF(WIDE_H)];
+        *w = WIDE_W[i / N_OF(WIDE_H)];
+        return 1;
+    }
+    i -= N_OF(WIDE_W) * N_OF(WIDE_H);
+    if (i < N_OF(TALL_H) * N_OF(TALL_W)) {
+        *h = TALL_H[i / N_OF(TALL_W)];
+        *w = TALL_W[i % N_OF(TALL_W)];
+        return 1;
+    }
+    i -= N_OF(TALL_H) * N_OF(TALL_W);
+    if (i < N_OF(NET_HW)) {
+        *h = *w = NET_HW[i];
+        return 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ *  conv3x3s1p1 / conv3x3s2p1
+ *  Every window_shape, cin in {1, 2, 3, 5}; per call the clamp (none / ReLU / [-0.5,0.5]), the channel stride (dense
+ *  h*w, or h*w + 1..5 with NaN in the gap) and the guard side rotate, so each shape sees
+ *  several of them; bias is random and non-zero.
+ * ------------------------------------------------------------------------------------------ */
+
+#define CONV_MAX_CIN 5
+
+static int conv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    void (*conv)(size_t, size_t, size_t, const float *, size_t, const float *, float, float *,
+                 float, float) = S == 1 ? K->conv3x3s1p1 : K->conv3x3s2p1;
+    const char *kname = S == 1 ? "conv3x3s1p1" : "conv3x3s2p1";
+    static const size_t cins[] = {1, 2, 3, 5};
+    vgs_guard gx, gk;
+    outbuf out;
+    scratch s;
+    memset(&gx, 0, sizeof gx);
+    memset(&gk, 0, sizeof gk);
+    memset(&out, 0, sizeof out);
+    memset(&s, 0, sizeof s);
+    int fail = vgs_guard_init(&gx, CONV_MAX_CIN * (WIN_MAX_PLANE + 5)) |
+               vgs_guard_init(&gk, 9 * CONV_MAX_CIN) | outbuf_init(&out, WIN_MAX_PLANE) |
+               scratch_init(&s, WIN_MAX_PLANE);
+    if (fail) fail = SETUP_FAIL(msg, len);
+    vgs_rng rng = vgs_rng_seed(0xc0 + S);
+    unsigned v = 0;
+    size_t h, w;
+    for (size_t shape = 0; !fail && window_shape(shape, &h, &w); shape++) {
+        {
+            for (size_t ic = 0; ic < 4 && !fail; ic++, v++) {
+                size_t cin = cins[ic];
+                const clamp_opt *cl = &CLAMPS[v % 3];
+                size_t xcs = h * w + ((v / 3) % 2 ? 1 + (v % 5) : 0);
+                int where = (int)((v + v / 4) & 1); /* both sides for every cin */
+                size_t oh = S == 1 ? h : (h + 1) / 2, ow = S == 1 ? w : (w + 1) / 2;
+                char wh[256];
+                snprintf(wh, sizeof wh,
+                         "%s [%s]: cin=%zu h=%zu w=%zu x_cstride=%zu clamp=%s guard=%s "
+                         "(oh=%zu ow=%zu)",
+                         kname, vgs_isa_to_string(isa), cin, h, w, xcs, cl->name,
+                         layout_name(where), oh, ow);
+                const float *x = vgs_guard_place(&gx, footprint2d(cin, h * w, xcs), where);
+                const float *k = vgs_guard_place(&gk, 9 * cin, where);
+                fill_strided(&rng, vgs_guard_wr(&gx, x), cin, h * w, xcs, -1.0f, 1.0f);
+                vgs_rng_fill(&rng, vgs_guard_wr(&gk, k), 9 * cin, -1.0f, 1.0f);
+                float bias = vgs_rng_float(&rng, -1.0f, 1.0f);
+                float *y = outbuf_prepare(&out, oh * ow);
+                conv_args ca = {conv, cin, h, w, xcs, x, k, bias, y, cl->lo, cl->hi};
+                if ((fail = vgs_guarded_call(conv_thunk, &ca, msg, len, wh))) break;
+                ref_conv3x3(S, cin, h, w, x, xcs, k, bias, cl->lo, cl->hi, s.ref, s.mag);
+                dot_tolerance(s.tol, s.mag, oh * ow, 9 * cin);
+                static const out_names nm = {"oy", "ox", 0};
+                fail = check_output(msg, len, wh, y, oh, ow, ow, s.ref, s.tol, s.got, &nm);
+            }
+        }
+    }
+    vgs_guard_free(&gx);
+    vgs_guard_free(&gk);
+    outbuf_free(&out);
+    scratch_free(&s);
+    return fail;
+}
+
+static int check_conv3x3s1p1(vgs_isa isa, char *msg, size_t len) { return conv_sweep(isa, 1, msg, len); }
+static int check_conv3x3s2p1(vgs_isa isa, char *msg, size_t len) { return conv_sweep(isa, 2, msg, len); }
+
+/* ------------------------------------------------------------------------------------------
+ *  dwconv3x3s1p1 / dwconv3x3s2p1
+ *  Every window_shape, c in {1, 3, 5}; per call, rotating: the clamp, bias given / NULL, the
+ *  input channel stride (dense or + NaN gap), the output plane stride (dense or + sentinel
+ *  gap), the guard side, and y_index:
+ *    NULL         channel i -> plane i;
+ *    reverse      channel i -> plane c-1-i;
+ *    permutation  a random permutation (what a channel shuffle is);
+ *    spread       channel i -> plane 2i+1 of 2c+1 planes: the planes no channel maps to
+ *                 (the even ones) must stay untouched.
+ *  Each channel's plane is checked against the cin = 1 fp64 convolution of that channel.
+ * ------------------------------------------------------------------------------------------ */
+
+#define DW_MAX_C 5
+#define DW_MAX_PLANES (2 * DW_MAX_C + 1)
+
+static int dwconv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    void (*dw)(size_t, size_t, size_t, const float *, size_t, const float *, const float *,
+               float *, size_t, const int32_t *, float, float) =
+        S == 1 ? K->dwconv3x3s1p1 : K->dwconv3x3s2p1;
+    const char *kname = S == 1 ? "dwconv3x3s1p1" : "dwconv3x3s2p1";
+    static const size_t cs[] = {1, 3, 5};
+    static const char *const index_names[4] = {"NULL", "reverse", "random permutation",
+                                               "spread 2i+1"};
+    vgs_guard gx, gk, gb, gi;
+    outbuf out;
+    scratch s;
+    memset(&gx, 0, sizeof gx);
+    memset(&gk, 0, sizeof gk);
+    memset(&gb, 0, sizeof gb);
+    memset(&gi, 0, sizeof gi);
+    memset(&out, 0, sizeof out);
+    memset(&s, 0, sizeof s);
+    int fail = vgs_guard_init(&gx, DW_MAX_C * (WIN_MAX_PLANE + 5)) |
+               vgs_guard_init(&gk, 9 * DW_MAX_C) | vgs_guard_init(&gb, DW_MAX_C) |
+               vgs_guard_init(&gi, DW_MAX_C) | outbuf_init(&out, DW_MAX_PLANES * (WIN_MAX_PLANE + 7)) |
+               scratch_init(&s, DW_MAX_PLANES * WIN_MAX_PLANE);
+    if (fail) fail = SETUP_FAIL(msg, len);
+    vgs_rng rng = vgs_rng_seed(0xd3 + S);
+    unsigned v = 0;
+    size_t h, w;
+    unsigned char untouched[DW_MAX_PLANES];
+    for (size_t shape = 0; !fail && window_shape(shape, &h, &w); shape++) {
+        for (size_t ic = 0; ic < 3 && !fail; ic++, v++) {
+            size_t c = cs[ic];
+            size_t oh = S == 1 ? h : (h + 1) / 2, ow = S == 1 ? w : (w + 1) / 2;
+            const clamp_opt *cl = &CLAMPS[v % 3];
+            int has_bias = (int)((v / 3) % 2);
+            size_t xcs = h * w + ((v / 2) % 2 ? 1 + (v % 5) : 0);
+            size_t ycs = oh * ow + ((v / 5) % 2 ? 1 + (v % 7) : 0);
+            int where = (int)((v + v / 3) & 1);
+            int imode = (int)((v + shape) % 4);
+            size_t nplanes = imode == 3 ? 2 * c + 1 : c;
+            char wh[320];
+            snprintf(wh, sizeof wh,
+                     "%s [%s]: c=%zu h=%zu w=%zu x_cstride=%zu y_cstride=%zu bias=%s "
+                     "y_index=%s clamp=%s guard=%s (oh=%zu ow=%zu)",
+                     kname, vgs_isa_to_string(isa), c, h, w, xcs, ycs,
+                     has_bias ? "yes" : "NULL", index_names[imode], cl->name, layout_name(where),
+                     oh, ow);
+            const float *x = vgs_guard_place(&gx, footprint2d(c, h * w, xcs), where);
+            const float *k = vgs_guard_place(&gk, 9 * c, where);
+            const float *bias = has_bias ? vgs_guard_place(&gb, c, where) : NULL;
+            const int32_t *yi = imode ? (const int32_t *)vgs_guard_place(&gi, c, where) : NULL;
+            fill_strided(&rng, vgs_guard_wr(&gx, x), c, h * w, xcs, -1.0f, 1.0f);
+            vgs_rng_fill(&rng, vgs_guard_wr(&gk, k), 9 * c, -1.0f, 1.0f);
+            if (bias) vgs_rng_fill(&rng, vgs_guard_wr(&gb, bias), c, -1.0f, 1.0f);
+            if (yi) {
+                int32_t *wi = (int32_t *)(void *)vgs_guard_wr(&gi, (const float *)yi);
+                for (size_t i = 0; i < c; i++)
+                    wi[i] = (int32_t)(imode == 1 ? c - 1 - i : imode == 3 ? 2 * i + 1 : i);
+                if (imode == 2) /* Fisher-Yates */
+                    for (size_t i = c; i > 1; i--) {
+                        size_t j = (size_t)(vgs_rng_u64(&rng) % i);
+                        int32_t t = wi[i - 1];
+                        wi[i - 1] = wi[j];
+                        wi[j] = t;
+                    }
+            }
+            float *y = outbuf_prepare(&out, footprint2d(nplanes, oh * ow, ycs));
+            dwconv_args da = {dw, c, h, w, xcs, ycs, x, k, bias, y, yi, cl->lo, cl->hi};
+            if ((fail = vgs_guarded_call(dwconv_thunk, &da, msg, len, wh))) break;
+            memset(untouched, 1, sizeof untouched);
+            for (size_t j = 0; j < nplanes * oh * ow; j++) s.ref[j] = s.tol[j] = 0.0;
+            for (size_t i = 0; i < c; i++) {
+                size_t j = yi ? (size_t)yi[i] : i;
+                untouched[j] = 0;
+                ref_conv3x3(S, 1, h, w, x + i * xcs, h * w, k + 9 * i, bias ? bias[i] : 0.0f,
+                            cl->lo, cl->hi, s.ref + j * oh * ow, s.mag + j * oh * ow);
+                dot_tolerance(s.tol + j * oh * ow, s.mag + j * oh * ow, oh * ow, 9);
+            }
+            out_names nm = {"plane", "pixel", ow};
+            fail = check_output_ex(msg, len, wh, y, nplanes, oh * ow, ycs, s.ref, s.tol, s.got,
+                                   &nm, untouched);
+        }
+    }
+    vgs_guard_free(&gx);
+    vgs_guard_free(&gk);
+    vgs_guard_free(&gb);
+    vgs_guard_free(&gi);
+    outbuf_free(&out);
+    scratch_free(&s);
+    return fail;
+}
+
+static int check_dwconv3x3s1p1(vgs_isa isa, char *msg, size_t len) { return dwconv_sweep(isa, 1, msg, len); }
+static int check_dwconv3x3s2p1(vgs_isa isa, char *msg, size_t len) { return dwconv_sweep(isa, 2, msg, len); }
+
+/* ------------------------------------------------------------------------------------------
+ *  maxpool3x3s2p1 / avgpool3x3s2p1
+ *  c in {1, 3, 7}, every window_shape; per call the input channel stride (dense or
+ *  + gap of NaN), the output channel stride (dense or + gap of sentinel) and the guard side
+ *  rotate.  maxpool alternates data in [-1, 1] and all-negative data in [-2, -1]: a kernel
+ *  that pads with 0 instead of -inf returns 0 on every border window of the latter.
+ *  avgpool divides by 9 always (count_include_pad): a kernel dividing by the number of
+ *  in-image taps is wrong on every border window.
+ * ------------------------------------------------------------------------------------------ */
+
+#define POOL_MAX_C 7
+
+static int pool_sweep(vgs_isa isa, int is_max, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    void (*pool)(size_t, size_t, size_t, const float *, size_t, float *, size_t) =
+        is_max ? K->maxpool3x3s2p1 : K->avgpool3x3s2p1;
+    const char *kname = is_max ? "maxpool3x3s2p1" : "avgpool3x3s2p1";
+    static const size_t cs[] = {1, 3, 7};
+    const size_t max_o = WIN_MAX_PLANE / 4 + 600; /* >= ((h+1)/2) * ((w+1)/2) */
+    vgs_guard gx;
+    outbuf out;
+    scratch s;
+    memset(&gx, 0, sizeof gx);
+    memset(&out, 0, sizeof out);
+    memset(&s, 0, sizeof s);
+    int fail = vgs_guard_init(&gx, POOL_MAX_C * (WIN_MAX_PLANE + 5)) |
+               outbuf_init(&out, POOL_MAX_C * (max_o + 7)) | scratch_init(&s, POOL_MAX_C * max_o);
+    if (fail) fail = SETUP_FAIL(msg, len);
+    vgs_rng rng = vgs_rng_seed(is_max ? 0x9a7 : 0xa79);
+    unsigned v = 0;
+    size_t h, w;
+    for (size_t shape = 0; !fail && window_shape(shape, &h, &w); shape++) {
+        {
+            for (size_t ic = 0; ic < 3 && !fail; ic++, v++) {
+                size_t c = cs[ic], oh = (h + 1) / 2, ow = (w + 1) / 2;
+                size_t xcs = h * w + (v % 2 ? 1 + (v % 5) : 0);
+                size_t ycs = oh * ow + ((v / 2) % 2 ? 1 + (v % 7) : 0);
+                int where = (int)((v / 4) & 1);
+                int negative = is_max && (v + v / 3) % 3 != 0; /* 2 of 3 calls, every c */
+                float lo = negative ? -2.0f : -1.0f, hi = negative ? -1.0f : 1.0f;
+                char wh[256];
+                snprintf(wh, sizeof wh,
+                         "%s [%s]: c=%zu h=%zu w=%zu x_cstride=%zu y_cstride=%zu data=[%g,%g] "
+                         "guard=%s (oh=%zu ow=%zu)",
+                         kname, vgs_isa_to_string(isa), c, h, w, xcs, ycs, (double)lo, (double)hi,
+                         layout_name(where), oh, ow);
+                const float *x = vgs_guard_place(&gx, footprint2d(c, h * w, xcs), where);
+                fill_strided(&rng, vgs_guard_wr(&gx, x), c, h * w, xcs, lo, hi);
+                float *y = outbuf_prepare(&out, footprint2d(c, oh * ow, ycs));
+                pool_args pa = {pool, c, h, w, xcs, ycs, x, y};
+                if ((fail = vgs_guarded_call(pool_thunk, &pa, msg, len, wh))) break;
+                ref_pool3x3s2p1(is_max, c, h, w, x, xcs, s.ref, s.mag);
+                if (!is_max)
+                    for (size_t i = 0; i < c * oh * ow; i++)
+                        s.tol[i] = 10.0 * U23 * s.mag[i] + 1e-30; /* mag = sum|x| / 9 */
+                out_names nm = {"c", "pixel", ow};
+                fail = check_output(msg, len, wh, y, c, oh * ow, ycs, s.ref, is_max ? NULL : s.tol,
+                                    s.got, &nm);
+            }
+        }
+    }
+    vgs_guard_free(&gx);
+    outbuf_free(&out);
+    scratch_free(&s);
+    return fail;
+}
+
+static int check_maxpool(vgs_isa isa, char *msg, size_t len) { return pool_sweep(isa, 1, msg, len); }
+static int check_avgpool(vgs_isa isa, char *msg, size_t len) { return pool_sweep(isa, 0, msg, len); }
+
+/* ------------------------------------------------------------------------------------------
+ *  global_avgpool: c in 1..17 (crosses 16), hw in 1..33 and 49 (7x7), 196 (14x14); channel
+ *  stride dense or + gap of NaN, guard side rotating.
+ * ------------------------------------------------------------------------------------------ */
+
+static int check_global_avgpool(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    vgs_guard gx;
+    outbuf out;
+    scratch s;
+    memset(&gx, 0, sizeof gx);
+    memset(&out, 0, sizeof out);
+    memset(&s, 0, sizeof s);
+    int fail = vgs_guard_init(&gx, 17 * (196 + 9)) | outbuf_init(&out, 17) | scratch_init(&s, 17);
+    if (fail) fail = SETUP_FAIL(msg, len);
+    vgs_rng rng = vgs_rng_seed(0x9a9);
+    unsigned v = 0;
+    for (size_t hw = 1; hw <= 35 && !fail; hw++) {
+        size_t HW = hw <= 33 ? hw : (hw == 34 ? 49 : 196);
+        for (size_t c = 1; c <= 17 && !fail; c++) {
+            for (int strided = 0; strided < 2 && !fail; strided++, v++) {
+                size_t xcs = HW + (strided ? 1 + (v % 9) : 0);
+                int where = (int)((v / 2) & 1);
+                char wh[200];
+                snprintf(wh, sizeof wh, "global_avgpool [%s]: c=%zu hw=%zu x_cstride=%zu guard=%s",
+                         vgs_isa_to_string(isa), c, HW, xcs, layout_name(where));
+                const float *x = vgs_guard_place(&gx, footprint2d(c, HW, xcs), where);
+                fill_strided(&rng, vgs_guard_wr(&gx, x), c, HW, xcs, -1.0f, 1.0f);
+                float *y = outbuf_prepare(&out, c);
+                gap_args ga = {K, c, HW, xcs, x, y};
+                if ((fail = vgs_guarded_call(gap_thunk, &ga, msg, len, wh))) break;
+                ref_global_avgpool(c, HW, x, xcs, s.ref, s.mag);
+                for (size_t i = 0; i < c; i++)
+                    s.tol[i] = (double)(HW + 2) * U23 * s.mag[i] + 1e-30; /* mag = sum|x| / hw */
+                static const out_names nm = {NULL, "c", 0};
+                fail = check_output(msg, len, wh, y, 1, c, c, s.ref, s.tol, s.got, &nm);
+            }
+        }
+    }
+    vgs_guard_free(&gx);
+    outbuf_free(&out);
+    scratch_free(&s);
+    return fail;
+}
+
+/* ------------------------------------------------------------------------------------------
+ *  fc: n in 1..37, k in 1..40 plus 480 and 768 (ShuffleNet's classifier widths), bias given
+ *  and NULL, guard side rotating.
+ * ------------------------------------------------------------------------------------------ */
+
+static int check_fc(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    vgs_guard gw, gb, gx;
+    outbuf out;
+    scratch s;
+    memset(&gw, 0, sizeof gw);
+    memset(&gb, 0, sizeof gb);
+    memset(&gx, 0, sizeof gx);
+    memset(&out, 0, sizeof out);
+    memset(&s, 0, sizeof s);
+    int fail = vgs_guard_init(&gw, 37 * 768) | vgs_guard_init(&gb, 37) | vgs_guard_init(&gx, 768) |
+               outbuf_init(&out, 37) | scratch_init(&s, 37);
+    if (fail) fail = SETUP_FAIL(msg, len);
+    vgs_rng rng = vgs_rng_seed(0xfc);
+    unsigned v = 0;
+    for (size_t ik = 1; ik <= 42 && !fail; ik++) {
+        size_t k = ik <= 40 ? ik : (ik == 41 ? 480 : 768);
+        for (size_t n = 1; n <= 37 && !fail; n++) {
+            for (int has_bias = 0; has_bias < 2 && !fail; has_bias++, v++) {
+                int where = (int)((v / 2 + v) & 1);
+                char wh[200];
+                snprintf(wh, sizeof wh, "fc [%s]: n=%zu k=%zu bias=%s guard=%s",
+                         vgs_isa_to_string(isa), n, k, has_bias ? "yes" : "NULL",
+                         layout_name(where));
+                const float *w = vgs_guard_place(&gw, n * k, where);
+                const float *bias = has_bias ? vgs_guard_place(&gb, n, where) : NULL;
+                const float *x = vgs_guard_place(&gx, k, where);
+                vgs_rng_fill(&rng, vgs_guard_wr(&gw, w), n * k, -1.0f, 1.0f);
+                if (bias) vgs_rng_fill(&rng, vgs_guard_wr(&gb, bias), n, -1.0f, 1.0f);
+                vgs_rng_fill(&rng, vgs_guard_wr(&gx, x), k, -1.0f, 1.0f);
+                float *y = outbuf_prepare(&out, n);
+                fc_args fa = {K, n, k, w, bias, x, y};
+                if ((fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh))) break;
+                ref_fc(n, k, w, bias, x, s.ref, s.mag);
+                dot_tolerance(s.tol, s.mag, n, k);
+                static const out_names nm = {NULL, "o", 0};
+                fail = check_output(msg, len, wh, y, 1, n, n, s.ref, s.tol, s.got, &nm);
+            }
+        }
+    }
+    vgs_guard_free(&gw);
+    vgs_guard_free(&gb);
+    vgs_guard_free(&gx);
+    outbuf_free(&out);
+    scratch_free(&s);
+    return fail;
+}
+
+/* ------------------------------------------------------------------------------------------
+ *  softmax: n in 1..40 and 1000, 1001; inputs:
+ *    0 uniform [-1, 1]               1 uniform [-80, 80] (most outputs underflow)
+ *    2 uniform [60, 100]             (exp overflows fp32 unless the max is subtracted)
+ *    3 all equal 100                 4 all equal -100 (exp underflows to 0 without the max)
+ *    5 uniform [-1, 1] with the max (5) in the LAST element (the vector tail)
+ *    6 one spike 80 at a random place, the rest -80
+ *    7 uniform [-1, 1] with 100 in the LAST element: a max that misses the tail is off by
+ *      ~99 and exp(x - max) overflows, so that bug cannot hide behind shift invariance
+ *  each out of place (y in a sentinel buffer, x read-only and guarded) and in place (y == x).
+ * ------------------------------------------------------------------------------------------ */
+
+#define SOFTMAX_REGIMES 8
+
+static void softmax_input(vgs_rng *rng, float *x, size_t n, int regime)
+{
+    switch (regime) {
+    case 0: vgs_rng_fill(rng, x, n, -1.0f, 1.0f); break;
+    case 1: vgs_rng_fill(rng, x, n, -80.0f, 80.0f); break;
+    case 2: vgs_rng_fill(rng, x, n, 60.0f, 100.0f); break;
+    case 3: for (size_t i = 0; i < n; i++) x[i] = 100.0f; break;
+    case 4: for (size_t i = 0; i < n; i++) x[i] = -100.0f; break;
+    case 5:
+        vgs_rng_fill(rng, x, n, -1.0f, 1.0f);
+        x[n - 1] = 5.0f;
+        break;
+    case 6:
+        for (size_t i = 0; i < n; i++) x[i] = -80.0f;
+        x[vgs_rng_u64(rng) % n] = 80.0f;
+        break;
+    default:
+        vgs_rng_fill(rng, x, n, -1.0f, 1.0f);
+        x[n - 1] = 100.0f;
+        break;
+    }
+}
+
+static const char *softmax_regime_name(int regime)
+{
+    static const char *names[SOFTMAX_REGIMES] = {
+        "uniform[-1,1]", "uniform[-80,80]", "uniform[60,100]", "all 100",
+        "all -100",      "uniform[-1,1], max 5 last", "spike 80 in -80",
+        "uniform[-1,1], 100 last",
+    };
+    return names[regime];
+}
+
+static int check_softmax(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    const size_t NMAX = 1001;
+    vgs_guard gx;
+    outbuf out;
+    scratch s;
+    memset(&gx, 0, sizeof gx);
+    memset(&out, 0, sizeof out);
+    memset(&s, 0, sizeof s);
+    double *d = (double *)malloc(NMAX * sizeof(double));
+    float *xin = (float *)malloc(NMAX * sizeof(float));
+    int fail = vgs_guard_init(&gx, NMAX) | outbuf_init(&out, NMAX) | scratch_init(&s, NMAX) |
+               (d && xin ? 0 : -1);
+    if (fail) fail = SETUP_FAIL(msg, len);
+    vgs_rng rng = vgs_rng_seed(0x50f7);
+    unsigned v = 0;
+    for (size_t in = 1; in <= 42 && !fail; in++) {
+        size_t n = in <= 40 ? in : (in == 41 ? 1000 : 1001);
+        for (int regime = 0; regime < SOFTMAX_REGIMES && !fail; regime++) {
+            for (int inplace = 0; inplace < 2 && !fail; inplace++, v++) {
+                int where = (int)((v / 2 + v) & 1);
+                char wh[200];
+                snprintf(wh, sizeof wh, "softmax [%s]: n=%zu x=%s %s guard=%s",
+                         vgs_isa_to_string(isa), n, softmax_regime_name(regime),
+                         inplace ? "in place (y == x)" : "out of place", layout_name(where));
+                softmax_input(&rng, xin, n, regime);
+                ref_softmax(n, xin, s.ref, d);
+                double D = 0.0;
+                for (size_t i = 0; i < n; i++) D += s.ref[i] * fabs(d[i]);
+                double tol_sum = (double)n * ldexp(1.0, -52); /* the double sum below */
+                for (size_t i = 0; i < n; i++) {
+                    s.tol[i] = s.ref[i] * U23 * (fabs(d[i]) + D + (double)n + 7.0) + FLT_MIN;
+                    tol_sum += s.tol[i];
+                }
+                float *y;
+                softmax_args sa = {K, n, NULL, NULL};
+                if (inplace) {
+                    /* y == x: an ordinary writable buffer between sentinel margins */
+                    y = outbuf_prepare(&out, n);
+                    memcpy(y, xin, n * sizeof(float));
+                    sa.x = sa.y = y;
+                } else {
+                    const float *x = vgs_guard_place(&gx, n, where);
+                    memcpy(vgs_guard_wr(&gx, x), xin, n * sizeof(float));
+                    y = outbuf_prepare(&out, n);
+                    sa.x = x;
+                    sa.y = y;
+                }
+                if ((fail = vgs_guarded_call(softmax_thunk, &sa, msg, len, wh))) break;
+                static const out_names nm = {NULL, "i", 0};
+                fail = check_output(msg, len, wh, y, 1, n, n, s.ref, s.tol, s.got, &nm);
+                if (!fail) {
+                    double sum = 0.0;
+                    for (size_t i = 0; i < n; i++) sum += (double)y[i];
+                    if (!(fabs(sum - 1.0) <= tol_sum))
+                        fail = vgs_check_fail(msg, len, "%s: sum of outputs = %.9g, |sum - 1| "
+                                              "%.3g > %.3g",
+                                              wh, sum, fabs(sum - 1.0), tol_sum);
+                }
+            }
+        }
+    }
+    vgs_guard_free(&gx);
+    outbuf_free(&out);
+    scratch_free(&s);
+    free(d);
+    free(xin);
+    return fail;
+}
+
+/* ------------------------------------------------------------------------------------------
+ *  The table
+ * ------------------------------------------------------------------------------------------ */
+
+const vgs_check_case vgs_kernel_checks[] = {
+    {"kernels", "table", check_table},
+    {"kernels", "gemm", check_gemm},
+    {"kernels", "gemm_strided", check_gemm_strided},
+    {"kernels", "gemm_large", check_gemm_large},
+    {"kernels", "conv3x3s1p1", check_conv3x3s1p1},
+    {"kernels", "conv3x3s2p1", check_conv3x3s2p1},
+    {"kernels", "dwconv3x3s1p1", check_dwconv3x3s1p1},
+    {"kernels", "dwconv3x3s2p1", check_dwconv3x3s2p1},
+    {"kernels", "maxpool3x3s2p1", check_maxpool},
+    {"kernels", "avgpool3x3s2p1", check_avgpool},
+    {"kernels", "global_avgpool", check_global_avgpool},
+    {"kernels", "fc", check_fc},
+    {"kernels", "softmax", check_softmax},
+};
+const size_t vgs_kernel_checks_count = sizeof vgs_kernel_checks / sizeof vgs_kernel_checks[0];
