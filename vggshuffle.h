@@ -196,13 +196,14 @@ typedef struct vgs_net_options {
 
 typedef struct vgs_shufflenet_v1_config {
     int groups;                /* 1, 2, 3, 4 or 8                                       */
-    float width;               /* width multiplier: 0.25 .. 2.0 (channels rounded as in Megvii) */
+    float width;               /* width multiplier 0.25 .. 4 (channels rounded as in Megvii;
+                                  0 means 1.0 when stage_channels are given)               */
     vgs_shuffle_order order;   /* VGS_SHUFFLE_MEGVII for the released weights          */
     int num_classes;           /* 1000 for ImageNet                                     */
     /* Optional explicit channel counts (0 = derive from groups and width): the stem's output
      * and the output of stages 2, 3, 4.  Each stage's bottleneck is out / 4.  Constraints
-     * (else VGS_ERR_INVALID_ARGUMENT): out/4 divisible by groups; stage 2's out - stem divisible
-     * by groups; every stage out even. */
+     * (else VGS_ERR_INVALID_ARGUMENT): out/4 divisible by groups; each stage wider than the
+     * one before (stem, stage 2, 3, 4) by a multiple of groups (the stride-2 unit's branch). */
     int stem_channels;
     int stage_channels[3];
 } vgs_shufflenet_v1_config;
@@ -304,16 +305,18 @@ typedef struct vgs_kernels {
                  const float *b, size_t b_stride, const float *bias, const float *r,
                  size_t r_stride, float *c, size_t c_stride, float out_min, float out_max);
 
-    /* Direct 3x3 convolution, zero padding 1, stride 1 (s1) or 2 (s2), of `cin` input planes
-     * (h x w, plane i at x + i*x_cstride) into ONE output plane y (oh x ow, contiguous rows):
-     *   y[oy][ox] = clamp(bias + sum_{i,ky,kx} k[i*9 + ky*3 + kx] * x_i[S*oy+ky-1][S*ox+kx-1])
-     * s1: oh = h, ow = w.  s2: oh = (h+1)/2, ow = (w+1)/2.  A depthwise 3x3 convolution is
-     * this kernel with cin = 1, called per channel — with the output plane chosen freely,
-     * which is how a channel shuffle is folded into the depthwise store. */
-    void (*conv3x3s1p1)(size_t cin, size_t h, size_t w, const float *x, size_t x_cstride,
-                        const float *k, float bias, float *y, float out_min, float out_max);
-    void (*conv3x3s2p1)(size_t cin, size_t h, size_t w, const float *x, size_t x_cstride,
-                        const float *k, float bias, float *y, float out_min, float out_max);
+    /* Dense 3x3 convolution, zero padding 1, stride 1 (s1) or 2 (s2), NCHW:  cin input planes
+     * (h x w, plane i at x + i*x_cstride) into cout output planes (oh x ow, plane o at
+     * y + o*y_cstride), weights k OIHW (cout x cin x 3 x 3), bias (cout, may be NULL):
+     *   y_o[oy][ox] = clamp(bias[o] + sum_{i,ky,kx} k[((o*cin + i)*3 + ky)*3 + kx] * x_i[S*oy+ky-1][S*ox+kx-1])
+     * s1: oh = h, ow = w.  s2: oh = (h+1)/2, ow = (w+1)/2.  Made for few input channels (the
+     * RGB stem: cin = 3); with more than 4, partial sums go through y between slices of 4. */
+    void (*conv3x3s1p1)(size_t cin, size_t cout, size_t h, size_t w, const float *x, size_t x_cstride,
+                        const float *k, const float *bias, float *y, size_t y_cstride, float out_min,
+                        float out_max);
+    void (*conv3x3s2p1)(size_t cin, size_t cout, size_t h, size_t w, const float *x, size_t x_cstride,
+                        const float *k, const float *bias, float *y, size_t y_cstride, float out_min,
+                        float out_max);
 
     /* Depthwise 3x3 convolution, zero padding 1, stride 1 (s1) or 2 (s2), of c planes
      * (h x w, plane i at x + i*x_cstride; oh x ow as above) with per-channel weights k (c x 9,
@@ -568,7 +571,7 @@ static int vgs__accept(vgs__json *js, unsigned char c)
  * truncated, overlong, surrogate and above-U+10FFFF sequences are rejected. */
 static size_t vgs__utf8_len(const unsigned char *p, const unsigned char *end)
 {
-    size_t n;
+    size_t n = 0;
     uint32_t cp, min;
     if (p[0] >= 0xC2 && p[0] <= 0xDF) n = 2, cp = p[0] & 0x1Fu, min = 0x80;
     else if ((p[0] & 0xF0) == 0xE0) n = 3, cp = p[0] & 0x0Fu, min = 0x800;
@@ -1146,7 +1149,7 @@ vgs_status vgs_weights_from_memory(const void *bytes, size_t size, const char *l
     char buf[VGS__MAX_LABEL + 1];
     vgs_weights *w = NULL;
     vgs_status st;
-    size_t n;
+    size_t n = 0;
     if (!out) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_weights_from_memory: out is NULL");
     *out = NULL;
     if (!bytes && size)
@@ -1639,44 +1642,50 @@ static int vgs__sv1_base(int groups)
 
 /* Channel counts of the Megvii ShuffleNet-Series models, derived otherwise: stage 2 output =
  * base * width rounded to a multiple of 4 * groups (so the bottleneck out/4 splits into the
- * groups); the stem = 24 * width rounded to a multiple of 4, but Megvii's values where they
- * published a model (g3: 12, 24, 24, 48 and g8: 16, 24, 24, 48 for 0.5x .. 2.0x), raised to
- * the next value for which stage 2's branch (out - stem) splits into the groups. */
+ * groups), stages 3 and 4 twice and four times that; the stem = 24 * width rounded to a
+ * multiple of 4 (ties up), but Megvii's values where they published a model (g3: 12, 24, 24,
+ * 48 and g8: 16, 24, 24, 48 for 0.5x .. 2.0x), raised to the next value for which stage 2's
+ * branch (out - stem) splits into the groups.  Explicit counts from the config override. */
 static vgs_status vgs__sv1_channels(const vgs_shufflenet_v1_config *cfg, int *stem, int out[3])
 {
     const int g = cfg->groups, base = vgs__sv1_base(g);
     if (!base) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "ShuffleNet V1: groups must be 1, 2, 3, 4 or 8, not %d", g);
+    const float width = cfg->stage_channels[0] && cfg->width == 0.0f ? 1.0f : cfg->width;
+    if (!(width >= 0.25f && width <= 4.0f)) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "ShuffleNet V1: width %g outside 0.25 .. 4", cfg->width);
+    }
     if (cfg->stage_channels[0]) {
         for (int i = 0; i < 3; i++) out[i] = cfg->stage_channels[i];
-        *stem = cfg->stem_channels ? cfg->stem_channels : 24;
     } else {
-        if (!(cfg->width >= 0.25f && cfg->width <= 4.0f)) {
-            return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "ShuffleNet V1: width %g outside 0.25 .. 4", cfg->width);
-        }
         const int q = 4 * g;
-        const int c2 = (int)((base * cfg->width + q / 2) / q) * q;
+        const int c2 = (int)((base * width + q / 2) / q) * q;
         out[0] = c2 < q ? q : c2;
         out[1] = 2 * out[0];
         out[2] = 4 * out[0];
-        static const float widths[4] = {0.5f, 1.0f, 1.5f, 2.0f};
-        static const int megvii[2][4] = {{12, 24, 24, 48}, {16, 24, 24, 48}};
-        int s = (int)(24 * cfg->width / 4 + 0.5f) * 4;
-        for (int i = 0; i < 4; i++) {
-            if (cfg->width == widths[i] && (g == 3 || g == 8)) s = megvii[g == 8][i];
-        }
-        if (s < 4) s = 4;
-        while ((out[0] - s) % g) s++;
-        *stem = cfg->stem_channels ? cfg->stem_channels : s;
     }
     for (int i = 0; i < 3; i++) {
         if (out[i] <= 0 || out[i] % 4 || (out[i] / 4) % g) {
             return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
                              "ShuffleNet V1: stage %d has %d channels; out/4 must split into %d groups", i + 2, out[i], g);
         }
+        if (i > 0 && (out[i] <= out[i - 1] || (out[i] - out[i - 1]) % g)) {
+            return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
+                             "ShuffleNet V1: stage %d's stride-2 branch (%d - %d channels) must be > 0 and split into %d groups",
+                             i + 2, out[i], out[i - 1], g);
+        }
     }
+    static const float widths[4] = {0.5f, 1.0f, 1.5f, 2.0f};
+    static const int megvii[2][4] = {{12, 24, 24, 48}, {16, 24, 24, 48}};
+    int s = (int)(24 * width / 4 + 0.5f) * 4;
+    for (int i = 0; i < 4; i++) {
+        if (width == widths[i] && (g == 3 || g == 8)) s = megvii[g == 8][i];
+    }
+    if (s < 4) s = 4;
+    while (s < out[0] && (out[0] - s) % g) s++;
+    *stem = cfg->stem_channels ? cfg->stem_channels : s;
     if (*stem <= 0 || *stem >= out[0] || (out[0] - *stem) % g) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
-                         "ShuffleNet V1: stem %d channels: stage 2's branch (%d - %d) must split into %d groups",
+                         "ShuffleNet V1: stem %d channels: stage 2's branch (%d - %d) must be > 0 and split into %d groups",
                          *stem, out[0], *stem, g);
     }
     return VGS_OK;
@@ -1798,9 +1807,7 @@ static void vgs__sv1_forward(const vgs_net *net, const vgs_kernels *k, const flo
     float *a = net->act[0], *b = net->act[1];
     /* stem: conv 3x3/s2 + BN + ReLU into b, then max-pool 3x3/s2 into a */
     const size_t sh = (h + 1) / 2, sw = (w + 1) / 2;
-    for (int o = 0; o < net->stem_c; o++) {
-        k->conv3x3s2p1(3, h, w, x, h * w, net->stem_w + o * 27, net->stem_b[o], b + (size_t)o * sh * sw, 0.0f, inf);
-    }
+    k->conv3x3s2p1(3, (size_t)net->stem_c, h, w, x, h * w, net->stem_w, net->stem_b, b, sh * sw, 0.0f, inf);
     h = (sh + 1) / 2, w = (sw + 1) / 2;
     k->maxpool3x3s2p1((size_t)net->stem_c, sh, sw, b, sh * sw, a, h * w);
     for (int i = 0; i < net->n_units; i++) {

@@ -49,9 +49,9 @@ static void run(const vgs_kernels *k, const shape *s, const float *x, const floa
     const size_t hw = s->b * s->c;
     switch (s->kind) {
     case 0: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, wt, NULL, 0, y, s->b, 0.0f, INFINITY); break;
-    case 1: for (size_t i = 0; i < s->a; i++) k->conv3x3s1p1(1, s->b, s->c, x + i * hw, hw, wt + 9 * i, 0.1f, y + i * hw, -INFINITY, INFINITY); break;
-    case 2: for (size_t i = 0; i < s->a; i++) k->conv3x3s2p1(1, s->b, s->c, x + i * hw, hw, wt + 9 * i, 0.1f, y + i * hw, -INFINITY, INFINITY); break;
-    case 3: for (size_t i = 0; i < s->a; i++) k->conv3x3s2p1(3, s->b, s->c, x, hw, wt + 27 * i, 0.1f, y + i * hw, 0.0f, INFINITY); break;
+    case 1: k->dwconv3x3s1p1(s->a, s->b, s->c, x, hw, wt, wt, y, hw, NULL, -INFINITY, INFINITY); break;
+    case 2: k->dwconv3x3s2p1(s->a, s->b, s->c, x, hw, wt, wt, y, hw, NULL, -INFINITY, INFINITY); break;
+    case 3: k->conv3x3s2p1(3, s->a, s->b, s->c, x, hw, wt, wt, y, ((s->b + 1) / 2) * ((s->c + 1) / 2), 0.0f, INFINITY); break;
     case 4: k->avgpool3x3s2p1(s->a, s->b, s->c, x, hw, y, hw); break;
     case 5: k->maxpool3x3s2p1(s->a, s->b, s->c, x, hw, y, hw); break;
     case 6: k->fc(s->a, s->b, wt, NULL, x, y); break;

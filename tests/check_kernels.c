@@ -27,9 +27,10 @@
  *    most N roundings).  For gemm / conv / fc the terms are the K products plus the bias and the
  *    residual: N = K + 2 (the +2 also covers the bias / r additions when they are absent).
  *    We use (K + 2) * 2^-23 * (sum |a_i b_i| + |bias| + |r|) + 1e-30: the factor 2 over
- *    N u absorbs the 1/(1 - N u) factor (<= 1.0000025 for N <= 770) and the double rounding a
- *    split into partial accumulators can add; the 1e-30 only matters when every term is 0
- *    (then the result must be exactly 0, up to a denormal).  The clamp is 1-Lipschitz, so the
+ *    N u absorbs the 1/(1 - N u) factor (<= 1.0000025 for N <= 770) and is a margin for the
+ *    bound's second-order terms, not room for bugs (one wrong, missing or doubled term is
+ *    orders of magnitude above it); the 1e-30 only matters when every term is 0 (then the
+ *    result must be exactly 0, up to a denormal).  The clamp is 1-Lipschitz, so the
  *    same bound holds after it.  The fp64 reference itself errs by < N 2^-53 sum|t|: negligible.
  *  - avgpool3x3s2p1: 9 taps (padding = 0), 8 additions, then * (1/9) (fl(1/9) is off by <= u
  *    relative, and the product rounds once more) or / 9 (one rounding): error <= (8 + 2) u
@@ -260,17 +261,19 @@ static void gemm_thunk(void *p)
 }
 
 typedef struct conv_args {
-    void (*fn)(size_t, size_t, size_t, const float *, size_t, const float *, float, float *, float,
-               float);
-    size_t cin, h, w, xcs;
-    const float *x, *k;
-    float bias, *y, lo, hi;
+    void (*fn)(size_t, size_t, size_t, size_t, const float *, size_t, const float *, const float *,
+               float *, size_t, float, float);
+    size_t cin, cout, h, w, xcs;
+    const float *x, *k, *bias;
+    float *y;
+    size_t ycs;
+    float lo, hi;
 } conv_args;
 
 static void conv_thunk(void *p)
 {
     const conv_args *c = (const conv_args *)p;
-    c->fn(c->cin, c->h, c->w, c->x, c->xcs, c->k, c->bias, c->y, c->lo, c->hi);
+    c->fn(c->cin, c->cout, c->h, c->w, c->x, c->xcs, c->k, c->bias, c->y, c->ycs, c->lo, c->hi);
 }
 
 typedef struct dwconv_args {
@@ -563,67 +566,79 @@ static int window_shape(size_t i, size_t *h, size_t *w)
 }
 
 /* ------------------------------------------------------------------------------------------
- *  conv3x3s1p1 / conv3x3s2p1
- *  Every window_shape, cin in {1, 2, 3, 5}; per call the clamp (none / ReLU / [-0.5,0.5]), the channel stride (dense
- *  h*w, or h*w + 1..5 with NaN in the gap) and the guard side rotate, so each shape sees
- *  several of them; bias is random and non-zero.
+ *  conv3x3s1p1 / conv3x3s2p1 (dense, cin -> cout)
+ *  Every window_shape, cin in {1, 2, 3, 5} (5 crosses the kernel's slices of 4 input
+ *  channels), cout rotating over {1, 3, 8, 9, 12} (crossing its blocks of 8 output channels);
+ *  per call the clamp, bias given / NULL, the input channel stride (dense or + NaN gap), the
+ *  output plane stride (dense or + sentinel gap, which must stay untouched) and the guard side
+ *  rotate.  Each output plane is checked against the fp64 convolution.
  * ------------------------------------------------------------------------------------------ */
 
 #define CONV_MAX_CIN 5
+#define CONV_MAX_COUT 12
 
 static int conv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
 {
     const vgs_kernels *K = get_kernels(isa, msg, len);
     if (!K) return 1;
-    void (*conv)(size_t, size_t, size_t, const float *, size_t, const float *, float, float *,
-                 float, float) = S == 1 ? K->conv3x3s1p1 : K->conv3x3s2p1;
+    void (*conv)(size_t, size_t, size_t, size_t, const float *, size_t, const float *, const float *,
+                 float *, size_t, float, float) = S == 1 ? K->conv3x3s1p1 : K->conv3x3s2p1;
     const char *kname = S == 1 ? "conv3x3s1p1" : "conv3x3s2p1";
-    static const size_t cins[] = {1, 2, 3, 5};
-    vgs_guard gx, gk;
+    static const size_t cins[] = {1, 2, 3, 5}, couts[] = {1, 3, 8, 9, 12};
+    vgs_guard gx, gk, gb;
     outbuf out;
     scratch s;
     memset(&gx, 0, sizeof gx);
     memset(&gk, 0, sizeof gk);
+    memset(&gb, 0, sizeof gb);
     memset(&out, 0, sizeof out);
     memset(&s, 0, sizeof s);
     int fail = vgs_guard_init(&gx, CONV_MAX_CIN * (WIN_MAX_PLANE + 5)) |
-               vgs_guard_init(&gk, 9 * CONV_MAX_CIN) | outbuf_init(&out, WIN_MAX_PLANE) |
-               scratch_init(&s, WIN_MAX_PLANE);
+               vgs_guard_init(&gk, 9 * CONV_MAX_CIN * CONV_MAX_COUT) | vgs_guard_init(&gb, CONV_MAX_COUT) |
+               outbuf_init(&out, CONV_MAX_COUT * (WIN_MAX_PLANE + 7)) |
+               scratch_init(&s, CONV_MAX_COUT * WIN_MAX_PLANE);
     if (fail) fail = SETUP_FAIL(msg, len);
     vgs_rng rng = vgs_rng_seed(0xc0 + S);
     unsigned v = 0;
     size_t h, w;
+    unsigned char untouched[CONV_MAX_COUT];
+    memset(untouched, 0, sizeof untouched);
     for (size_t shape = 0; !fail && window_shape(shape, &h, &w); shape++) {
-        {
-            for (size_t ic = 0; ic < 4 && !fail; ic++, v++) {
-                size_t cin = cins[ic];
-                const clamp_opt *cl = &CLAMPS[v % 3];
-                size_t xcs = h * w + ((v / 3) % 2 ? 1 + (v % 5) : 0);
-                int where = (int)((v + v / 4) & 1); /* both sides for every cin */
-                size_t oh = S == 1 ? h : (h + 1) / 2, ow = S == 1 ? w : (w + 1) / 2;
-                char wh[256];
-                snprintf(wh, sizeof wh,
-                         "%s [%s]: cin=%zu h=%zu w=%zu x_cstride=%zu clamp=%s guard=%s "
-                         "(oh=%zu ow=%zu)",
-                         kname, vgs_isa_to_string(isa), cin, h, w, xcs, cl->name,
-                         layout_name(where), oh, ow);
-                const float *x = vgs_guard_place(&gx, footprint2d(cin, h * w, xcs), where);
-                const float *k = vgs_guard_place(&gk, 9 * cin, where);
-                fill_strided(&rng, vgs_guard_wr(&gx, x), cin, h * w, xcs, -1.0f, 1.0f);
-                vgs_rng_fill(&rng, vgs_guard_wr(&gk, k), 9 * cin, -1.0f, 1.0f);
-                float bias = vgs_rng_float(&rng, -1.0f, 1.0f);
-                float *y = outbuf_prepare(&out, oh * ow);
-                conv_args ca = {conv, cin, h, w, xcs, x, k, bias, y, cl->lo, cl->hi};
-                if ((fail = vgs_guarded_call(conv_thunk, &ca, msg, len, wh))) break;
-                ref_conv3x3(S, cin, h, w, x, xcs, k, bias, cl->lo, cl->hi, s.ref, s.mag);
-                dot_tolerance(s.tol, s.mag, oh * ow, 9 * cin);
-                static const out_names nm = {"oy", "ox", 0};
-                fail = check_output(msg, len, wh, y, oh, ow, ow, s.ref, s.tol, s.got, &nm);
+        for (size_t ic = 0; ic < 4 && !fail; ic++, v++) {
+            size_t cin = cins[ic], cout = couts[(v + shape) % 5];
+            const clamp_opt *cl = &CLAMPS[v % 3];
+            int has_bias = (int)((v / 3) % 2);
+            size_t oh = S == 1 ? h : (h + 1) / 2, ow = S == 1 ? w : (w + 1) / 2;
+            size_t xcs = h * w + ((v / 2) % 2 ? 1 + (v % 5) : 0);
+            size_t ycs = oh * ow + ((v / 5) % 2 ? 1 + (v % 7) : 0);
+            int where = (int)((v + v / 4) & 1); /* both sides for every cin */
+            char wh[320];
+            snprintf(wh, sizeof wh,
+                     "%s [%s]: cin=%zu cout=%zu h=%zu w=%zu x_cstride=%zu y_cstride=%zu bias=%s "
+                     "clamp=%s guard=%s (oh=%zu ow=%zu)",
+                     kname, vgs_isa_to_string(isa), cin, cout, h, w, xcs, ycs, has_bias ? "yes" : "NULL",
+                     cl->name, layout_name(where), oh, ow);
+            const float *x = vgs_guard_place(&gx, footprint2d(cin, h * w, xcs), where);
+            const float *k = vgs_guard_place(&gk, 9 * cin * cout, where);
+            const float *bias = has_bias ? vgs_guard_place(&gb, cout, where) : NULL;
+            fill_strided(&rng, vgs_guard_wr(&gx, x), cin, h * w, xcs, -1.0f, 1.0f);
+            vgs_rng_fill(&rng, vgs_guard_wr(&gk, k), 9 * cin * cout, -1.0f, 1.0f);
+            if (bias) vgs_rng_fill(&rng, vgs_guard_wr(&gb, bias), cout, -1.0f, 1.0f);
+            float *y = outbuf_prepare(&out, footprint2d(cout, oh * ow, ycs));
+            conv_args ca = {conv, cin, cout, h, w, xcs, x, k, bias, y, ycs, cl->lo, cl->hi};
+            if ((fail = vgs_guarded_call(conv_thunk, &ca, msg, len, wh))) break;
+            for (size_t o = 0; o < cout; o++) {
+                ref_conv3x3(S, cin, h, w, x, xcs, k + 9 * cin * o, bias ? bias[o] : 0.0f, cl->lo, cl->hi,
+                            s.ref + o * oh * ow, s.mag + o * oh * ow);
             }
+            dot_tolerance(s.tol, s.mag, cout * oh * ow, 9 * cin);
+            out_names nm = {"plane", "pixel", ow};
+            fail = check_output_ex(msg, len, wh, y, cout, oh * ow, ycs, s.ref, s.tol, s.got, &nm, untouched);
         }
     }
     vgs_guard_free(&gx);
     vgs_guard_free(&gk);
+    vgs_guard_free(&gb);
     outbuf_free(&out);
     scratch_free(&s);
     return fail;
@@ -1037,22 +1052,170 @@ static int check_softmax(vgs_isa isa, char *msg, size_t len)
 }
 
 /* ------------------------------------------------------------------------------------------
+ *  empty: zero sizes.  The contracts define these results by their formulas (an empty sum is
+ *  0): a zero count of outputs writes nothing, gemm with k = 0 is clamp(bias + r), fc with
+ *  k = 0 is bias (or 0).  Inputs are empty ranges at the guard page (any read faults) and
+ *  the output is all sentinel margins (any write shows).  global_avgpool with hw = 0 (a mean
+ *  of nothing) is not defined by the contract and is not called.
+ * ------------------------------------------------------------------------------------------ */
+
+static int check_empty(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    vgs_guard g0, g1, g2, g3;
+    outbuf out;
+    memset(&g0, 0, sizeof g0);
+    memset(&g1, 0, sizeof g1);
+    memset(&g2, 0, sizeof g2);
+    memset(&g3, 0, sizeof g3);
+    memset(&out, 0, sizeof out);
+    int fail = vgs_guard_init(&g0, 64) | vgs_guard_init(&g1, 64) | vgs_guard_init(&g2, 64) |
+               vgs_guard_init(&g3, 64) | outbuf_init(&out, 64);
+    if (fail) {
+        fail = SETUP_FAIL(msg, len);
+        goto done;
+    }
+    /* empty ranges: pointers at the tail guard page itself */
+    const float *e0 = vgs_guard_place(&g0, 0, VGS_AT_TAIL);
+    const float *e1 = vgs_guard_place(&g1, 0, VGS_AT_TAIL);
+    const float *e2 = vgs_guard_place(&g2, 0, VGS_AT_TAIL);
+    const float *e3 = vgs_guard_place(&g3, 0, VGS_AT_TAIL);
+    const char *in = vgs_isa_to_string(isa);
+    static const out_names nm1 = {NULL, "i", 0};
+    char wh[160];
+    double ref[8] = {0}, tol[8] = {0};
+    float got[8] = {0};
+
+    /* gemm: m = 0, n = 0 (k = 3; the other operands are valid but empty) */
+    for (int which = 0; which < 2 && !fail; which++) {
+        size_t m = which ? 2 : 0, n = which ? 0 : 2;
+        snprintf(wh, sizeof wh, "%s [%s]: m=%zu n=%zu k=3 (must write nothing)", K->gemm_name,
+                 in, m, n);
+        float *c = outbuf_prepare(&out, 0);
+        gemm_args ga = {K, m, n, 3, 3, n, n, n, e0, e1, e2, e3, c, -INFINITY, INFINITY};
+        if (!(fail = vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)))
+            fail = check_output(msg, len, wh, c, 0, 0, 0, ref, tol, got, &nm1);
+    }
+    /* gemm: k = 0 -> c = clamp(bias + r) */
+    if (!fail) {
+        float *bias = vgs_guard_wr(&g2, vgs_guard_place(&g2, 2, VGS_AT_TAIL));
+        float *r = vgs_guard_wr(&g3, vgs_guard_place(&g3, 4, VGS_AT_TAIL));
+        bias[0] = 0.25f;
+        bias[1] = -2.0f;
+        r[0] = 0.5f, r[1] = -0.125f, r[2] = 1.0f, r[3] = 0.75f;
+        snprintf(wh, sizeof wh, "%s [%s]: m=2 n=2 k=0 bias=yes r=yes clamp=relu (c = relu(bias + r))",
+                 K->gemm_name, in);
+        float *c = outbuf_prepare(&out, 4);
+        gemm_args ga = {K, 2, 2, 0, 0, 2, 2, 2, e0, e1, vgs_guard_place(&g2, 2, VGS_AT_TAIL),
+                        vgs_guard_place(&g3, 4, VGS_AT_TAIL), c, 0.0f, INFINITY};
+        static const out_names nm = {"i", "j", 0};
+        ref[0] = 0.75, ref[1] = 0.125, ref[2] = 0.0, ref[3] = 0.0; /* exact in fp32 */
+        if (!(fail = vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)))
+            fail = check_output(msg, len, wh, c, 2, 2, 2, ref, NULL, got, &nm);
+    }
+    /* conv / dwconv: h = 0, w = 0; dwconv c = 0 */
+    for (int which = 0; which < 8 && !fail; which++) {
+        size_t S = 1 + (which & 1), h = which & 2 ? 3 : 0, w = which & 2 ? 0 : 3;
+        int dw = which >= 4;
+        snprintf(wh, sizeof wh, "%s3x3s%zup1 [%s]: %s h=%zu w=%zu (must write nothing)",
+                 dw ? "dwconv" : "conv", S, in, dw ? "c=1" : "cin=1", h, w);
+        float *y = outbuf_prepare(&out, 0);
+        const float *k = vgs_guard_place(&g1, 9, VGS_AT_TAIL);
+        if (dw) {
+            dwconv_args da = {S == 1 ? K->dwconv3x3s1p1 : K->dwconv3x3s2p1, 1, h, w, 0, 0, e0,
+                              k, NULL, y, NULL, -INFINITY, INFINITY};
+            fail = vgs_guarded_call(dwconv_thunk, &da, msg, len, wh);
+        } else {
+            conv_args ca = {S == 1 ? K->conv3x3s1p1 : K->conv3x3s2p1, 1, 1, h, w, 0, e0, k, NULL, y, 0,
+                            -INFINITY, INFINITY};
+            fail = vgs_guarded_call(conv_thunk, &ca, msg, len, wh);
+        }
+        if (!fail) fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
+    }
+    for (int which = 0; which < 2 && !fail; which++) {
+        size_t S = 1 + (size_t)which;
+        snprintf(wh, sizeof wh, "dwconv3x3s%zup1 [%s]: c=0 h=3 w=3 (must write nothing)", S, in);
+        float *y = outbuf_prepare(&out, 0);
+        dwconv_args da = {S == 1 ? K->dwconv3x3s1p1 : K->dwconv3x3s2p1, 0, 3, 3, 9, 9, e0, e1,
+                          e2, y, NULL, -INFINITY, INFINITY};
+        if (!(fail = vgs_guarded_call(dwconv_thunk, &da, msg, len, wh)))
+            fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
+    }
+    /* pools: c = 0, h = 0, w = 0 */
+    for (int which = 0; which < 6 && !fail; which++) {
+        int is_max = which & 1;
+        size_t c = which / 2 == 0 ? 0 : 2, h = which / 2 == 1 ? 0 : 3, w = which / 2 == 2 ? 0 : 3;
+        snprintf(wh, sizeof wh, "%s [%s]: c=%zu h=%zu w=%zu (must write nothing)",
+                 is_max ? "maxpool3x3s2p1" : "avgpool3x3s2p1", in, c, h, w);
+        float *y = outbuf_prepare(&out, 0);
+        pool_args pa = {is_max ? K->maxpool3x3s2p1 : K->avgpool3x3s2p1, c, h, w, h * w,
+                        ((h + 1) / 2) * ((w + 1) / 2), e0, y};
+        if (!(fail = vgs_guarded_call(pool_thunk, &pa, msg, len, wh)))
+            fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
+    }
+    /* global_avgpool: c = 0 */
+    if (!fail) {
+        snprintf(wh, sizeof wh, "global_avgpool [%s]: c=0 hw=4 (must write nothing)", in);
+        float *y = outbuf_prepare(&out, 0);
+        gap_args ga = {K, 0, 4, 4, e0, y};
+        if (!(fail = vgs_guarded_call(gap_thunk, &ga, msg, len, wh)))
+            fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
+    }
+    /* fc: n = 0; k = 0 -> y = bias, or 0 without bias */
+    if (!fail) {
+        snprintf(wh, sizeof wh, "fc [%s]: n=0 k=5 (must write nothing)", in);
+        float *y = outbuf_prepare(&out, 0);
+        fc_args fa = {K, 0, 5, e0, e1, e2, y};
+        if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
+            fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
+    }
+    for (int has_bias = 0; has_bias < 2 && !fail; has_bias++) {
+        float *b = vgs_guard_wr(&g2, vgs_guard_place(&g2, 3, VGS_AT_TAIL));
+        b[0] = 0.5f, b[1] = -1.5f, b[2] = 3.0f;
+        snprintf(wh, sizeof wh, "fc [%s]: n=3 k=0 bias=%s (y = bias, or 0)", in,
+                 has_bias ? "yes" : "NULL");
+        float *y = outbuf_prepare(&out, 3);
+        fc_args fa = {K, 3, 0, e0, has_bias ? vgs_guard_place(&g2, 3, VGS_AT_TAIL) : NULL, e1, y};
+        for (int i = 0; i < 3; i++) ref[i] = has_bias ? (double)b[i] : 0.0;
+        if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
+            fail = check_output(msg, len, wh, y, 1, 3, 3, ref, NULL, got, &nm1);
+    }
+    /* softmax: n = 0 */
+    if (!fail) {
+        snprintf(wh, sizeof wh, "softmax [%s]: n=0 (must write nothing)", in);
+        float *y = outbuf_prepare(&out, 0);
+        softmax_args sa = {K, 0, e0, y};
+        if (!(fail = vgs_guarded_call(softmax_thunk, &sa, msg, len, wh)))
+            fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
+    }
+done:
+    vgs_guard_free(&g0);
+    vgs_guard_free(&g1);
+    vgs_guard_free(&g2);
+    vgs_guard_free(&g3);
+    outbuf_free(&out);
+    return fail;
+}
+
+/* ------------------------------------------------------------------------------------------
  *  The table
  * ------------------------------------------------------------------------------------------ */
 
 const vgs_check_case vgs_kernel_checks[] = {
-    {"kernels", "table", check_table},
-    {"kernels", "gemm", check_gemm},
-    {"kernels", "gemm_strided", check_gemm_strided},
-    {"kernels", "gemm_large", check_gemm_large},
-    {"kernels", "conv3x3s1p1", check_conv3x3s1p1},
-    {"kernels", "conv3x3s2p1", check_conv3x3s2p1},
-    {"kernels", "dwconv3x3s1p1", check_dwconv3x3s1p1},
-    {"kernels", "dwconv3x3s2p1", check_dwconv3x3s2p1},
-    {"kernels", "maxpool3x3s2p1", check_maxpool},
-    {"kernels", "avgpool3x3s2p1", check_avgpool},
-    {"kernels", "global_avgpool", check_global_avgpool},
-    {"kernels", "fc", check_fc},
-    {"kernels", "softmax", check_softmax},
+    {"kernels", "table", check_table, 0},
+    {"kernels", "gemm", check_gemm, 0},
+    {"kernels", "gemm_strided", check_gemm_strided, 0},
+    {"kernels", "gemm_large", check_gemm_large, 0},
+    {"kernels", "conv3x3s1p1", check_conv3x3s1p1, 0},
+    {"kernels", "conv3x3s2p1", check_conv3x3s2p1, 0},
+    {"kernels", "dwconv3x3s1p1", check_dwconv3x3s1p1, 0},
+    {"kernels", "dwconv3x3s2p1", check_dwconv3x3s2p1, 0},
+    {"kernels", "maxpool3x3s2p1", check_maxpool, 0},
+    {"kernels", "avgpool3x3s2p1", check_avgpool, 0},
+    {"kernels", "global_avgpool", check_global_avgpool, 0},
+    {"kernels", "fc", check_fc, 0},
+    {"kernels", "softmax", check_softmax, 0},
+    {"kernels", "empty", check_empty, 0},
 };
 const size_t vgs_kernel_checks_count = sizeof vgs_kernel_checks / sizeof vgs_kernel_checks[0];

@@ -219,11 +219,11 @@ static int check_wrong_weights(vgs_isa isa, char *msg, size_t len)
 }
 
 const vgs_check_case vgs_network_checks[] = {
-    {"network", "real_photos", check_real_photos},
-    {"network", "parity_with_scalar", check_parity_with_scalar},
-    {"network", "batch", check_batch},
-    {"network", "shuffle_map", check_shuffle_map},
-    {"network", "isa_force", check_isa_force},
-    {"network", "wrong_weights", check_wrong_weights},
+    {"network", "real_photos", check_real_photos, 0},
+    {"network", "parity_with_scalar", check_parity_with_scalar, 0},
+    {"network", "batch", check_batch, 0},
+    {"network", "shuffle_map", check_shuffle_map, 1},
+    {"network", "isa_force", check_isa_force, 0},
+    {"network", "wrong_weights", check_wrong_weights, 1},
 };
 const size_t vgs_network_checks_count = sizeof vgs_network_checks / sizeof vgs_network_checks[0];

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vggshuffle.h"
@@ -33,11 +34,20 @@ typedef struct vgs_check_case {
     const char *suite; /* "kernels"                 */
     const char *name;  /* "gemm", "conv3x3s1p1", ... */
     vgs_check_fn fn;
+    /* 1: the check does not depend on the ISA (the loader, error paths): the front ends run
+     * it once, with isa = vgs_isa_current().  0 (or omitted): run once per runnable ISA. */
+    int once;
 } vgs_check_case;
 
-/* tests/check_kernels.c */
-extern const vgs_check_case vgs_kernel_checks[];
+/* The tables, one per check file (the TAP runner links whichever are given to it). */
+extern const vgs_check_case vgs_kernel_checks[];  /* tests/check_kernels.c */
 extern const size_t vgs_kernel_checks_count;
+extern const vgs_check_case vgs_weights_checks[]; /* tests/check_weights.c */
+extern const size_t vgs_weights_checks_count;
+extern const vgs_check_case vgs_refnet_checks[];  /* tests/check_refnet.c  */
+extern const size_t vgs_refnet_checks_count;
+extern const vgs_check_case vgs_network_checks[]; /* tests/check_network.c */
+extern const size_t vgs_network_checks_count;
 
 #if defined(__GNUC__)
 #define VGS_CHECK_UNUSED __attribute__((unused))
@@ -152,6 +162,18 @@ static VGS_CHECK_UNUSED void vgs_fill_sentinel(float *x, size_t n)
  *  placement also makes the pointer unaligned (the contract promises no alignment).
  * ------------------------------------------------------------------------------------------ */
 
+/* memfd_create without relying on _GNU_SOURCE having been seen first (a file may include a
+ * system header before this one): call it through syscall(2). */
+static VGS_CHECK_UNUSED int vgs__memfd(const char *name)
+{
+#ifdef SYS_memfd_create
+    return (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
+#else
+    (void)name;
+    return -1;
+#endif
+}
+
 typedef struct vgs_guard {
     unsigned char *map;  /* whole reservation: guard page, read-only view, guard page */
     size_t map_len;
@@ -185,7 +207,7 @@ static VGS_CHECK_UNUSED int vgs_guard_init(vgs_guard *g, size_t max_floats)
     }
     g->map = (unsigned char *)m;
     g->lo = g->map + page;
-    int fd = memfd_create("vgs_guard", MFD_CLOEXEC);
+    int fd = vgs__memfd("vgs_guard");
     if (fd >= 0 && ftruncate(fd, (off_t)bytes) == 0 &&
         mmap(g->lo, bytes, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED) {
         void *w = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

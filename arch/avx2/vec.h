@@ -17,8 +17,37 @@ static inline __m256i vgs__avx2_mask(size_t n)
 
 #define vgs_v_load(p) _mm256_loadu_ps(p)
 #define vgs_v_store(p, v) _mm256_storeu_ps((p), (v))
-#define vgs_v_loadn(p, n) _mm256_maskload_ps((p), vgs__avx2_mask(n))
-#define vgs_v_storen(p, v, n) _mm256_maskstore_ps((p), vgs__avx2_mask(n), (v))
+/* Partial vectors: the first n < 8 floats.  VMASKMOVPS suppresses faults on masked-off lanes
+ * on Intel, but AMD's manual leaves it implementation dependent and QEMU's TCG does fault; so
+ * the masked instruction is used only when all 32 bytes lie in the page of p[0] (then no lane
+ * can fault), else the floats go through a stack buffer.  Never touches memory past p[n-1]
+ * in another page. */
+static inline int vgs__avx2_one_page(const float *p)
+{
+    return ((uintptr_t)p & 4095u) <= 4096u - 32u;
+}
+
+static inline __m256 vgs__avx2_loadn(const float *p, size_t n)
+{
+    if (vgs__avx2_one_page(p)) return _mm256_maskload_ps(p, vgs__avx2_mask(n));
+    float t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(t, p, n * sizeof(float));
+    return _mm256_loadu_ps(t);
+}
+
+static inline void vgs__avx2_storen(float *p, __m256 v, size_t n)
+{
+    if (vgs__avx2_one_page(p)) {
+        _mm256_maskstore_ps(p, vgs__avx2_mask(n), v);
+        return;
+    }
+    float t[8];
+    _mm256_storeu_ps(t, v);
+    memcpy(p, t, n * sizeof(float));
+}
+
+#define vgs_v_loadn(p, n) vgs__avx2_loadn((p), (n))
+#define vgs_v_storen(p, v, n) vgs__avx2_storen((p), (v), (n))
 #define vgs_v_set1(x) _mm256_set1_ps(x)
 #define vgs_v_zero() _mm256_setzero_ps()
 #define vgs_v_fma(a, b, c) _mm256_fmadd_ps((a), (b), (c))
