@@ -387,18 +387,7 @@ VGS_API const vgs_kernels *vgs_kernels_current(void);
 #endif
 
 /* ==========================================================================================
- *  Errors and the safetensors loader
- *
- *  Loading: the whole file is read into one malloc'd block, placed so that the data section
- *  (file offset 8 + header length) starts on a 64-byte boundary; tensor views point into it.
- *  The JSON header is parsed by a small strict parser that understands exactly what a
- *  safetensors header needs and skips any value inside "__metadata__" (a JSON library would
- *  be one more dependency for a single-header library).  Every check reads within
- *  [start, end) of the header, so hostile input cannot make it read out of bounds.
- * ========================================================================================== */
-
-/* ==========================================================================================
- *  ERRORS
+ *  Errors: a thread-local message, set by vgs__fail, which every error path returns through
  * ========================================================================================== */
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -467,7 +456,14 @@ static const char *vgs__clip_tail(const char *s)
 }
 
 /* ==========================================================================================
- *  WEIGHTS (safetensors)
+ *  Weights: the safetensors loader
+ *
+ *  The whole file is read into one malloc'd block, placed so that the data section (file
+ *  offset 8 + header length) starts on a 64-byte boundary; tensor views point into it.  The
+ *  JSON header is parsed by a small strict parser that understands exactly what a
+ *  safetensors header needs and skips any value inside "__metadata__" (a JSON library would
+ *  be one more dependency for a single-header library).  Every check reads within
+ *  [start, end) of the header, so hostile input cannot make it read out of bounds.
  * ========================================================================================== */
 
 #define VGS__MAX_HEADER 100000000u       /* same limit as the reference implementation    */
@@ -1483,6 +1479,8 @@ struct vgs_net {
     size_t n_allocs, cap_allocs;
 };
 
+/* A 64-byte aligned block of nfloats that lives as long as the net (plain malloc, aligned by
+ * hand: posix_memalign and aligned_alloc are not in every C dialect a user compiles with). */
 static float *vgs__net_alloc(vgs_net *net, size_t nfloats)
 {
     if (net->n_allocs == net->cap_allocs) {
@@ -1492,10 +1490,11 @@ static float *vgs__net_alloc(vgs_net *net, size_t nfloats)
         net->allocs = a;
         net->cap_allocs = cap;
     }
-    void *p = NULL;
-    if (posix_memalign(&p, 64, (nfloats ? nfloats : 1) * sizeof(float)) != 0) return NULL;
-    net->allocs[net->n_allocs++] = p;
-    return (float *)p;
+    if (nfloats > ((size_t)-1 - 64) / sizeof(float)) return NULL;
+    unsigned char *base = (unsigned char *)malloc(nfloats * sizeof(float) + 64);
+    if (!base) return NULL;
+    net->allocs[net->n_allocs++] = base;
+    return (float *)(void *)(base + (64 - (uintptr_t)base % 64) % 64);
 }
 
 void vgs_net_destroy(vgs_net *net)
@@ -1510,7 +1509,7 @@ void vgs_net_destroy(vgs_net *net)
 typedef struct vgs__loader {
     const vgs_weights *w;
     vgs_net *net;
-    char (*taken)[96];
+    const char **taken; /* names owned by the weights, which outlive the loading */
     size_t n_taken, cap_taken;
 } vgs__loader;
 
@@ -1549,12 +1548,12 @@ static vgs_status vgs__take(vgs__loader *ld, const char *name, int ndim, const i
     memcpy(p, t.data, n * sizeof(float));
     if (ld->n_taken == ld->cap_taken) {
         size_t cap = ld->cap_taken ? 2 * ld->cap_taken : 128;
-        char(*a)[96] = (char(*)[96])realloc(ld->taken, cap * sizeof *a);
+        const char **a = (const char **)realloc((void *)ld->taken, cap * sizeof *a);
         if (!a) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory");
         ld->taken = a;
         ld->cap_taken = cap;
     }
-    snprintf(ld->taken[ld->n_taken++], 96, "%s", name);
+    ld->taken[ld->n_taken++] = t.name;
     *out = p;
     return VGS_OK;
 }
@@ -1789,7 +1788,7 @@ vgs_status vgs_shufflenet_v1_create(const vgs_shufflenet_v1_config *cfg, const v
     net->pp = pp;
     vgs__loader ld = {weights, net, NULL, 0, 0};
     st = vgs__sv1_load(&ld, cfg, net);
-    free(ld.taken);
+    free((void *)ld.taken);
     if (st == VGS_OK) st = vgs__sv1_plan(net);
     if (st != VGS_OK) {
         vgs_net_destroy(net);
