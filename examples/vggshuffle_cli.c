@@ -2,6 +2,7 @@
  *
  *   vggshuffle classify --model M --weights W.safetensors [--labels FILE] [--top K] IMAGE...
  *   vggshuffle run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32
+ *   vggshuffle preprocess --model M --weights W --output x.f32 IMAGE...
  *   vggshuffle bench --model M --weights W [--runs R] [--batch N]
  *   vggshuffle info
  *
@@ -30,6 +31,7 @@ static int usage(void)
             "usage:\n"
             "  vggshuffle classify --model M --weights W.safetensors [--labels FILE] [--top K] IMAGE...\n"
             "  vggshuffle run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32\n"
+            "  vggshuffle preprocess --model M --weights W --output x.f32 IMAGE...\n"
             "  vggshuffle bench --model M --weights W [--runs R] [--batch N]\n"
             "  vggshuffle info\n"
             "models: shufflenet_v1_g{1,2,3,4,8}_x{0_5,1_0,1_5,2_0}\n"
@@ -209,6 +211,57 @@ static int cmd_run(const args *a)
     return rc;
 }
 
+/* Decode and preprocess IMAGE... with the model's preprocessing (vgs_net_preprocess) into one
+ * raw float32 NCHW tensor of N = the number of images: the --input of `run`, byte for byte. */
+static int cmd_preprocess(const args *a)
+{
+    if (a->n_files == 0 || !a->output) {
+        fprintf(stderr, "vggshuffle preprocess: needs --output and at least one IMAGE\n");
+        return 2;
+    }
+    vgs_net *net = open_net(a);
+    if (!net) return 1;
+    int c, h, w, rc = 0;
+    vgs_net_input_shape(net, &c, &h, &w);
+    const size_t img = (size_t)c * h * w;
+    float *x = (float *)malloc(img * sizeof(float));
+    FILE *o = fopen(a->output, "wb");
+    if (!x || !o) {
+        fprintf(stderr, "vggshuffle preprocess: cannot write %s\n", a->output);
+        rc = 1;
+    }
+    for (int i = 0; !rc && i < a->n_files; i++) {
+        int iw, ih, ic;
+        unsigned char *rgb = stbi_load(a->files[i], &iw, &ih, &ic, 3);
+        if (!rgb) {
+            fprintf(stderr, "vggshuffle preprocess: %s: %s\n", a->files[i], stbi_failure_reason());
+            rc = 1;
+            break;
+        }
+        const vgs_preprocess *pp = vgs_net_preprocess(net);
+        if (pp->crop != h || pp->crop != w) {
+            fprintf(stderr, "vggshuffle preprocess: the net's input %dx%d differs from its crop %d\n", h, w, pp->crop);
+            rc = 1;
+        } else if (vgs_preprocess_rgb8(rgb, iw, ih, (size_t)iw * 3, pp, x) != VGS_OK) {
+            fprintf(stderr, "vggshuffle preprocess: %s: %s\n", a->files[i], vgs_last_error());
+            rc = 1;
+        } else if (fwrite(x, sizeof(float), img, o) != img) {
+            fprintf(stderr, "vggshuffle preprocess: cannot write %s\n", a->output);
+            rc = 1;
+        }
+        stbi_image_free(rgb);
+    }
+    if (o && fclose(o) != 0 && !rc) {
+        fprintf(stderr, "vggshuffle preprocess: cannot write %s\n", a->output);
+        rc = 1;
+    }
+    if (rc && o) remove(a->output); /* no partial tensor left behind */
+    if (!rc) printf("%s: %d,%d,%d,%d float32 (%s)\n", a->output, a->n_files, c, h, w, a->model);
+    free(x);
+    vgs_net_destroy(net);
+    return rc;
+}
+
 static int cmp_double(const void *p, const void *q)
 {
     const double a = *(const double *)p, b = *(const double *)q;
@@ -258,10 +311,13 @@ int main(int argc, char **argv)
     if (select_isa()) return 1;
     const char *cmd = argv[1];
     if (!strcmp(cmd, "info")) return cmd_info();
-    if (strcmp(cmd, "classify") && strcmp(cmd, "run") && strcmp(cmd, "bench")) return usage();
+    if (strcmp(cmd, "classify") && strcmp(cmd, "run") && strcmp(cmd, "preprocess") && strcmp(cmd, "bench")) return usage();
     args a;
     int rc = parse_args(argc, argv, &a);
-    if (rc == 0) rc = !strcmp(cmd, "classify") ? cmd_classify(&a) : !strcmp(cmd, "run") ? cmd_run(&a) : cmd_bench(&a);
+    if (rc == 0) {
+        rc = !strcmp(cmd, "classify") ? cmd_classify(&a) : !strcmp(cmd, "run") ? cmd_run(&a)
+           : !strcmp(cmd, "preprocess") ? cmd_preprocess(&a) : cmd_bench(&a);
+    }
     free(a.files);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* tests/tap_runner.c — runs the framework-free checks (tests/check_*.c) in ONE process and
  * prints TAP, for qemu-user where Criterion cannot fork its workers.
  *
- *   tap_runner [--expect-isa NAME] [--timeout SECONDS] [--check SUBSTR]... [--list] [isa...]
+ *   tap_runner [--expect-isa NAME] [--timeout SECONDS] [--check SUBSTR]... [--skip SUBSTR]...
+ *              [--list] [isa...]
  *
  *   isa...            scalar | avx2 | avx512 | neon; default: every ISA this build and CPU
  *                     support.  A named ISA that cannot run here gives "# SKIP" lines.
@@ -10,6 +11,8 @@
  *   --timeout S       per check (default 900 s; qemu is slow): a check still running is
  *                     reported "not ok" and the run bails out.  0: none.
  *   --check SUBSTR    run only the checks whose "suite/name" contains SUBSTR (repeatable).
+ *   --skip SUBSTR     do not run the checks whose "suite/name" contains SUBSTR (repeatable;
+ *                     applied after --check).  They are listed in a "# not run" line.
  *   --list            print the checks and exit.
  *
  * Tables: every table of checks.h whose check file is linked into this executable (they are
@@ -19,7 +22,7 @@
  *
  * Output: "# isa: NAME" before the checks of each ISA, "ok N - kernels/gemm [avx2]",
  * "not ok N - ..." followed by the reason as "# " lines, "# time: S s" after each check, and a
- * final "tap_runner: P passed, F failed, S skipped" line; exit status 1 on any failure, 2 on a
+ * final "# tap_runner: P passed, F failed, S skipped" line; exit status 1 on any failure, 2 on a
  * usage error (or when no table is linked).
  *
  * Build: cc -O2 -g -I. tests/check_kernels.c tests/tap_runner.c tools/vggshuffle.c \
@@ -89,12 +92,19 @@ static void print_diag(const char *msg)
     }
 }
 
-/* Whether "suite/name" contains one of the --check substrings (all if none given). */
+/* The --skip substrings. */
+static const char *SKIP[64];
+static size_t NSKIP;
+
+/* Whether "suite/name" contains one of the --check substrings (all if none given) and none
+ * of the --skip ones. */
 static int selected(const vgs_check_case *tc, const char *const *only, size_t nonly)
 {
-    if (nonly == 0) return 1;
     char full[256];
     snprintf(full, sizeof full, "%s/%s", tc->suite, tc->name);
+    for (size_t i = 0; i < NSKIP; i++)
+        if (strstr(full, SKIP[i])) return 0;
+    if (nonly == 0) return 1;
     for (size_t i = 0; i < nonly; i++)
         if (strstr(full, only[i])) return 1;
     return 0;
@@ -103,7 +113,8 @@ static int selected(const vgs_check_case *tc, const char *const *only, size_t no
 static int usage(const char *argv0)
 {
     fprintf(stderr, "usage: %s [--expect-isa scalar|avx2|avx512|neon] [--timeout SECONDS] "
-                    "[--check SUBSTR]... [--list] [scalar|avx2|avx512|neon ...]\n", argv0);
+                    "[--check SUBSTR]... [--skip SUBSTR]... [--list] [scalar|avx2|avx512|neon ...]\n",
+            argv0);
     return 2;
 }
 
@@ -165,6 +176,8 @@ int main(int argc, char **argv)
             timeout = (unsigned)strtoul(argv[++i], NULL, 10);
         } else if (strcmp(a, "--check") == 0 && i + 1 < argc) {
             if (nonly < sizeof only / sizeof only[0]) only[nonly++] = argv[++i];
+        } else if (strcmp(a, "--skip") == 0 && i + 1 < argc) {
+            if (NSKIP < sizeof SKIP / sizeof SKIP[0]) SKIP[NSKIP++] = argv[++i];
         } else if (strcmp(a, "--list") == 0) {
             list = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -219,7 +232,21 @@ int main(int argc, char **argv)
     printf("# supported:");
     for (int i = 0; i < (int)VGS_ISA_COUNT; i++)
         if (vgs_isa_supported((vgs_isa)i)) printf(" %s", vgs_isa_to_string((vgs_isa)i));
-    printf("\n1..%zu\n", total);
+    printf("\n");
+    /* what --skip left out, so that a log says what did not run */
+    size_t nleft = 0;
+    for (size_t tb = 0; tb < NTABLES; tb++)
+        for (size_t c = 0; c < *TABLES[tb].count; c++) {
+            const vgs_check_case *tc = &TABLES[tb].cases[c];
+            const size_t saved = NSKIP;
+            NSKIP = 0; /* selected() without the skips */
+            const int wanted = selected(tc, only, nonly);
+            NSKIP = saved;
+            if (wanted && !selected(tc, only, nonly))
+                printf("%s %s/%s", nleft++ ? "" : "# not run (--skip):", tc->suite, tc->name);
+        }
+    if (nleft) printf("\n");
+    printf("1..%zu\n", total);
 
     signal(SIGALRM, on_alarm);
     tally t = {0, 0, 0, 0};
@@ -262,6 +289,6 @@ int main(int argc, char **argv)
             }
     }
     printf("# total time: %.3f s\n", now_s() - t_all);
-    printf("tap_runner: %zu passed, %zu failed, %zu skipped\n", t.passed, t.failed, t.skipped);
+    printf("# tap_runner: %zu passed, %zu failed, %zu skipped\n", t.passed, t.failed, t.skipped);
     return t.failed ? 1 : 0;
 }

@@ -4,19 +4,36 @@
 # build directory `build/` (release, no -m flags).  Safe to run again: it only adds what is
 # missing.  The shared data (photos, Megvii weights) is read from ../shared; meson converts
 # the weights to safetensors during the build.
+#
+# On an x86-64 (amd64) machine it also installs the cross-architecture test matrix of
+# tests/meson.build: qemu-user (x86-64 CPU models and aarch64), the aarch64 cross compiler
+# (its libc comes with it) and, after `dpkg --add-architecture arm64`, the arm64 libraries the
+# aarch64 build links (libsleef-dev:arm64, libstb-dev:arm64; both are Multi-Arch: same and sit
+# beside the amd64 ones).  Not libcriterion-dev:arm64: it would remove the amd64 one, and the
+# aarch64 build does not need it.  The aarch64 build directory (build/aarch64, from
+# tools/aarch64-linux-gnu.ini) is configured by the test suite on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(meson ninja-build pkg-config gcc python3 libsleef-dev libcriterion-dev libstb-dev)
+foreign=()
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  packages+=(qemu-user gcc-aarch64-linux-gnu)
+  foreign=(libsleef-dev:arm64 libstb-dev:arm64)
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
 
 missing=()
-for p in "${packages[@]}"; do
+for p in "${packages[@]}" "${foreign[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ ${#foreign[@]} -gt 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $sudo dpkg --add-architecture arm64
+  fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
