@@ -1,24 +1,28 @@
 /* kernels/gemm.h — f32 GEMM microkernel family for grouped 1x1 convolution (NCHW).
- * Generic body, instantiated once per ISA by arch/ISA/ISA.h (no include guard on purpose).
+ * Generic body, instantiated once per ISA by arch/instantiate.h (no include guard on purpose).
  *
  * Tile: MR = 6 output channels x NR = 2 vectors of pixels (6x16 on AVX2, 6x32 on AVX-512,
- * 6x8 on NEON, 6x2 scalar): 12 accumulators, 2 B loads and 1 broadcast per k step, which
+ * 6x8 on NEON, 6x2 scalar): 12 accumulators, 2 B loads and 6 broadcasts per k step, which
  * fits the 16 vector registers of AVX2.  Rows past m re-read the last valid row of A (never
- * stored); columns past n use masked loads/stores.  Contract: vgs_kernels.gemm. */
+ * stored).  The last columns of a row take a 2-vector tile with masked loads/stores, or a
+ * 1-vector tile when at most one vector of columns is left (7x7 = 49 pixels: 3 full tiles
+ * and a 1-column one, which would otherwise cost a whole 2-vector tile).
+ * Contract: vgs_kernels.gemm. */
 
 #define VGS_GEMM_MR 6
 #define VGS_GEMM_NR (2 * VGS_VW)
 
-/* One MR x NR tile, nr <= NR columns valid; `full` (nr == NR) is a compile-time constant at
- * both call sites, so the full-tile K loop has no masking. */
+/* One MR x (nvec vectors) tile with nr valid columns; `nvec` (1 or 2) and `full` (nr is
+ * exactly nvec vectors) are compile-time constants at every call site, so the full tiles'
+ * K loop has no masking and the 1-vector tile no second accumulator column. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
-    int full, size_t mr, size_t nr, size_t k, const float *const *arow, const float *b,
-    size_t b_stride, const float *bias, const float *r, size_t r_stride, float *c,
-    size_t c_stride, vgs_v vmin, vgs_v vmax)
+    int nvec, int full, size_t mr, size_t nr, size_t k, const float *const *arow,
+    const float *b, size_t b_stride, const float *bias, const float *r, size_t r_stride,
+    float *c, size_t c_stride, vgs_v vmin, vgs_v vmax)
 {
     vgs_v acc[VGS_GEMM_MR][2];
-    const size_t n0 = full ? VGS_VW : (nr < VGS_VW ? nr : VGS_VW);
-    const size_t n1 = full ? VGS_VW : (nr > VGS_VW ? nr - VGS_VW : 0);
+    const size_t n0 = full || nr >= VGS_VW ? VGS_VW : nr;   /* valid lanes of vector 0 */
+    const size_t n1 = full ? VGS_VW : (nr > VGS_VW ? nr - VGS_VW : 0); /* of vector 1 */
 #pragma GCC unroll 6
     for (size_t i = 0; i < VGS_GEMM_MR; i++) {
         acc[i][0] = acc[i][1] = vgs_v_set1(bias ? bias[i < mr ? i : mr - 1] : 0.0f);
@@ -26,32 +30,30 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
     for (size_t p = 0; p < k; p++) {
         const float *bp = b + p * b_stride;
         const vgs_v b0 = full ? vgs_v_load(bp) : vgs_v_loadn(bp, n0);
-        const vgs_v b1 = full ? vgs_v_load(bp + VGS_VW) : (n1 ? vgs_v_loadn(bp + VGS_VW, n1) : vgs_v_zero());
+        vgs_v b1 = b0;
+        if (nvec == 2) b1 = full ? vgs_v_load(bp + VGS_VW) : (n1 ? vgs_v_loadn(bp + VGS_VW, n1) : vgs_v_zero());
 #pragma GCC unroll 6
         for (size_t i = 0; i < VGS_GEMM_MR; i++) {
             const vgs_v ai = vgs_v_set1(arow[i][p]);
             acc[i][0] = vgs_v_fma(ai, b0, acc[i][0]);
-            acc[i][1] = vgs_v_fma(ai, b1, acc[i][1]);
+            if (nvec == 2) acc[i][1] = vgs_v_fma(ai, b1, acc[i][1]);
         }
     }
 #pragma GCC unroll 6
     for (size_t i = 0; i < VGS_GEMM_MR; i++) {
         if (i >= mr) break;
         float *ci = c + i * c_stride;
+        const float *ri = r ? r + i * r_stride : NULL;
         vgs_v v0 = acc[i][0], v1 = acc[i][1];
-        if (r) {
-            const float *ri = r + i * r_stride;
-            v0 = vgs_v_add(v0, full ? vgs_v_load(ri) : vgs_v_loadn(ri, n0));
-            if (full || n1) v1 = vgs_v_add(v1, full ? vgs_v_load(ri + VGS_VW) : vgs_v_loadn(ri + VGS_VW, n1));
-        }
+        if (ri) v0 = vgs_v_add(v0, full ? vgs_v_load(ri) : vgs_v_loadn(ri, n0));
         v0 = vgs_v_min(vgs_v_max(v0, vmin), vmax);
-        v1 = vgs_v_min(vgs_v_max(v1, vmin), vmax);
-        if (full) {
-            vgs_v_store(ci, v0);
-            vgs_v_store(ci + VGS_VW, v1);
-        } else {
-            if (n0 == VGS_VW) vgs_v_store(ci, v0); else vgs_v_storen(ci, v0, n0);
-            if (n1) vgs_v_storen(ci + VGS_VW, v1, n1);
+        if (full || n0 == VGS_VW) vgs_v_store(ci, v0);
+        else vgs_v_storen(ci, v0, n0);
+        if (nvec == 2 && (full || n1)) {
+            if (ri) v1 = vgs_v_add(v1, full ? vgs_v_load(ri + VGS_VW) : vgs_v_loadn(ri + VGS_VW, n1));
+            v1 = vgs_v_min(vgs_v_max(v1, vmin), vmax);
+            if (full) vgs_v_store(ci + VGS_VW, v1);
+            else vgs_v_storen(ci + VGS_VW, v1, n1);
         }
     }
 }
@@ -71,11 +73,14 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
         float *c_i = c + i0 * c_stride;
         size_t j = 0;
         for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(1, mr, VGS_GEMM_NR, k, arow, b + j, b_stride, bias_i,
+            VGS_FN(vgs__gemm_tile)(2, 1, mr, VGS_GEMM_NR, k, arow, b + j, b_stride, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, c_i + j, c_stride, vmin, vmax);
         }
-        if (j < n) {
-            VGS_FN(vgs__gemm_tile)(0, mr, n - j, k, arow, b + j, b_stride, bias_i,
+        if (n - j > VGS_VW) {
+            VGS_FN(vgs__gemm_tile)(2, 0, mr, n - j, k, arow, b + j, b_stride, bias_i,
+                                   r_i ? r_i + j : NULL, r_stride, c_i + j, c_stride, vmin, vmax);
+        } else if (j < n) {
+            VGS_FN(vgs__gemm_tile)(1, 0, mr, n - j, k, arow, b + j, b_stride, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, c_i + j, c_stride, vmin, vmax);
         }
     }
