@@ -20,12 +20,12 @@
  *
  *  Typical use (ShuffleNet V1, real Megvii weights converted by tools/torch2safetensors.py):
  *
+ *      static float x[3 * 224 * 224], logits[1000];   // NCHW, N = 1
  *      vgs_net *net;
  *      if (vgs_net_create("shufflenet_v1_g3_x0_5", "g3.safetensors", NULL, &net) != VGS_OK) {
  *          fprintf(stderr, "%s\n", vgs_last_error());
  *          return 1;
  *      }
- *      float x[3 * 224 * 224], logits[1000];          // NCHW, N = 1
  *      vgs_preprocess_rgb8(rgb, w, h, 3 * w, vgs_net_preprocess(net), x);
  *      vgs_net_forward(net, x, 1, logits, 1000);
  *      vgs_net_destroy(net);
@@ -90,7 +90,9 @@ typedef enum vgs_status {
 /* Short constant name of a status ("VGS_ERR_SHAPE"). Never NULL. */
 VGS_API const char *vgs_status_name(vgs_status status);
 
-/* Message of the last error in the calling thread (thread-local), "" if none yet.
+/* Message of the last error in the calling thread (thread-local), "" if none yet.  Only a
+ * failing call sets it (a successful one leaves the previous message), so read it right
+ * after a call returned an error.
  * Messages name the object at fault, e.g.
  * "weights.safetensors: tensor 'features.0.branch_main_1.0.weight': shape [30,12,1,1], expected [30,24,1,1]". */
 VGS_API const char *vgs_last_error(void);
@@ -166,7 +168,7 @@ VGS_API void vgs_weights_close(vgs_weights *w); /* NULL is fine */
 VGS_API size_t vgs_weights_count(const vgs_weights *w);
 /* Tensor by index in file order.  Errors: VGS_ERR_INVALID_ARGUMENT (index out of range). */
 VGS_API vgs_status vgs_weights_at(const vgs_weights *w, size_t index, vgs_tensor_view *out);
-/* Tensor by name.  Errors: VGS_ERR_MISSING_TENSOR. */
+/* Tensor by name (out may be NULL: a presence test).  Errors: VGS_ERR_MISSING_TENSOR. */
 VGS_API vgs_status vgs_weights_find(const vgs_weights *w, const char *name, vgs_tensor_view *out);
 /* "F32", "I64", ... */
 VGS_API const char *vgs_dtype_name(vgs_dtype dtype);
@@ -175,8 +177,10 @@ VGS_API const char *vgs_dtype_name(vgs_dtype dtype);
  *  NETWORKS
  * ==========================================================================================
  *  Model names:
- *    shufflenet_v1_gG_xW   G in {1,2,3,4,8}, W in {0_25, 0_5, 1_0, 1_5, 2_0} (any width via
- *                          vgs_shufflenet_v1_config); Megvii ShuffleNet-Series tensor names.
+ *    shufflenet_v1_gG_xW   G in {1,2,3,4,8}; W the width multiplier with "_" for the point:
+ *                          0_5, 1_0, 1_5, 2_0 (Megvii's published sizes), or any other in
+ *                          0_25 .. 4_0 (vgs_shufflenet_v1_config for explicit channel counts).
+ *                          Megvii shuffle order and ShuffleNet-Series tensor names.
  *  VGG and ShuffleNet V2 come in later releases.                                            */
 
 typedef enum vgs_shuffle_order {
@@ -212,14 +216,16 @@ typedef struct vgs_shufflenet_v1_config {
  * for `channels` channels in `groups` groups and the given order (see vgs_shuffle_order).
  * E.g. channels 12, groups 4, paper order: src = 0,3,6,9,1,4,7,10,2,5,8,11.  No kernel ever
  * moves data for it: the kernel producing the channels writes channel src[o] to plane o.
- * Errors: VGS_ERR_INVALID_ARGUMENT if groups is 0 or does not divide channels. */
+ * Errors: VGS_ERR_INVALID_ARGUMENT (src NULL, unknown order, groups 0 or not dividing
+ * channels). */
 VGS_API vgs_status vgs_channel_shuffle_map(vgs_shuffle_order order, size_t channels,
                                            size_t groups, int32_t *src);
 
 /* How an image becomes the network's input tensor (see vgs_preprocess_rgb8). */
 typedef struct vgs_preprocess {
     int resize_short;   /* shorter side resized to this (bilinear, OpenCV INTER_LINEAR) */
-    int crop;           /* centre crop crop x crop                                        */
+    int crop_height;    /* centre crop, pixels: the network's input H and W               */
+    int crop_width;
     int bgr;            /* 1: channel 0 = blue (Megvii, Caffe); 0: RGB (torchvision)       */
     float scale;        /* value = (pixel * scale - mean[c]) / std[c]; pixel in 0..255    */
     float mean[3], std[3];
@@ -254,6 +260,8 @@ VGS_API const vgs_preprocess *vgs_net_preprocess(const vgs_net *net);
  * vgs_net_options said otherwise); images are run one after another through the workspace;
  * logits: n x num_classes floats (pre-softmax), logits_len is its length in floats.
  * Uses the net's own workspace (allocated at create), so calls on one net must not overlap.
+ * No finiteness checks are made: NaN or infinite inputs or weights give unspecified (but
+ * memory-safe) logits.
  * Errors: VGS_ERR_INVALID_ARGUMENT (NULL, n == 0), VGS_ERR_SHAPE (logits_len too small). */
 VGS_API vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float *logits,
                                    size_t logits_len);
@@ -265,19 +273,25 @@ VGS_API size_t vgs_net_workspace_size(const vgs_net *net);
  *  PRE- AND POST-PROCESSING
  * ========================================================================================== */
 
-/* Image (8-bit RGB, rows `stride` bytes apart) -> float32 CHW tensor 3 x crop x crop:
- * resize the shorter side to pp->resize_short with bilinear interpolation (OpenCV
- * INTER_LINEAR: half-pixel centres, no antialiasing), centre crop, optional RGB->BGR,
- * value = (pixel * scale - mean) / std.  Errors: VGS_ERR_INVALID_ARGUMENT. */
+/* Image (8-bit RGB, rows `stride` bytes apart) -> float32 CHW tensor 3 x crop_height x
+ * crop_width (out must hold that many floats): resize the shorter side to pp->resize_short
+ * with bilinear interpolation (OpenCV INTER_LINEAR: half-pixel centres, no antialiasing;
+ * Megvii's OpencvResize), centre crop (torchvision CenterCrop offsets), optional RGB->BGR,
+ * value = (pixel * scale - mean) / std.  vgs_net_preprocess(net) gives the net's settings,
+ * whose crop is the net's input size.  Errors: VGS_ERR_INVALID_ARGUMENT (NULL, sizes, a crop
+ * larger than the resized image). */
 VGS_API vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height, size_t stride,
                                        const vgs_preprocess *pp, float *out);
 
-/* Softmax over n floats (in and out may alias): y = exp(x - max) / sum, computed with the
- * current tier's kernel (SLEEF expf, 1.0 ULP). */
-VGS_API void vgs_softmax(const float *x, size_t n, float *y);
+/* Softmax over n floats (x and y may alias): y = exp(x - max) / sum, computed with the
+ * current tier's kernel (SLEEF expf, 1.0 ULP).  A NaN in x makes every y NaN.
+ * Errors: VGS_ERR_INVALID_ARGUMENT (x or y NULL, n == 0). */
+VGS_API vgs_status vgs_softmax(const float *x, size_t n, float *y);
 
-/* Indices of the k largest of x[0..n) in decreasing order (ties: lower index first). */
-VGS_API void vgs_topk(const float *x, size_t n, size_t k, int *indices);
+/* Indices of the k largest of x[0..n) in decreasing order (ties: lower index first; NaNs
+ * rank below every number); indices[j] = -1 for j >= n.
+ * Errors: VGS_ERR_INVALID_ARGUMENT (x or indices NULL). */
+VGS_API vgs_status vgs_topk(const float *x, size_t n, size_t k, int *indices);
 
 /* ==========================================================================================
  *  KERNELS (advanced)
@@ -378,6 +392,14 @@ VGS_API const vgs_kernels *vgs_kernels_current(void);
 #include <stdlib.h>
 #include <string.h>
 
+/* SLEEF is a C library: its functions, which the arch/ISA/vec.h files declare, need C linkage
+ * when this implementation is compiled as C++. */
+#ifdef __cplusplus
+#define VGS__EXTERN_C extern "C"
+#else
+#define VGS__EXTERN_C extern
+#endif
+
 #if defined(__x86_64__) || defined(_M_X64)
 #define VGS__X86 1
 #include <immintrin.h>
@@ -400,6 +422,8 @@ VGS_API const vgs_kernels *vgs_kernels_current(void);
 #define VGS__THREAD_LOCAL thread_local
 #elif defined(_MSC_VER)
 #define VGS__THREAD_LOCAL __declspec(thread)
+#elif defined(__GNUC__) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+#define VGS__THREAD_LOCAL __thread /* C99 and older dialects: the GNU spelling */
 #else
 #define VGS__THREAD_LOCAL _Thread_local
 #endif
@@ -1378,7 +1402,7 @@ vgs_isa vgs_isa_current(void)
     vgs_isa chosen = vgs_isa_best();
     const char *env = getenv("VGS_ISA");
     if (env && *env) {
-        vgs_isa want;
+        vgs_isa want = VGS_ISA_SCALAR;
         if (vgs_isa_parse(env, &want) != VGS_OK) {
             vgs__fail(VGS_ERR_INVALID_ARGUMENT, "VGS_ISA='%s' is not an ISA name; using %s", env,
                       vgs_isa_to_string(chosen));
@@ -1411,21 +1435,29 @@ const char *vgs_isa_name(void) { return vgs_isa_to_string(vgs_isa_current()); }
 
 const vgs_kernels *vgs_kernels_current(void) { return vgs_kernels_for(vgs_isa_current()); }
 
-void vgs_softmax(const float *x, size_t n, float *y) { vgs_kernels_current()->softmax(n, x, y); }
-
-void vgs_topk(const float *x, size_t n, size_t k, int *indices)
+vgs_status vgs_softmax(const float *x, size_t n, float *y)
 {
-    /* k is small (5): selection by repeated scans keeps it obvious; ties keep the lower index. */
-    if (k > n) k = n;
+    if (!x || !y || n == 0) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_softmax: NULL pointer or n == 0");
+    vgs_kernels_current()->softmax(n, x, y);
+    return VGS_OK;
+}
+
+vgs_status vgs_topk(const float *x, size_t n, size_t k, int *indices)
+{
+    if ((!x && n) || (!indices && k)) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_topk: NULL pointer");
+    /* k is small (5): selection by repeated scans keeps it obvious; ties keep the lower index,
+     * a number beats a NaN. */
     for (size_t j = 0; j < k; j++) {
         int best = -1;
         for (size_t i = 0; i < n; i++) {
             int taken = 0;
             for (size_t t = 0; t < j; t++) taken |= indices[t] == (int)i;
-            if (!taken && (best < 0 || x[i] > x[best])) best = (int)i;
+            if (taken) continue;
+            if (best < 0 || x[i] > x[best] || (x[best] != x[best] && x[i] == x[i])) best = (int)i;
         }
         indices[j] = best;
     }
+    return VGS_OK;
 }
 
 /* ==========================================================================================
@@ -1434,7 +1466,11 @@ void vgs_topk(const float *x, size_t n, size_t k, int *indices)
 vgs_status vgs_channel_shuffle_map(vgs_shuffle_order order, size_t channels, size_t groups,
                                    int32_t *src)
 {
-    if (!src || groups == 0 || channels % groups != 0) {
+    if (!src) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "channel shuffle: src is NULL");
+    if (order != VGS_SHUFFLE_PAPER && order != VGS_SHUFFLE_MEGVII) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "channel shuffle: unknown order %d", (int)order);
+    }
+    if (groups == 0 || channels % groups != 0) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
                          "channel shuffle: %zu groups do not divide %zu channels", groups, channels);
     }
@@ -1527,6 +1563,7 @@ static vgs_status vgs__take(vgs__loader *ld, const char *name, int ndim, const i
                             float **out)
 {
     vgs_tensor_view t;
+    memset(&t, 0, sizeof t);
     char want[128], got[128];
     vgs__dims_str(want, sizeof want, ndim, shape);
     if (vgs_weights_find(ld->w, name, &t) != VGS_OK) {
@@ -1592,6 +1629,7 @@ static vgs_status vgs__check_unknown(vgs__loader *ld)
     const size_t n = vgs_weights_count(ld->w);
     for (size_t i = 0; i < n; i++) {
         vgs_tensor_view t;
+        memset(&t, 0, sizeof t);
         vgs_weights_at(ld->w, i, &t);
         const size_t len = strlen(t.name), sfx = strlen(".num_batches_tracked");
         if (len >= sfx && strcmp(t.name + len - sfx, ".num_batches_tracked") == 0) continue;
@@ -1783,8 +1821,9 @@ vgs_status vgs_shufflenet_v1_create(const vgs_shufflenet_v1_config *cfg, const v
     if (!net) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory");
     net->num_classes = cfg->num_classes;
     net->in_c = 3, net->in_h = h, net->in_w = w;
-    /* Megvii's preprocessing: OpenCV bilinear resize to 256, centre crop 224, BGR, 0..255. */
-    const vgs_preprocess pp = {256, 224, 1, 1.0f, {0, 0, 0}, {1, 1, 1}};
+    /* Megvii's preprocessing: OpenCV bilinear resize to 256, centre crop 224, BGR, 0..255;
+     * for another input size the crop is that size and the resize keeps the 256/224 ratio. */
+    const vgs_preprocess pp = {(int)((h > w ? h : w) * 256.0 / 224.0 + 0.5), h, w, 1, 1.0f, {0, 0, 0}, {1, 1, 1}};
     net->pp = pp;
     vgs__loader ld = {weights, net, NULL, 0, 0};
     st = vgs__sv1_load(&ld, cfg, net);
@@ -1891,13 +1930,19 @@ vgs_status vgs_net_create(const char *model, const char *weights_path, const vgs
     vgs_shufflenet_v1_config cfg;
     if (!vgs__parse_sv1_name(model, &cfg)) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
-                         "unknown model '%s' (known: shufflenet_v1_g{1,2,3,4,8}_x{0_5,1_0,1_5,2_0})", model);
+                         "unknown model '%s' (known: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, 2_0)",
+                         model);
     }
     vgs_weights *w;
     vgs_status st = vgs_weights_open(weights_path, &w);
     if (st != VGS_OK) return st;
     st = vgs_shufflenet_v1_create(&cfg, w, options, out);
     vgs_weights_close(w);
+    if (st == VGS_ERR_SHAPE || st == VGS_ERR_MISSING_TENSOR || st == VGS_ERR_UNKNOWN_TENSOR) {
+        char why[sizeof vgs__error];
+        snprintf(why, sizeof why, "%s", vgs_last_error());
+        vgs__fail(st, "%s as %s: %s (are these weights of that model?)", weights_path, model, why);
+    }
     return st;
 }
 
@@ -1933,22 +1978,26 @@ vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height, size_t
     if (!rgb || !pp || !out || width <= 0 || height <= 0 || stride < (size_t)width * 3) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: bad image or NULL pointer");
     }
-    if (pp->crop <= 0 || pp->resize_short < pp->crop) {
-        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: crop %d must be in 1..resize_short (%d)",
-                         pp->crop, pp->resize_short);
+    if (pp->crop_height <= 0 || pp->crop_width <= 0 || pp->resize_short < 1) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: crop %dx%d / resize %d must be positive",
+                         pp->crop_height, pp->crop_width, pp->resize_short);
     }
     /* Megvii's OpencvResize: the short side becomes S, the long one int(S / short * long + 0.5). */
     int rw, rh;
     if (height < width) rh = pp->resize_short, rw = (int)((double)pp->resize_short / height * width + 0.5);
     else rw = pp->resize_short, rh = (int)((double)pp->resize_short / width * height + 0.5);
-    const int top = vgs__round_half_even((rh - pp->crop) / 2.0);
-    const int left = vgs__round_half_even((rw - pp->crop) / 2.0);
-    const size_t plane = (size_t)pp->crop * (size_t)pp->crop;
-    for (int y = 0; y < pp->crop; y++) {
+    if (pp->crop_height > rh || pp->crop_width > rw) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: crop %dx%d exceeds the resized image %dx%d",
+                         pp->crop_height, pp->crop_width, rh, rw);
+    }
+    const int top = vgs__round_half_even((rh - pp->crop_height) / 2.0);
+    const int left = vgs__round_half_even((rw - pp->crop_width) / 2.0);
+    const size_t plane = (size_t)pp->crop_height * (size_t)pp->crop_width;
+    for (int y = 0; y < pp->crop_height; y++) {
         int y0, y1, x0, x1;
         float fy, fx;
         vgs__linear_coord(y + top, (double)height / rh, height, &y0, &y1, &fy);
-        for (int x = 0; x < pp->crop; x++) {
+        for (int x = 0; x < pp->crop_width; x++) {
             vgs__linear_coord(x + left, (double)width / rw, width, &x0, &x1, &fx);
             for (int c = 0; c < 3; c++) {
                 const uint8_t *r0 = rgb + (size_t)y0 * stride, *r1 = rgb + (size_t)y1 * stride;
@@ -1957,7 +2006,7 @@ vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height, size_t
                 /* OpenCV resizes 8-bit images to 8-bit: round to the nearest integer */
                 const float v = floorf(top_v + fy * (bot_v - top_v) + 0.5f);
                 const int oc = pp->bgr ? 2 - c : c;
-                out[(size_t)oc * plane + (size_t)y * pp->crop + x] = (v * pp->scale - pp->mean[oc]) / pp->std[oc];
+                out[(size_t)oc * plane + (size_t)y * pp->crop_width + x] = (v * pp->scale - pp->mean[oc]) / pp->std[oc];
             }
         }
     }

@@ -9,6 +9,7 @@
  * Images are decoded with stb_image (PNG, JPEG, ...; the system's libstb).  VGS_ISA=scalar|avx2|avx512|neon
  * forces a tier; it is checked here so that a bad value is an error, not a silent fallback. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +26,35 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int usage(void)
+/* The labels file used when --labels is not given: VGS_LABELS, else ../shared/labels next to
+ * the source tree this program was built from (meson defines VGS_DEFAULT_LABELS). */
+#ifndef VGS_DEFAULT_LABELS
+#define VGS_DEFAULT_LABELS "../shared/labels/imagenet_classes.txt"
+#endif
+
+static int usage_to(FILE *f, int status)
 {
-    fprintf(stderr,
+    fprintf(f,
             "usage:\n"
             "  vggshuffle classify --model M --weights W.safetensors [--labels FILE] [--top K] IMAGE...\n"
             "  vggshuffle run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32\n"
             "  vggshuffle preprocess --model M --weights W --output x.f32 IMAGE...\n"
             "  vggshuffle bench --model M --weights W [--runs R] [--batch N]\n"
             "  vggshuffle info\n"
-            "models: shufflenet_v1_g{1,2,3,4,8}_x{0_5,1_0,1_5,2_0}\n"
-            "environment: VGS_ISA=scalar|avx2|avx512|neon forces a kernel tier\n");
-    return 2;
+            "models: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, 2_0\n"
+            "options: --top K (classes printed, 5), --runs R (bench, 20), --batch N (bench, 1),\n"
+            "         --labels FILE (class names; default $VGS_LABELS or %s)\n"
+            "environment: VGS_ISA=scalar|avx2|avx512|neon forces a kernel tier\n", VGS_DEFAULT_LABELS);
+    return status;
+}
+
+static int usage(void) { return usage_to(stderr, 2); }
+
+/* A usage error: what was wrong, then the usage. */
+static int bad_usage(const char *what)
+{
+    fprintf(stderr, "vggshuffle: %s\n", what);
+    return usage();
 }
 
 /* Apply VGS_ISA strictly: unknown or unsupported is an error for the CLI. */
@@ -63,7 +81,7 @@ static int parse_args(int argc, char **argv, args *a)
 {
     memset(a, 0, sizeof *a);
     a->top = 5, a->runs = 20, a->batch = 1;
-    a->labels = "../shared/labels/imagenet_classes.txt";
+    a->labels = getenv("VGS_LABELS") && *getenv("VGS_LABELS") ? getenv("VGS_LABELS") : VGS_DEFAULT_LABELS;
     a->files = (const char **)calloc((size_t)argc, sizeof *a->files);
     for (int i = 2; i < argc; i++) {
         const char *o = argv[i];
@@ -96,18 +114,49 @@ static int parse_args(int argc, char **argv, args *a)
     return 0;
 }
 
+/* n class names, one per line; NULL (with a warning) unless the file has exactly n lines. */
 static char **read_labels(const char *path, int n)
 {
     FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    char **l = (char **)calloc((size_t)n, sizeof *l);
+    if (!f) {
+        fprintf(stderr, "vggshuffle: warning: labels %s: %s; printing class ids\n", path, strerror(errno));
+        return NULL;
+    }
+    char **l = (char **)calloc((size_t)n + 1, sizeof *l);
     char line[512];
-    for (int i = 0; i < n && fgets(line, sizeof line, f); i++) {
+    int count = 0;
+    while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = 0;
-        l[i] = strdup(line);
+        if (count < n) l[count] = strdup(line);
+        count++;
     }
     fclose(f);
+    if (count != n) {
+        fprintf(stderr, "vggshuffle: warning: labels %s has %d lines, the model %d classes; printing class ids\n",
+                path, count, n);
+        for (int i = 0; i < n; i++) free(l[i]);
+        free(l);
+        return NULL;
+    }
     return l;
+}
+
+/* Decode an image to 8-bit RGB, or say why not. */
+static unsigned char *load_rgb(const char *who, const char *path, int *w, int *h)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: %s: %s\n", who, path, strerror(errno));
+        return NULL;
+    }
+    int c;
+    unsigned char *rgb = stbi_load_from_file(f, w, h, &c, 3);
+    fclose(f);
+    if (!rgb) {
+        const char *why = stbi_failure_reason();
+        fprintf(stderr, "%s: %s: cannot decode (%s)\n", who, path, why && *why ? why : "truncated or not an image");
+    }
+    return rgb;
 }
 
 static vgs_net *open_net(const args *a)
@@ -128,28 +177,26 @@ static int cmp_double(const void *p, const void *q)
 
 static int cmd_classify(const args *a)
 {
-    if (a->n_files == 0) return usage();
+    if (a->n_files == 0) return bad_usage("classify: no image given");
     vgs_net *net = open_net(a);
     if (!net) return 1;
     const int nc = vgs_net_num_classes(net);
     int c, h, w;
     vgs_net_input_shape(net, &c, &h, &w);
     char **labels = read_labels(a->labels, nc);
-    if (!labels) fprintf(stderr, "vggshuffle: warning: cannot read labels %s; printing class ids\n", a->labels);
     float *x = (float *)malloc(sizeof(float) * (size_t)(c * h * w));
     float *logits = (float *)malloc(sizeof(float) * (size_t)nc), *prob = (float *)malloc(sizeof(float) * (size_t)nc);
     int *top = (int *)malloc(sizeof(int) * (size_t)a->top), rc = 0;
     for (int i = 0; i < a->n_files; i++) {
-        int iw, ih, ic;
-        unsigned char *rgb = stbi_load(a->files[i], &iw, &ih, &ic, 3);
+        int iw, ih;
+        unsigned char *rgb = load_rgb("vggshuffle", a->files[i], &iw, &ih);
         if (!rgb) {
-            fprintf(stderr, "vggshuffle: %s: %s\n", a->files[i], stbi_failure_reason());
             rc = 1;
             continue;
         }
         const vgs_preprocess *pp = vgs_net_preprocess(net);
-        if (pp->crop != h || pp->crop != w) {
-            fprintf(stderr, "vggshuffle: the net's input %dx%d differs from its crop %d\n", h, w, pp->crop);
+        if (pp->crop_height != h || pp->crop_width != w) {
+            fprintf(stderr, "vggshuffle: the net's input %dx%d differs from its crop %dx%d\n", h, w, pp->crop_height, pp->crop_width);
             stbi_image_free(rgb);
             rc = 1;
             break;
@@ -185,9 +232,11 @@ static int cmd_classify(const args *a)
 
 static int cmd_run(const args *a)
 {
-    int n, c, h, w, nc_, hh, ww;
-    if (!a->input || !a->output || !a->shape || sscanf(a->shape, "%d,%d,%d,%d", &n, &c, &h, &w) != 4 || n <= 0) {
-        fprintf(stderr, "vggshuffle run: needs --input, --output and --shape N,C,H,W\n");
+    int n, c, h, w, nc_, hh, ww, used = 0;
+    if (!a->input || !a->output || !a->shape) return bad_usage("run: needs --input, --output and --shape N,C,H,W");
+    if (sscanf(a->shape, "%d,%d,%d,%d%n", &n, &c, &h, &w, &used) != 4 || a->shape[used] || n <= 0 || c <= 0 || h <= 0 ||
+        w <= 0) {
+        fprintf(stderr, "vggshuffle run: --shape '%s' is not four positive integers N,C,H,W\n", a->shape);
         return 2;
     }
     vgs_net *net = open_net(a);
@@ -201,12 +250,17 @@ static int cmd_run(const args *a)
     const size_t count = (size_t)n * c * h * w, ncls = (size_t)vgs_net_num_classes(net);
     float *x = (float *)malloc(count * sizeof(float)), *y = (float *)malloc((size_t)n * ncls * sizeof(float));
     FILE *f = fopen(a->input, "rb");
-    size_t got = f ? fread(x, sizeof(float), count + 1, f) : 0;
+    const int open_errno = errno;
+    size_t got = f ? fread(x, sizeof(float), count, f) : 0;
+    const int extra = f && fgetc(f) != EOF;
     if (f) fclose(f);
     int rc = 0;
-    if (got != count) {
-        fprintf(stderr, "vggshuffle run: %s: expected exactly %zu float32 values (%s), %s\n", a->input, count,
-                a->shape, f ? "the size differs" : "cannot open");
+    if (!f) {
+        fprintf(stderr, "vggshuffle run: %s: %s\n", a->input, strerror(open_errno));
+        rc = 1;
+    } else if (got != count || extra) {
+        fprintf(stderr, "vggshuffle run: %s: expected exactly %zu float32 values (%s), found %s%zu\n", a->input,
+                count, a->shape, extra ? "more than " : "", got);
         rc = 1;
     } else if (vgs_net_forward(net, x, (size_t)n, y, (size_t)n * ncls) != VGS_OK) {
         fprintf(stderr, "vggshuffle run: %s\n", vgs_last_error());
@@ -214,7 +268,7 @@ static int cmd_run(const args *a)
     } else {
         FILE *o = fopen(a->output, "wb");
         if (!o || fwrite(y, sizeof(float), (size_t)n * ncls, o) != (size_t)n * ncls) {
-            fprintf(stderr, "vggshuffle run: cannot write %s\n", a->output);
+            fprintf(stderr, "vggshuffle run: cannot write %s: %s\n", a->output, strerror(errno));
             rc = 1;
         }
         if (o) fclose(o);
@@ -244,16 +298,15 @@ static int cmd_preprocess(const args *a)
         rc = 1;
     }
     for (int i = 0; !rc && i < a->n_files; i++) {
-        int iw, ih, ic;
-        unsigned char *rgb = stbi_load(a->files[i], &iw, &ih, &ic, 3);
+        int iw, ih;
+        unsigned char *rgb = load_rgb("vggshuffle preprocess", a->files[i], &iw, &ih);
         if (!rgb) {
-            fprintf(stderr, "vggshuffle preprocess: %s: %s\n", a->files[i], stbi_failure_reason());
             rc = 1;
             break;
         }
         const vgs_preprocess *pp = vgs_net_preprocess(net);
-        if (pp->crop != h || pp->crop != w) {
-            fprintf(stderr, "vggshuffle preprocess: the net's input %dx%d differs from its crop %d\n", h, w, pp->crop);
+        if (pp->crop_height != h || pp->crop_width != w) {
+            fprintf(stderr, "vggshuffle preprocess: the net's input %dx%d differs from its crop %dx%d\n", h, w, pp->crop_height, pp->crop_width);
             rc = 1;
         } else if (vgs_preprocess_rgb8(rgb, iw, ih, (size_t)iw * 3, pp, x) != VGS_OK) {
             fprintf(stderr, "vggshuffle preprocess: %s: %s\n", a->files[i], vgs_last_error());
@@ -315,11 +368,18 @@ static int cmd_info(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) return usage();
-    if (select_isa()) return 1;
+    if (argc < 2) return bad_usage("no command given");
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "info")) return cmd_info();
-    if (strcmp(cmd, "classify") && strcmp(cmd, "run") && strcmp(cmd, "preprocess") && strcmp(cmd, "bench")) return usage();
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return usage_to(stdout, 0);
+    if (!strcmp(cmd, "info")) {
+        if (select_isa()) printf("(VGS_ISA is not usable here: see above)\n");
+        return cmd_info();
+    }
+    if (strcmp(cmd, "classify") && strcmp(cmd, "run") && strcmp(cmd, "preprocess") && strcmp(cmd, "bench")) {
+        fprintf(stderr, "vggshuffle: unknown command '%s'\n", cmd);
+        return usage();
+    }
+    if (select_isa()) return 1;
     args a;
     int rc = parse_args(argc, argv, &a);
     if (rc == 0) {

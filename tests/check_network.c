@@ -293,6 +293,52 @@ static int check_wrong_weights(vgs_isa isa, char *msg, size_t len)
     return 0;
 }
 
+/* The small public helpers: NULL is an error value, topk ranks NaN last and pads with -1,
+ * and a net planned for another input size preprocesses to exactly that size. */
+static int check_api_helpers(vgs_isa isa, char *msg, size_t len)
+{
+    (void)isa;
+    float y[4];
+    int idx[6];
+    if (vgs_softmax(NULL, 4, y) != VGS_ERR_INVALID_ARGUMENT || vgs_softmax(y, 0, y) != VGS_ERR_INVALID_ARGUMENT ||
+        vgs_topk(NULL, 4, 2, idx) != VGS_ERR_INVALID_ARGUMENT) {
+        return vgs_check_fail(msg, len, "NULL or empty input to vgs_softmax / vgs_topk was not an error");
+    }
+    const float x[4] = {NAN, 1.0f, 3.0f, 2.0f};
+    static const int want[6] = {2, 3, 1, 0, -1, -1};
+    if (vgs_topk(x, 4, 6, idx) != VGS_OK || memcmp(idx, want, sizeof want)) {
+        return vgs_check_fail(msg, len, "topk of {NaN,1,3,2}, k=6: %d %d %d %d %d %d, expected 2 3 1 0 -1 -1", idx[0],
+                              idx[1], idx[2], idx[3], idx[4], idx[5]);
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/shufflenet_v1_g3_x0_5.safetensors", env_or("VGS_WEIGHTS_DIR", "."));
+    const vgs_net_options opt = {1, 160, 192};
+    vgs_net *net;
+    if (vgs_net_create("shufflenet_v1_g3_x0_5", path, &opt, &net) != VGS_OK) {
+        return vgs_check_fail(msg, len, "160x192 net: %s", vgs_last_error());
+    }
+    const vgs_preprocess *pp = vgs_net_preprocess(net);
+    int c, h, w;
+    vgs_net_input_shape(net, &c, &h, &w);
+    int rc = 0;
+    if (c != 3 || h != 160 || w != 192 || pp->crop_height != 160 || pp->crop_width != 192) {
+        rc = vgs_check_fail(msg, len, "160x192 net: input %dx%dx%d, crop %dx%d", c, h, w, pp->crop_height, pp->crop_width);
+    } else {
+        /* the tensor exactly 3 x 160 x 192, followed by sentinels that must stay */
+        const size_t n = 3 * 160 * 192;
+        float *t = (float *)malloc((n + 16) * sizeof *t), logits[1000];
+        vgs_fill_sentinel(t, n + 16);
+        if (load_photo(net, "chelsea.png", t, msg, len)) rc = 1;
+        else if (vgs_first_non_sentinel(t + n, 16) != 16) rc = vgs_check_fail(msg, len, "preprocess wrote past 3x160x192");
+        else if (vgs_first_non_sentinel(t, n) != 0 || vgs_net_forward(net, t, 1, logits, 1000) != VGS_OK) {
+            rc = vgs_check_fail(msg, len, "160x192 forward: %s", vgs_last_error());
+        }
+        free(t);
+    }
+    vgs_net_destroy(net);
+    return rc;
+}
+
 const vgs_check_case vgs_network_checks[] = {
     {"network", "real_photos", check_real_photos, 0},
     {"network", "parity_with_scalar", check_parity_with_scalar, 0},
@@ -301,5 +347,6 @@ const vgs_check_case vgs_network_checks[] = {
     {"network", "shuffle_map", check_shuffle_map, 1},
     {"network", "isa_force", check_isa_force, 0},
     {"network", "wrong_weights", check_wrong_weights, 1},
+    {"network", "api_helpers", check_api_helpers, 1},
 };
 const size_t vgs_network_checks_count = sizeof vgs_network_checks / sizeof vgs_network_checks[0];

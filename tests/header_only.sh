@@ -1,27 +1,37 @@
 #!/usr/bin/env bash
-# The header alone compiles, without any -m flag, as C (gcc and clang), as C++, and for
-# aarch64 (NEON tier) with the cross compiler.  A compiler that is not installed is skipped;
-# gcc itself must be there.  Prints TAP.
+# The header alone builds without any -m flag, as C (gcc, clang; C99 and C11), as C++, and for
+# aarch64 (NEON tier, compile only); each native program is linked against SLEEF and run.
+# Warnings count as failures.  A compiler that is not installed is a skip; gcc must be there.
+# Prints TAP.
 set -u
 src="$(dirname "$0")/header_only.c"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 n=0 fail=0
-echo "1..5"
-run() { # name compiler args...
-  local name=$1 comp=$2; shift 2
+echo "1..7"
+# name, compiler, link (1: link and run, 0: compile only), flags...
+run() {
+  local name=$1 comp=$2 link=$3; shift 3
   n=$((n + 1))
   if ! command -v "$comp" >/dev/null 2>&1; then echo "ok $n - $name # SKIP $comp not installed"; return; fi
-  if "$comp" "$@" -c "$src" -o "$out/$n.o" 2>"$out/err"; then
-    if [ -s "$out/err" ]; then echo "not ok $n - $name (warnings)"; head -30 "$out/err" | sed "s/^/# /"; fail=1; else echo "ok $n - $name"; fi
+  local ok=1
+  if [ "$link" = 1 ]; then
+    "$comp" "$@" "$src" -o "$out/$n" -lsleef -lm -lpthread 2>"$out/err" && [ ! -s "$out/err" ] && "$out/$n" >"$out/run" 2>&1 || ok=0
   else
-    echo "not ok $n - $name"; head -30 "$out/err" | sed "s/^/# /"; fail=1
+    "$comp" "$@" -c "$src" -o "$out/$n.o" 2>"$out/err" && [ ! -s "$out/err" ] || ok=0
+  fi
+  if [ $ok = 1 ]; then
+    echo "ok $n - $name${link:+}"; [ -s "$out/run" ] && sed 's/^/# /' "$out/run"; rm -f "$out/run"
+  else
+    echo "not ok $n - $name"; cat "$out/err" "$out/run" 2>/dev/null | head -30 | sed 's/^/# /'; fail=1
   fi
 }
 command -v cc >/dev/null || { echo "Bail out! no cc"; exit 1; }
-run "cc -O2 (no -m flags)" cc -O2 -Wall -Wextra
-run "clang -O2" clang -O2 -Wall -Wextra
-run "c++ -O2 (as C++)" c++ -O2 -Wall -Wextra -x c++
-run "aarch64-linux-gnu-gcc -O2 (NEON tier)" aarch64-linux-gnu-gcc -O2 -Wall -Wextra
-run "cc -O2 -DVGS_NO_X86_SIMD (scalar only)" cc -O2 -Wall -Wextra -DVGS_NO_X86_SIMD
+run "cc -O2 (no -m flags), linked and run" cc 1 -O2 -Wall -Wextra
+run "cc -std=c99 -pedantic" cc 1 -std=c99 -pedantic -O2 -Wall -Wextra
+run "clang -O2, linked and run" clang 1 -O2 -Wall -Wextra
+run "c++ -O2 (as C++), linked and run" c++ 1 -O2 -Wall -Wextra -x c++
+run "cc -O2 -DVGS_NO_X86_SIMD (scalar only), linked and run" cc 1 -O2 -Wall -Wextra -DVGS_NO_X86_SIMD
+run "aarch64-linux-gnu-gcc -O2 (NEON tier), compile only" aarch64-linux-gnu-gcc 0 -O2 -Wall -Wextra
+run "cc -O2 -DVGS_API=static" cc 1 -O2 -Wall -Wextra -Wno-unused-function -DVGS_API=static
 exit $fail

@@ -83,7 +83,7 @@ static inline void vgs__avx2_load2(const float *p, __m256 *even, __m256 *odd)
     *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
-__m256 Sleef_expf8_u10avx2(__m256); /* SLEEF 3.x, 1.0-ULP expf; declared here because
+VGS__EXTERN_C __m256 Sleef_expf8_u10avx2(__m256); /* SLEEF 3.x, 1.0-ULP expf; declared here because
                                        sleef.h hides it unless __AVX__ is predefined */
 #define vgs_v_exp(v) Sleef_expf8_u10avx2(v)
 #define vgs_v_hsum vgs__avx2_hsum

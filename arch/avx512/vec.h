@@ -32,6 +32,6 @@ static inline void vgs__avx512_load2(const float *p, __m512 *even, __m512 *odd)
     *odd = _mm512_permutex2var_ps(a, io, b);
 }
 
-__m512 Sleef_expf16_u10avx512f(__m512); /* SLEEF 3.x; sleef.h hides it without __AVX512F__ */
+VGS__EXTERN_C __m512 Sleef_expf16_u10avx512f(__m512); /* SLEEF 3.x; sleef.h hides it without __AVX512F__ */
 #define vgs_v_exp(v) Sleef_expf16_u10avx512f(v)
 #define vgs_v_load2 vgs__avx512_load2

@@ -43,6 +43,6 @@ static inline void vgs__neon_load2(const float *p, float32x4_t *even, float32x4_
     *odd = t.val[1];
 }
 
-float32x4_t Sleef_expf4_u10advsimd(float32x4_t); /* SLEEF 3.x, 1.0-ULP expf */
+VGS__EXTERN_C float32x4_t Sleef_expf4_u10advsimd(float32x4_t); /* SLEEF 3.x, 1.0-ULP expf */
 #define vgs_v_exp(v) Sleef_expf4_u10advsimd(v)
 #define vgs_v_load2 vgs__neon_load2

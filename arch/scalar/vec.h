@@ -32,6 +32,6 @@ static inline void vgs__scalar_load2(const float *p, float *even, float *odd)
     *odd = p[1];
 }
 
-float Sleef_expf_u10(float); /* SLEEF 3.x scalar 1.0-ULP expf */
+VGS__EXTERN_C float Sleef_expf_u10(float); /* SLEEF 3.x scalar 1.0-ULP expf */
 #define vgs_v_exp(v) Sleef_expf_u10(v)
 #define vgs_v_load2 vgs__scalar_load2
