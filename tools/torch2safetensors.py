@@ -546,6 +546,8 @@ def write_safetensors(path, tensors, metadata):
     """Write atomically: a temporary file next to ``path`` renamed at the end."""
     header = safetensors_header(tensors, metadata)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ConversionError(f'{path}: the folder {directory} does not exist')
     fd, tmp_path = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path) + '.',
                                     suffix='.tmp')
     try:
