@@ -15,19 +15,24 @@
  * S * (strip width rounded up to VW) + 1 at most). */
 #define VGS_STRIP_ROW (2 * VGS_STRIP + 2)
 
-/* Copy input columns first .. first+span-1 of `row` (w columns) into buf, `pad` outside. */
-static inline void VGS_FN(vgs__stage_row)(const float *row, size_t w, ptrdiff_t first, size_t span,
-                                          float pad, float *buf)
+/* Copy input columns first .. first+span-1 of `row` (w columns) into buf, `pad` outside.
+ * Vector copies and fills, no libc call: rows here are short (7 to 224 floats). */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__stage_row)(
+    const float *row, size_t w, ptrdiff_t first, size_t span, float pad, float *buf)
 {
     const ptrdiff_t lo = first < 0 ? 0 : first;
     const ptrdiff_t hi = first + (ptrdiff_t)span < (ptrdiff_t)w ? first + (ptrdiff_t)span : (ptrdiff_t)w;
     size_t i = 0;
-    for (; (ptrdiff_t)i < lo - first && i < span; i++) buf[i] = pad;
-    if (hi > lo) {
-        memcpy(buf + i, row + lo, (size_t)(hi - lo) * sizeof(float));
-        i += (size_t)(hi - lo);
-    }
-    for (; i < span; i++) buf[i] = pad;
+    for (; (ptrdiff_t)i < lo - first && i < span; i++) buf[i] = pad; /* at most 1 (first >= -1) */
+    const size_t count = hi > lo ? (size_t)(hi - lo) : 0;
+    const float *src = row + lo;
+    size_t j = 0;
+    for (; j + VGS_VW <= count; j += VGS_VW) vgs_v_store(buf + i + j, vgs_v_load(src + j));
+    if (j < count) vgs_v_storen(buf + i + j, vgs_v_loadn(src + j, count - j), count - j);
+    i += count;
+    const vgs_v vpad = vgs_v_set1(pad);
+    for (; i + VGS_VW <= span; i += VGS_VW) vgs_v_store(buf + i, vpad);
+    if (i < span) vgs_v_storen(buf + i, vpad, span - i);
 }
 
 /* The three taps of VW outputs whose window starts at p (p[0] = column S*ox0 - 1). */
