@@ -159,6 +159,18 @@ static unsigned char *load_rgb(const char *who, const char *path, int *w, int *h
     return rgb;
 }
 
+/* Decode `path` (its size into *iw, *ih) and preprocess it as the net wants into x (the
+ * net's input shape); 0 on success. */
+static int image_to_tensor(const char *who, const vgs_net *net, const char *path, float *x, int *iw, int *ih)
+{
+    unsigned char *rgb = load_rgb(who, path, iw, ih);
+    if (!rgb) return 1;
+    const int rc = vgs_preprocess_rgb8(rgb, *iw, *ih, (size_t)*iw * 3, vgs_net_preprocess(net), x) != VGS_OK;
+    if (rc) fprintf(stderr, "%s: %s: %s\n", who, path, vgs_last_error());
+    stbi_image_free(rgb);
+    return rc;
+}
+
 static vgs_net *open_net(const args *a)
 {
     vgs_net *net;
@@ -189,20 +201,10 @@ static int cmd_classify(const args *a)
     int *top = (int *)malloc(sizeof(int) * (size_t)a->top), rc = 0;
     for (int i = 0; i < a->n_files; i++) {
         int iw, ih;
-        unsigned char *rgb = load_rgb("vggshuffle", a->files[i], &iw, &ih);
-        if (!rgb) {
+        if (image_to_tensor("vggshuffle", net, a->files[i], x, &iw, &ih)) {
             rc = 1;
             continue;
         }
-        const vgs_preprocess *pp = vgs_net_preprocess(net);
-        if (pp->crop_height != h || pp->crop_width != w) {
-            fprintf(stderr, "vggshuffle: the net's input %dx%d differs from its crop %dx%d\n", h, w, pp->crop_height, pp->crop_width);
-            stbi_image_free(rgb);
-            rc = 1;
-            break;
-        }
-        vgs_preprocess_rgb8(rgb, iw, ih, (size_t)iw * 3, pp, x);
-        stbi_image_free(rgb);
         /* the median of 5 forward passes after one warm-up (page faults of the workspace) */
         double t[5];
         vgs_net_forward(net, x, 1, logits, (size_t)nc);
@@ -299,23 +301,12 @@ static int cmd_preprocess(const args *a)
     }
     for (int i = 0; !rc && i < a->n_files; i++) {
         int iw, ih;
-        unsigned char *rgb = load_rgb("vggshuffle preprocess", a->files[i], &iw, &ih);
-        if (!rgb) {
-            rc = 1;
-            break;
-        }
-        const vgs_preprocess *pp = vgs_net_preprocess(net);
-        if (pp->crop_height != h || pp->crop_width != w) {
-            fprintf(stderr, "vggshuffle preprocess: the net's input %dx%d differs from its crop %dx%d\n", h, w, pp->crop_height, pp->crop_width);
-            rc = 1;
-        } else if (vgs_preprocess_rgb8(rgb, iw, ih, (size_t)iw * 3, pp, x) != VGS_OK) {
-            fprintf(stderr, "vggshuffle preprocess: %s: %s\n", a->files[i], vgs_last_error());
+        if (image_to_tensor("vggshuffle preprocess", net, a->files[i], x, &iw, &ih)) {
             rc = 1;
         } else if (fwrite(x, sizeof(float), img, o) != img) {
             fprintf(stderr, "vggshuffle preprocess: cannot write %s\n", a->output);
             rc = 1;
         }
-        stbi_image_free(rgb);
     }
     if (o && fclose(o) != 0 && !rc) {
         fprintf(stderr, "vggshuffle preprocess: cannot write %s\n", a->output);
