@@ -243,7 +243,8 @@ VGS_API vgs_status vgs_net_create(const char *model, const char *weights_path,
 /* ShuffleNet V1 (Zhang et al., CVPR 2018; Megvii ShuffleNet-Series layout and names):
  * stem conv3x3/s2 + BN + ReLU, max-pool 3x3/s2, stages of 4/8/4 units, global average
  * pool, linear (no bias).  Input N x 3 x 224 x 224 (any H, W that are >= 32 work).
- * BatchNorm (eps 1e-5) is folded into the preceding convolution here.
+ * BatchNorm (eps 1e-5) is folded into the preceding convolution here, and everything the
+ * net needs is copied: the weights may be closed right after.
  * Errors: as vgs_net_create. */
 VGS_API vgs_status vgs_shufflenet_v1_create(const vgs_shufflenet_v1_config *config,
                                             const vgs_weights *weights,
