@@ -15,8 +15,8 @@
  * S * (strip width rounded up to VW) + 1 at most). */
 #define VGS_STRIP_ROW (2 * VGS_STRIP + 2)
 
-/* Copy input columns first .. first+span-1 of `row` (w columns) into buf, `pad` outside.
- * Vector copies and fills, no libc call: rows here are short (7 to 224 floats). */
+/* Copy input columns first .. first+span-1 of `row` (w columns) into buf, `pad` outside,
+ * with vector loads and stores (partial ones at the ends). */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__stage_row)(
     const float *row, size_t w, ptrdiff_t first, size_t span, float pad, float *buf)
 {
