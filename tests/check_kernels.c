@@ -602,6 +602,53 @@ static int window_shape(size_t i, size_t *h, size_t *w)
 }
 
 /* ------------------------------------------------------------------------------------------
+ *  The 3x3 convolution sweeps' shared fixture: guarded input x, weights k and bias, the
+ *  sentinel-bounded output and the fp64 scratch, and placing + filling the three inputs.
+ * ------------------------------------------------------------------------------------------ */
+
+typedef struct conv_fixture {
+    vgs_guard gx, gk, gb;
+    outbuf out;
+    scratch s;
+} conv_fixture;
+
+static void conv_fixture_free(conv_fixture *f)
+{
+    vgs_guard_free(&f->gx);
+    vgs_guard_free(&f->gk);
+    vgs_guard_free(&f->gb);
+    outbuf_free(&f->out);
+    scratch_free(&f->s);
+}
+
+/* Capacities in floats; 0 on success, else everything freed and 1. */
+static int conv_fixture_init(conv_fixture *f, size_t max_x, size_t max_k, size_t max_bias, size_t max_out,
+                             size_t max_ref)
+{
+    memset(f, 0, sizeof *f);
+    if (vgs_guard_init(&f->gx, max_x) | vgs_guard_init(&f->gk, max_k) | vgs_guard_init(&f->gb, max_bias) |
+        outbuf_init(&f->out, max_out) | scratch_init(&f->s, max_ref)) {
+        conv_fixture_free(f);
+        return 1;
+    }
+    return 0;
+}
+
+/* c planes of h*w at channel stride xcs, nk weights and (has_bias) nb biases, each flush
+ * against the guard on side `where`, filled with U(-1, 1). */
+static void conv_fixture_place(conv_fixture *f, vgs_rng *rng, int where, size_t c, size_t hw, size_t xcs,
+                               size_t nk, size_t nb, int has_bias, const float **x, const float **k,
+                               const float **bias)
+{
+    *x = vgs_guard_place(&f->gx, footprint2d(c, hw, xcs), where);
+    *k = vgs_guard_place(&f->gk, nk, where);
+    *bias = has_bias ? vgs_guard_place(&f->gb, nb, where) : NULL;
+    fill_strided(rng, vgs_guard_wr(&f->gx, *x), c, hw, xcs, -1.0f, 1.0f);
+    vgs_rng_fill(rng, vgs_guard_wr(&f->gk, *k), nk, -1.0f, 1.0f);
+    if (*bias) vgs_rng_fill(rng, vgs_guard_wr(&f->gb, *bias), nb, -1.0f, 1.0f);
+}
+
+/* ------------------------------------------------------------------------------------------
  *  conv3x3s1p1 / conv3x3s2p1 (dense, cin -> cout)
  *  Every window_shape, cin in {1, 2, 3, 5} (5 crosses the kernel's slices of 4 input
  *  channels), cout rotating over {1, 3, 8, 9, 12} (crossing its blocks of 8 output channels);
@@ -621,19 +668,13 @@ static int conv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
                  float *, size_t, float, float) = S == 1 ? K->conv3x3s1p1 : K->conv3x3s2p1;
     const char *kname = S == 1 ? "conv3x3s1p1" : "conv3x3s2p1";
     static const size_t cins[] = {1, 2, 3, 5}, couts[] = {1, 3, 8, 9, 12};
-    vgs_guard gx, gk, gb;
-    outbuf out;
-    scratch s;
-    memset(&gx, 0, sizeof gx);
-    memset(&gk, 0, sizeof gk);
-    memset(&gb, 0, sizeof gb);
-    memset(&out, 0, sizeof out);
-    memset(&s, 0, sizeof s);
-    int fail = vgs_guard_init(&gx, CONV_MAX_CIN * (WIN_MAX_PLANE + 5)) |
-               vgs_guard_init(&gk, 9 * CONV_MAX_CIN * CONV_MAX_COUT) | vgs_guard_init(&gb, CONV_MAX_COUT) |
-               outbuf_init(&out, CONV_MAX_COUT * (WIN_MAX_PLANE + 7)) |
-               scratch_init(&s, CONV_MAX_COUT * WIN_MAX_PLANE);
-    if (fail) fail = SETUP_FAIL(msg, len);
+    conv_fixture f;
+    if (conv_fixture_init(&f, CONV_MAX_CIN * (WIN_MAX_PLANE + 5), 9 * CONV_MAX_CIN * CONV_MAX_COUT, CONV_MAX_COUT,
+                          CONV_MAX_COUT * (WIN_MAX_PLANE + 7), CONV_MAX_COUT * WIN_MAX_PLANE)) {
+        return SETUP_FAIL(msg, len);
+    }
+    scratch *sc = &f.s;
+    int fail = 0;
     vgs_rng rng = vgs_rng_seed(0xc0 + S);
     unsigned v = 0;
     size_t h, w;
@@ -658,29 +699,21 @@ static int conv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
                      "clamp=%s guard=%s (oh=%zu ow=%zu)",
                      kname, vgs_isa_to_string(isa), cin, cout, h, w, xcs, ycs, has_bias ? "yes" : "NULL",
                      cl->name, layout_name(where), oh, ow);
-            const float *x = vgs_guard_place(&gx, footprint2d(cin, h * w, xcs), where);
-            const float *k = vgs_guard_place(&gk, 9 * cin * cout, where);
-            const float *bias = has_bias ? vgs_guard_place(&gb, cout, where) : NULL;
-            fill_strided(&rng, vgs_guard_wr(&gx, x), cin, h * w, xcs, -1.0f, 1.0f);
-            vgs_rng_fill(&rng, vgs_guard_wr(&gk, k), 9 * cin * cout, -1.0f, 1.0f);
-            if (bias) vgs_rng_fill(&rng, vgs_guard_wr(&gb, bias), cout, -1.0f, 1.0f);
-            float *y = outbuf_prepare(&out, footprint2d(cout, oh * ow, ycs));
+            const float *x, *k, *bias;
+            conv_fixture_place(&f, &rng, where, cin, h * w, xcs, 9 * cin * cout, cout, has_bias, &x, &k, &bias);
+            float *y = outbuf_prepare(&f.out, footprint2d(cout, oh * ow, ycs));
             conv_args ca = {conv, cin, cout, h, w, xcs, x, k, bias, y, ycs, cl->lo, cl->hi};
             if ((fail = vgs_guarded_call(conv_thunk, &ca, msg, len, wh))) break;
             for (size_t o = 0; o < cout; o++) {
                 ref_conv3x3(S, cin, h, w, x, xcs, k + 9 * cin * o, bias ? bias[o] : 0.0f, cl->lo, cl->hi,
-                            s.ref + o * oh * ow, s.mag + o * oh * ow);
+                            sc->ref + o * oh * ow, sc->mag + o * oh * ow);
             }
-            dot_tolerance(s.tol, s.mag, cout * oh * ow, 9 * cin);
+            dot_tolerance(sc->tol, sc->mag, cout * oh * ow, 9 * cin);
             out_names nm = {"plane", "pixel", ow};
-            fail = check_output_ex(msg, len, wh, y, cout, oh * ow, ycs, s.ref, s.tol, s.got, &nm, untouched);
+            fail = check_output_ex(msg, len, wh, y, cout, oh * ow, ycs, sc->ref, sc->tol, sc->got, &nm, untouched);
         }
     }
-    vgs_guard_free(&gx);
-    vgs_guard_free(&gk);
-    vgs_guard_free(&gb);
-    outbuf_free(&out);
-    scratch_free(&s);
+    conv_fixture_free(&f);
     return fail;
 }
 
@@ -714,20 +747,18 @@ static int dwconv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
     static const size_t cs[] = {1, 3, 5};
     static const char *const index_names[4] = {"NULL", "reverse", "random permutation",
                                                "spread 2i+1"};
-    vgs_guard gx, gk, gb, gi;
-    outbuf out;
-    scratch s;
-    memset(&gx, 0, sizeof gx);
-    memset(&gk, 0, sizeof gk);
-    memset(&gb, 0, sizeof gb);
-    memset(&gi, 0, sizeof gi);
-    memset(&out, 0, sizeof out);
-    memset(&s, 0, sizeof s);
-    int fail = vgs_guard_init(&gx, DW_MAX_C * (WIN_MAX_PLANE + 5)) |
-               vgs_guard_init(&gk, 9 * DW_MAX_C) | vgs_guard_init(&gb, DW_MAX_C) |
-               vgs_guard_init(&gi, DW_MAX_C) | outbuf_init(&out, DW_MAX_PLANES * (WIN_MAX_PLANE + 7)) |
-               scratch_init(&s, DW_MAX_PLANES * WIN_MAX_PLANE);
-    if (fail) fail = SETUP_FAIL(msg, len);
+    conv_fixture f;
+    vgs_guard gi; /* y_index */
+    if (conv_fixture_init(&f, DW_MAX_C * (WIN_MAX_PLANE + 5), 9 * DW_MAX_C, DW_MAX_C,
+                          DW_MAX_PLANES * (WIN_MAX_PLANE + 7), DW_MAX_PLANES * WIN_MAX_PLANE)) {
+        return SETUP_FAIL(msg, len);
+    }
+    if (vgs_guard_init(&gi, DW_MAX_C)) {
+        conv_fixture_free(&f);
+        return SETUP_FAIL(msg, len);
+    }
+    scratch *sc = &f.s;
+    int fail = 0;
     vgs_rng rng = vgs_rng_seed(0xd3 + S);
     unsigned v = 0;
     size_t h, w;
@@ -751,13 +782,9 @@ static int dwconv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
                      kname, vgs_isa_to_string(isa), c, h, w, xcs, ycs,
                      has_bias ? "yes" : "NULL", index_names[imode], cl->name, layout_name(where),
                      oh, ow);
-            const float *x = vgs_guard_place(&gx, footprint2d(c, h * w, xcs), where);
-            const float *k = vgs_guard_place(&gk, 9 * c, where);
-            const float *bias = has_bias ? vgs_guard_place(&gb, c, where) : NULL;
+            const float *x, *k, *bias;
+            conv_fixture_place(&f, &rng, where, c, h * w, xcs, 9 * c, c, has_bias, &x, &k, &bias);
             const int32_t *yi = imode ? (const int32_t *)vgs_guard_place(&gi, c, where) : NULL;
-            fill_strided(&rng, vgs_guard_wr(&gx, x), c, h * w, xcs, -1.0f, 1.0f);
-            vgs_rng_fill(&rng, vgs_guard_wr(&gk, k), 9 * c, -1.0f, 1.0f);
-            if (bias) vgs_rng_fill(&rng, vgs_guard_wr(&gb, bias), c, -1.0f, 1.0f);
             if (yi) {
                 int32_t *wi = (int32_t *)(void *)vgs_guard_wr(&gi, (const float *)yi);
                 for (size_t i = 0; i < c; i++)
@@ -770,29 +797,25 @@ static int dwconv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
                         wi[j] = t;
                     }
             }
-            float *y = outbuf_prepare(&out, footprint2d(nplanes, oh * ow, ycs));
+            float *y = outbuf_prepare(&f.out, footprint2d(nplanes, oh * ow, ycs));
             dwconv_args da = {dw, c, h, w, xcs, ycs, x, k, bias, y, yi, cl->lo, cl->hi};
             if ((fail = vgs_guarded_call(dwconv_thunk, &da, msg, len, wh))) break;
             memset(untouched, 1, sizeof untouched);
-            for (size_t j = 0; j < nplanes * oh * ow; j++) s.ref[j] = s.tol[j] = 0.0;
+            for (size_t j = 0; j < nplanes * oh * ow; j++) sc->ref[j] = sc->tol[j] = 0.0;
             for (size_t i = 0; i < c; i++) {
                 size_t j = yi ? (size_t)yi[i] : i;
                 untouched[j] = 0;
                 ref_conv3x3(S, 1, h, w, x + i * xcs, h * w, k + 9 * i, bias ? bias[i] : 0.0f,
-                            cl->lo, cl->hi, s.ref + j * oh * ow, s.mag + j * oh * ow);
-                dot_tolerance(s.tol + j * oh * ow, s.mag + j * oh * ow, oh * ow, 9);
+                            cl->lo, cl->hi, sc->ref + j * oh * ow, sc->mag + j * oh * ow);
+                dot_tolerance(sc->tol + j * oh * ow, sc->mag + j * oh * ow, oh * ow, 9);
             }
             out_names nm = {"plane", "pixel", ow};
-            fail = check_output_ex(msg, len, wh, y, nplanes, oh * ow, ycs, s.ref, s.tol, s.got,
+            fail = check_output_ex(msg, len, wh, y, nplanes, oh * ow, ycs, sc->ref, sc->tol, sc->got,
                                    &nm, untouched);
         }
     }
-    vgs_guard_free(&gx);
-    vgs_guard_free(&gk);
-    vgs_guard_free(&gb);
+    conv_fixture_free(&f);
     vgs_guard_free(&gi);
-    outbuf_free(&out);
-    scratch_free(&s);
     return fail;
 }
 
