@@ -728,6 +728,8 @@ static int rn_expect_error(const char *what, const vgs_shufflenet_v1_config *lc,
     return 0;
 }
 
+#define RN_CFG_TINY_G3 2 /* rn_configs[2]: g3_tiny_paper, stem 3, stages 12/24/36, 7 classes */
+
 /* The model of rn_configs[idx] as entries (capacity + 4); the caller frees both. */
 static int rn_base(size_t idx, rn_model *m, st_entry **e, size_t *n, char *msg, size_t len)
 {
@@ -739,6 +741,39 @@ static int rn_base(size_t idx, rn_model *m, st_entry **e, size_t *n, char *msg, 
     return 0;
 }
 
+/* The error checks' base: the g3_tiny_paper model built once per check, and a working copy
+ * of its entries (one spare slot) that each case takes fresh and edits. */
+typedef struct rn_base_set {
+    rn_model m;
+    st_entry *e, *work;
+    size_t n;
+} rn_base_set;
+
+static void rn_base_close(rn_base_set *b)
+{
+    free(b->e);
+    free(b->work);
+    rn_model_free(&b->m);
+}
+
+static int rn_base_open(rn_base_set *b, char *msg, size_t len)
+{
+    if (rn_base(RN_CFG_TINY_G3, &b->m, &b->e, &b->n, msg, len)) return 1;
+    if (!(b->work = (st_entry *)malloc((b->n + 1) * sizeof *b->work))) {
+        free(b->e);
+        rn_model_free(&b->m);
+        return vgs_check_fail(msg, len, "out of memory");
+    }
+    return 0;
+}
+
+/* The base entries, unedited (their data stays owned by the model). */
+static st_entry *rn_base_fresh(rn_base_set *b)
+{
+    memcpy(b->work, b->e, b->n * sizeof *b->e);
+    return b->work;
+}
+
 static size_t rn_find_entry(const st_entry *e, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
@@ -747,7 +782,6 @@ static size_t rn_find_entry(const st_entry *e, size_t n, const char *name)
     abort();
 }
 
-#define RN_CFG_TINY_G3 2 /* rn_configs[2]: g3_tiny_paper, stem 3, stages 12/24/36, 7 classes */
 
 /* Channel counts that do not split into the groups (and other bad configs):
  * VGS_ERR_INVALID_ARGUMENT whatever the weights (here: valid ones for g3_tiny_paper). */
@@ -776,10 +810,10 @@ static int check_bad_config(vgs_isa isa, char *msg, size_t len)
         {"g3 tiny, num_classes 0", 3, 0.f, 0, 0, 3, {12, 24, 36}},
         {"g3 tiny, shuffle order 2", 3, 0.f, 2, 7, 3, {12, 24, 36}},
     };
-    rn_model m;
-    st_entry *e;
-    size_t n;
-    if (rn_base(RN_CFG_TINY_G3, &m, &e, &n, msg, len)) return 1;
+    rn_base_set b;
+    if (rn_base_open(&b, msg, len)) return 1;
+    const st_entry *e = b.e;
+    const size_t n = b.n;
     int rc = 0;
     for (size_t i = 0; !rc && i < sizeof bad / sizeof bad[0]; i++) {
         vgs_shufflenet_v1_config lc;
@@ -792,8 +826,7 @@ static int check_bad_config(vgs_isa isa, char *msg, size_t len)
         for (int j = 0; j < 3; j++) lc.stage_channels[j] = bad[i].stage[j];
         rc = rn_expect_error(bad[i].what, &lc, e, n, VGS_ERR_INVALID_ARGUMENT, NULL, msg, len);
     }
-    free(e);
-    rn_model_free(&m);
+    rn_base_close(&b);
     return rc;
 }
 
@@ -812,20 +845,19 @@ static int check_missing_tensor(vgs_isa isa, char *msg, size_t len)
         "classifier.0.weight",
     };
     const vgs_shufflenet_v1_config lc = rn_lib_config(&rn_configs[RN_CFG_TINY_G3]);
+    rn_base_set b;
+    if (rn_base_open(&b, msg, len)) return 1;
     int rc = 0;
     for (size_t i = 0; !rc && i < sizeof names / sizeof names[0]; i++) {
-        rn_model m;
-        st_entry *e;
-        size_t n;
-        if (rn_base(RN_CFG_TINY_G3, &m, &e, &n, msg, len)) return 1;
+        st_entry *e = rn_base_fresh(&b);
+        const size_t n = b.n;
         const size_t k = rn_find_entry(e, n, names[i]);
         memmove(e + k, e + k + 1, (n - k - 1) * sizeof *e);
         char what[160];
         snprintf(what, sizeof what, "g3_tiny_paper without '%s'", names[i]);
         rc = rn_expect_error(what, &lc, e, n - 1, VGS_ERR_MISSING_TENSOR, names[i], msg, len);
-        free(e);
-        rn_model_free(&m);
     }
+    rn_base_close(&b);
     return rc;
 }
 
@@ -837,12 +869,12 @@ static int check_unknown_tensor(vgs_isa isa, char *msg, size_t len)
     static const float extra[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     static const char *const names[] = {"features.0.extra.weight", "classifier.0.bias", "module.first_conv.0.weight"};
     const vgs_shufflenet_v1_config lc = rn_lib_config(&rn_configs[RN_CFG_TINY_G3]);
+    rn_base_set b;
+    if (rn_base_open(&b, msg, len)) return 1;
     int rc = 0;
     for (size_t i = 0; !rc && i < sizeof names / sizeof names[0]; i++) {
-        rn_model m;
-        st_entry *e;
-        size_t n;
-        if (rn_base(RN_CFG_TINY_G3, &m, &e, &n, msg, len)) return 1;
+        st_entry *e = rn_base_fresh(&b);
+        const size_t n = b.n;
         /* in the middle of the file */
         const size_t at = n / 2;
         memmove(e + at + 1, e + at, (n - at) * sizeof *e);
@@ -856,9 +888,8 @@ static int check_unknown_tensor(vgs_isa isa, char *msg, size_t len)
         char what[160];
         snprintf(what, sizeof what, "g3_tiny_paper plus '%s'", names[i]);
         rc = rn_expect_error(what, &lc, e, n + 1, VGS_ERR_UNKNOWN_TENSOR, names[i], msg, len);
-        free(e);
-        rn_model_free(&m);
     }
+    rn_base_close(&b);
     return rc;
 }
 
@@ -884,12 +915,12 @@ static int check_wrong_shape(vgs_isa isa, char *msg, size_t len)
         {"classifier.0.weight", 4, {7, 36, 1, 1}},                        /* conv-shaped */
     };
     const vgs_shufflenet_v1_config lc = rn_lib_config(&rn_configs[RN_CFG_TINY_G3]);
+    rn_base_set b;
+    if (rn_base_open(&b, msg, len)) return 1;
     int rc = 0;
     for (size_t i = 0; !rc && i < sizeof bad / sizeof bad[0]; i++) {
-        rn_model m;
-        st_entry *e;
-        size_t n;
-        if (rn_base(RN_CFG_TINY_G3, &m, &e, &n, msg, len)) return 1;
+        st_entry *e = rn_base_fresh(&b);
+        const size_t n = b.n;
         st_entry *t = &e[rn_find_entry(e, n, bad[i].name)];
         size_t count = 1;
         char what[256], dims[64];
@@ -904,15 +935,11 @@ static int check_wrong_shape(vgs_isa isa, char *msg, size_t len)
         for (int d = 0; d < bad[i].ndim && bad[i].shape[d]; d++) t->shape[t->ndim++] = bad[i].shape[d];
         snprintf(what, sizeof what, "g3_tiny_paper with '%s' of shape %s", bad[i].name, dims);
         rc = rn_expect_error(what, &lc, e, n, VGS_ERR_SHAPE, bad[i].name, msg, len);
-        free(e);
-        rn_model_free(&m);
     }
     /* the weights of g3_tiny_paper (7 classes) for a net of 8 classes: the classifier */
     if (!rc) {
-        rn_model m;
-        st_entry *e;
-        size_t n;
-        if (rn_base(RN_CFG_TINY_G3, &m, &e, &n, msg, len)) return 1;
+        st_entry *e = rn_base_fresh(&b);
+        const size_t n = b.n;
         vgs_shufflenet_v1_config lc8 = lc;
         lc8.num_classes = 8;
         rc = rn_expect_error("g3_tiny_paper weights (7 classes), config with 8 classes", &lc8, e, n, VGS_ERR_SHAPE,
@@ -925,9 +952,8 @@ static int check_wrong_shape(vgs_isa isa, char *msg, size_t len)
             lc1.groups = 1;
             rc = rn_expect_error("g3_tiny_paper weights, config with groups 1", &lc1, e, n, VGS_ERR_SHAPE, NULL, msg, len);
         }
-        free(e);
-        rn_model_free(&m);
     }
+    rn_base_close(&b);
     return rc;
 }
 
@@ -947,18 +973,17 @@ static int check_wrong_dtype(vgs_isa isa, char *msg, size_t len)
         {"features.7.branch_main_2.1.running_var", "I32", 4},
     };
     const vgs_shufflenet_v1_config lc = rn_lib_config(&rn_configs[RN_CFG_TINY_G3]);
+    rn_base_set b;
+    if (rn_base_open(&b, msg, len)) return 1;
     int rc = 0;
     for (size_t i = 0; !rc && i < sizeof bad / sizeof bad[0]; i++) {
-        rn_model m;
-        st_entry *e;
-        size_t n;
-        if (rn_base(RN_CFG_TINY_G3, &m, &e, &n, msg, len)) return 1;
+        st_entry *e = rn_base_fresh(&b);
+        const size_t n = b.n;
         st_entry *t = &e[rn_find_entry(e, n, bad[i].name)];
         const size_t count = t->nbytes / sizeof(float);
         unsigned char *data = (unsigned char *)calloc(count ? count : 1, bad[i].size);
         if (!data) {
-            free(e);
-            rn_model_free(&m);
+            rn_base_close(&b);
             return vgs_check_fail(msg, len, "out of memory");
         }
         for (size_t j = 0; j < count; j++) data[j * bad[i].size] = (unsigned char)(j + 1); /* small values */
@@ -969,9 +994,8 @@ static int check_wrong_dtype(vgs_isa isa, char *msg, size_t len)
         snprintf(what, sizeof what, "g3_tiny_paper with '%s' as %s", bad[i].name, bad[i].dtype);
         rc = rn_expect_error(what, &lc, e, n, VGS_ERR_FORMAT, bad[i].name, msg, len);
         free(data);
-        free(e);
-        rn_model_free(&m);
     }
+    rn_base_close(&b);
     return rc;
 }
 
