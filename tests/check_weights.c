@@ -506,6 +506,16 @@ static int check_long_name(char *msg, size_t msg_len)
 
 /* ---- checkers: API errors ---------------------------------------------------------------- */
 
+/* The valid file of make_valid, loaded from memory with the default label. */
+static vgs_status open_valid(vgs_weights **w)
+{
+    size_t size;
+    unsigned char *b = make_valid(&size);
+    vgs_status st = vgs_weights_from_memory(b, size, NULL, w);
+    free(b);
+    return st;
+}
+
 static int check_open_nonexistent(char *msg, size_t msg_len)
 {
     vgs_weights *w = (vgs_weights *)&w;
@@ -519,12 +529,9 @@ static int check_open_nonexistent(char *msg, size_t msg_len)
 
 static int check_find_missing(char *msg, size_t msg_len)
 {
-    size_t size;
-    unsigned char *b = make_valid(&size);
     vgs_weights *w = NULL;
     vgs_tensor_view v;
-    vgs_status st = vgs_weights_from_memory(b, size, NULL, &w);
-    free(b);
+    vgs_status st = open_valid(&w);
     CHECK(st == VGS_OK, "valid file rejected: %s", vgs_last_error());
     st = vgs_weights_find(w, "features.0.weight", &v);
     vgs_weights_close(w);
@@ -539,12 +546,9 @@ static int check_find_missing(char *msg, size_t msg_len)
 
 static int check_api_misuse(char *msg, size_t msg_len)
 {
-    size_t size;
-    unsigned char *b = make_valid(&size);
     vgs_weights *w = NULL;
     vgs_tensor_view v;
-    vgs_status st = vgs_weights_from_memory(b, size, NULL, &w);
-    free(b);
+    vgs_status st = open_valid(&w);
     CHECK(st == VGS_OK, "valid file rejected: %s", vgs_last_error());
     st = vgs_weights_at(w, 5, &v);
     vgs_weights_close(w);
