@@ -84,7 +84,8 @@ typedef enum vgs_status {
     VGS_ERR_SHAPE,            /* a tensor or input has the wrong shape                       */
     VGS_ERR_MISSING_TENSOR,   /* a tensor the network needs is not in the weights            */
     VGS_ERR_UNKNOWN_TENSOR,   /* the weights hold a tensor the network does not use          */
-    VGS_ERR_OUT_OF_MEMORY
+    VGS_ERR_OUT_OF_MEMORY,
+    VGS_ERR_BUSY              /* the net is already running a forward pass (another thread)  */
 } vgs_status;
 
 /* Short constant name of a status ("VGS_ERR_SHAPE"). Never NULL. */
@@ -192,10 +193,24 @@ typedef enum vgs_shuffle_order {
     VGS_SHUFFLE_MEGVII = 1
 } vgs_shuffle_order;
 
+/* A host's parallel-for (optional, see vgs_net_options.parallel_for): call task(arg, i) once
+ * for every i < n, on any threads and in any order, and return when all calls have returned. */
+typedef void (*vgs_task_fn)(void *arg, size_t i);
+typedef void (*vgs_parallel_for_fn)(void *ctx, size_t n, vgs_task_fn task, void *arg);
+
+/* Options of vgs_net_create and the model builders; NULL or all zeros = the defaults.
+ * Declare it zero-initialised ({0} or memset) so that fields added later stay at 0. */
 typedef struct vgs_net_options {
-    int num_threads;   /* 0 or 1: single thread (the only value supported in 0.1)        */
-    int input_height;  /* input H, W the net is planned for; 0 = the model's (224).       */
-    int input_width;   /* Workspace is sized for them at create time.                      */
+    int num_threads;   /* threads a forward pass runs on, the caller's included; 0 = one per
+                          online core, 1 = the calling thread only.  The net owns a pool of
+                          num_threads - 1 POSIX threads, created with it.                      */
+    int input_height;  /* input H, W the net is planned for; 0 = the model's (224).           */
+    int input_width;
+    int max_batch;     /* images one pass takes at once (the workspace is sized for it);
+                          0 = 1.  vgs_net_forward takes any n: larger batches run in chunks. */
+    vgs_parallel_for_fn parallel_for; /* optional: run the tasks on the host's own pool
+                                         instead of the net's (num_threads is then ignored) */
+    void *parallel_ctx;               /* passed to parallel_for                            */
 } vgs_net_options;
 
 typedef struct vgs_shufflenet_v1_config {
@@ -236,7 +251,8 @@ typedef struct vgs_net vgs_net;
 /* Build a network by model name from a .safetensors file.  options may be NULL.
  * Errors: VGS_ERR_INVALID_ARGUMENT (unknown model name), VGS_ERR_IO / VGS_ERR_FORMAT (file),
  * VGS_ERR_MISSING_TENSOR / VGS_ERR_UNKNOWN_TENSOR / VGS_ERR_SHAPE (weights do not fit the
- * model, named in the message), VGS_ERR_UNSUPPORTED (options), VGS_ERR_OUT_OF_MEMORY. */
+ * model, named in the message), VGS_ERR_INVALID_ARGUMENT (options),
+ * VGS_ERR_OUT_OF_MEMORY (including a thread that could not be started). */
 VGS_API vgs_status vgs_net_create(const char *model, const char *weights_path,
                                   const vgs_net_options *options, vgs_net **out);
 
@@ -258,17 +274,51 @@ VGS_API void vgs_net_input_shape(const vgs_net *net, int *c, int *h, int *w);
 VGS_API const vgs_preprocess *vgs_net_preprocess(const vgs_net *net);
 
 /* Forward pass.  x: float32 NCHW, n x C x H x W as vgs_net_input_shape (3 x 224 x 224 unless
- * vgs_net_options said otherwise); images are run one after another through the workspace;
- * logits: n x num_classes floats (pre-softmax), logits_len is its length in floats.
- * Uses the net's own workspace (allocated at create), so calls on one net must not overlap.
- * No finiteness checks are made: NaN or infinite inputs or weights give unspecified (but
- * memory-safe) logits.
- * Errors: VGS_ERR_INVALID_ARGUMENT (NULL, n == 0), VGS_ERR_SHAPE (logits_len too small). */
+ * vgs_net_options said otherwise); logits: n x num_classes floats (pre-softmax), logits_len
+ * is its length in floats.  Up to max_batch images go through every layer together (the
+ * weights of a fully connected layer are read once per such chunk); a larger n runs in
+ * chunks.  Nothing is allocated: the workspace was planned and allocated at create.
+ *
+ * Threads and determinism: every layer splits its work into tasks by a partition that
+ * depends only on the layer's shape (never on the thread count), each output element is
+ * computed by exactly one task, and every sum is taken in a fixed order.  So the logits are
+ * bit-identical for any num_threads (or host parallel_for), and image i of a batch gives
+ * bit-identical logits to the same image run alone.  They do depend on the tier.
+ *
+ * One forward at a time per net: a call while another is running on the same net (from
+ * another thread) returns VGS_ERR_BUSY and touches nothing; use one net per thread.
+ * No finiteness checks are made on x (NaN and Inf propagate as in PyTorch).
+ * Errors: VGS_ERR_INVALID_ARGUMENT (NULL, n == 0), VGS_ERR_SHAPE (logits_len too small),
+ * VGS_ERR_BUSY. */
 VGS_API vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float *logits,
                                    size_t logits_len);
 
-/* Size in bytes of the per-image activation workspace the net allocated at create. */
+/* Size in bytes of the activation workspace (one arena, planned from the tensors' lifetimes
+ * for max_batch images) the net allocated at create. */
 VGS_API size_t vgs_net_workspace_size(const vgs_net *net);
+/* Threads a forward pass runs on (1 when a host parallel_for is used). */
+VGS_API int vgs_net_num_threads(const vgs_net *net);
+
+/* Profile: the net is a list of layers, run in order.  vgs_net_layer_info describes layer
+ * `index` (< vgs_net_num_layers) as of the last forward pass. */
+typedef struct vgs_layer_info {
+    const char *name;     /* the weights' prefix, e.g. "features.4.branch_main_1.0"          */
+    const char *kind;     /* "conv3x3", "conv1x1", "dwconv3x3", "maxpool3x3", "avgpool3x3",
+                             "global_avgpool", "linear"                                     */
+    const char *kernel;   /* the kernel it calls on the current tier, e.g.
+                             "vgs_f32_gemm_6x16__avx2"                                       */
+    int n, c, h, w;       /* output shape; n = images of the last pass (its last chunk)       */
+    size_t tasks;         /* tasks per image (per chunk for "linear"): the parallel partition */
+    double flops;         /* floating-point operations (a multiply-add = 2) for n images      */
+    double bytes_read;    /* activations and weights the layer reads, for n images            */
+    double bytes_written; /* activations it writes, for n images                              */
+    double ms;            /* wall time of the layer in the last pass (its last chunk)          */
+} vgs_layer_info;
+
+VGS_API size_t vgs_net_num_layers(const vgs_net *net);
+/* The strings stay valid as long as the net.  Errors: VGS_ERR_INVALID_ARGUMENT (NULL, index
+ * out of range). */
+VGS_API vgs_status vgs_net_layer_info(const vgs_net *net, size_t index, vgs_layer_info *out);
 
 /* ==========================================================================================
  *  PRE- AND POST-PROCESSING
@@ -359,9 +409,12 @@ typedef struct vgs_kernels {
     /* Global average pool: y[i] = mean of the hw floats at x + i*x_cstride, i < c. */
     void (*global_avgpool)(size_t c, size_t hw, const float *x, size_t x_cstride, float *y);
 
-    /* Fully connected (GEMV): y[o] = bias[o] + sum_p w[o*k + p] * x[p], o < n; bias may be NULL.
-     * w is PyTorch's Linear weight (out x in). */
-    void (*fc)(size_t n, size_t k, const float *w, const float *bias, const float *x, float *y);
+    /* Fully connected over a batch: y[b*y_stride + o] = bias[o] + sum_p w[o*k + p] *
+     * x[b*x_stride + p] for o < n, b < batch; bias may be NULL.  w is PyTorch's Linear weight
+     * (out x in), streamed from memory once per call.  Image b's outputs are bit-identical
+     * to a call with batch 1 on that image. */
+    void (*fc)(size_t n, size_t k, const float *w, const float *bias, size_t batch,
+               const float *x, size_t x_stride, float *y, size_t y_stride);
 
     /* Softmax over n floats, y = exp(x - max) / sum (SLEEF expf u10); y may alias x. */
     void (*softmax)(size_t n, const float *x, float *y);
@@ -459,6 +512,7 @@ const char *vgs_status_name(vgs_status status)
     case VGS_ERR_MISSING_TENSOR: return "VGS_ERR_MISSING_TENSOR";
     case VGS_ERR_UNKNOWN_TENSOR: return "VGS_ERR_UNKNOWN_TENSOR";
     case VGS_ERR_OUT_OF_MEMORY: return "VGS_ERR_OUT_OF_MEMORY";
+    case VGS_ERR_BUSY: return "VGS_ERR_BUSY";
     }
     return "VGS_ERR_UNKNOWN_STATUS";
 }
@@ -1485,33 +1539,254 @@ vgs_status vgs_channel_shuffle_map(vgs_shuffle_order order, size_t channels, siz
 }
 
 /* ==========================================================================================
- *  Networks: weights taken from a vgs_weights with shape checks, BatchNorm folded
- * ========================================================================================== */
+ *  Runtime: a persistent thread pool (POSIX threads) running a parallel-for
+ * ==========================================================================================
+ *  The caller publishes a job (function, argument, task count) by bumping the generation in
+ *  the high half of `ctr`; every thread, the caller included, claims task indices from the
+ *  low half by compare-and-swap (a claim names the generation, so a late worker can never
+ *  take a task of the next job), and the caller waits until `done` counts every task.
+ *  Workers spin a while between jobs (the layers of a pass follow each other within
+ *  microseconds), then sleep on a condition variable.                                      */
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
 
-typedef struct vgs__sv1_unit {
-    int stride;
-    int in_c, out_c, mid_c, branch_c; /* branch_c = out_c - in_c for stride 2 (concat)   */
-    int g1, g2;                       /* groups of the first and second 1x1 convolution  */
-    float *w1, *b1;                   /* mid_c x in_c/g1, folded BN                      */
-    float *wdw, *bdw;                 /* mid_c x 9                                       */
-    float *w2, *b2;                   /* branch_c x mid_c/g2                             */
-    int32_t *dw_dst;                  /* depthwise output channel c -> plane (shuffle)    */
-} vgs__sv1_unit;
+#define VGS__SPINS 20000     /* pause loops a worker spins before it sleeps (~0.5 ms)     */
+#define VGS__YIELD_EVERY 64  /* ... yielding the core every so often: with more threads than
+                                cores, the thread that has the work gets to run               */
+#define VGS__MAX_THREADS 256
+
+static void vgs__pause(void)
+{
+#if VGS__X86
+    __asm__ volatile("pause");
+#elif VGS__ARM64
+    __asm__ volatile("yield");
+#endif
+}
+
+/* Milliseconds of a monotonic clock, for the per-layer profile; 0 where the C library hides
+ * clock_gettime (strict ISO C modes without a POSIX feature macro). */
+static double vgs__now_ms(void)
+{
+#ifdef CLOCK_MONOTONIC
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+#else
+    return 0.0;
+#endif
+}
+
+typedef struct vgs__pool {
+    int nthreads;            /* the caller + workers                              */
+    int nworkers;            /* workers started                                   */
+    pthread_t *threads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t ctr;            /* generation << 32 | next task index (atomic)       */
+    vgs_task_fn fn;          /* the job of the current generation (atomic)        */
+    void *arg;
+    size_t ntasks;
+    size_t done;             /* tasks finished (atomic)                           */
+    int sleepers, stop;      /* (atomic)                                          */
+} vgs__pool;
+
+/* Claim and run tasks of generation `gen` until none is left. */
+static void vgs__pool_drain(vgs__pool *p, uint32_t gen)
+{
+    uint64_t v = __atomic_load_n(&p->ctr, __ATOMIC_ACQUIRE);
+    for (;;) {
+        if ((uint32_t)(v >> 32) != gen || (uint32_t)v >= __atomic_load_n(&p->ntasks, __ATOMIC_RELAXED)) return;
+        if (__atomic_compare_exchange_n(&p->ctr, &v, v + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            /* the claim succeeded, so the job is still this generation's */
+            vgs_task_fn fn = __atomic_load_n(&p->fn, __ATOMIC_RELAXED);
+            fn(__atomic_load_n(&p->arg, __ATOMIC_RELAXED), (size_t)(uint32_t)v);
+            __atomic_fetch_add(&p->done, 1, __ATOMIC_RELEASE);
+            v = __atomic_load_n(&p->ctr, __ATOMIC_ACQUIRE);
+        }
+    }
+}
+
+static void *vgs__pool_worker(void *arg)
+{
+    vgs__pool *p = (vgs__pool *)arg;
+    uint32_t seen = 0;
+    for (;;) {
+        uint32_t gen;
+        int spins = 0;
+        while ((gen = (uint32_t)(__atomic_load_n(&p->ctr, __ATOMIC_ACQUIRE) >> 32)) == seen &&
+               !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+            if (++spins < VGS__SPINS) {
+                if (spins % VGS__YIELD_EVERY) vgs__pause();
+                else sched_yield();
+                continue;
+            }
+            /* sleep; the caller wakes sleepers after publishing (both sides sequentially
+             * consistent: either it sees us counted, or we see its generation) */
+            pthread_mutex_lock(&p->mu);
+            __atomic_fetch_add(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+            while ((uint32_t)(__atomic_load_n(&p->ctr, __ATOMIC_SEQ_CST) >> 32) == seen &&
+                   !__atomic_load_n(&p->stop, __ATOMIC_SEQ_CST)) {
+                pthread_cond_wait(&p->cv, &p->mu);
+            }
+            __atomic_fetch_sub(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+            pthread_mutex_unlock(&p->mu);
+            spins = 0;
+        }
+        if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) return NULL;
+        seen = gen;
+        vgs__pool_drain(p, gen);
+    }
+}
+
+static void vgs__pool_wake(vgs__pool *p)
+{
+    if (__atomic_load_n(&p->sleepers, __ATOMIC_SEQ_CST) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+static void vgs__pool_stop(vgs__pool *p)
+{
+    if (p->nworkers > 0) {
+        __atomic_store_n(&p->stop, 1, __ATOMIC_SEQ_CST);
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        for (int i = 0; i < p->nworkers; i++) pthread_join(p->threads[i], NULL);
+    }
+    if (p->threads) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->cv);
+    }
+    free(p->threads);
+    memset(p, 0, sizeof *p);
+}
+
+/* A pool of nthreads - 1 workers (none for nthreads <= 1). */
+static vgs_status vgs__pool_start(vgs__pool *p, int nthreads)
+{
+    memset(p, 0, sizeof *p);
+    p->nthreads = nthreads < 1 ? 1 : nthreads;
+    if (p->nthreads == 1) return VGS_OK;
+    p->threads = (pthread_t *)calloc((size_t)p->nthreads - 1, sizeof *p->threads);
+    if (!p->threads) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for a pool of %d threads", nthreads);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    for (int i = 0; i < p->nthreads - 1; i++) {
+        const int e = pthread_create(&p->threads[i], NULL, vgs__pool_worker, p);
+        if (e != 0) {
+            vgs__pool_stop(p);
+            return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "could not start thread %d of %d: %s", i + 2, nthreads, strerror(e));
+        }
+        p->nworkers++;
+    }
+    return VGS_OK;
+}
+
+/* fn(arg, i) for every i < n on the pool's threads (the caller's included); returns when all
+ * have returned. */
+static void vgs__pool_run(vgs__pool *p, vgs_task_fn fn, void *arg, size_t n)
+{
+    if (p->nworkers == 0 || n <= 1) {
+        for (size_t i = 0; i < n; i++) fn(arg, i);
+        return;
+    }
+    __atomic_store_n(&p->fn, fn, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->arg, arg, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->ntasks, n, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->done, 0, __ATOMIC_RELAXED);
+    const uint32_t gen = (uint32_t)(__atomic_load_n(&p->ctr, __ATOMIC_RELAXED) >> 32) + 1;
+    __atomic_store_n(&p->ctr, (uint64_t)gen << 32, __ATOMIC_SEQ_CST);
+    vgs__pool_wake(p);
+    vgs__pool_drain(p, gen);
+    for (unsigned spins = 1; __atomic_load_n(&p->done, __ATOMIC_ACQUIRE) < n; spins++) {
+        if (spins % VGS__YIELD_EVERY) vgs__pause();
+        else sched_yield();
+    }
+}
+
+/* ==========================================================================================
+ *  Runtime: a net is a list of layers over tensors, planned into one arena
+ * ==========================================================================================
+ *  A model family's builder (nets/) declares tensors (their size per image) and appends
+ *  layers that read and write views of them; vgs__net_plan then derives each tensor's
+ *  lifetime from the layers, places the tensors in one arena (a tensor reuses the bytes of
+ *  tensors dead before it is born), sizes it for max_batch images, and fixes each layer's
+ *  task partition.  Tensor 0 is the caller's input, tensor 1 the caller's logits.
+ *  The runtime knows layer kinds and kernels, never a model family.                         */
+
+typedef enum vgs__kind {
+    VGS__CONV3X3, VGS__CONV1X1, VGS__DWCONV3X3, VGS__MAXPOOL3X3, VGS__AVGPOOL3X3, VGS__GAVGPOOL, VGS__LINEAR
+} vgs__kind;
+
+static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "dwconv3x3", "maxpool3x3",
+                                              "avgpool3x3", "global_avgpool", "linear"};
+
+/* Task partition constants (they depend on the layer's shape only, never on threads). */
+#define VGS__TASK_OC 8        /* conv3x3: output channels a task (the kernel's block)      */
+#define VGS__TASK_ROWS 48     /* conv1x1: output channels a task (8 GEMM tiles of 6)       */
+#define VGS__TASK_COLS 256    /* conv1x1: pixels a task (a multiple of every tier's tile)  */
+#define VGS__TASK_PIXELS 4096 /* channel-wise layers: output pixels a task, at least       */
+#define VGS__TASK_FC 64       /* linear: outputs a task (all images of the chunk)          */
+#define VGS__IN 0             /* tensor: the caller's input                                */
+#define VGS__OUT 1            /* tensor: the caller's logits                               */
+
+/* A view: channel 0 of an image at `off` floats into tensor t, channel planes cs apart. */
+typedef struct vgs__view {
+    int t;                    /* tensor, or -1: none */
+    size_t off, cs;
+} vgs__view;
+
+typedef struct vgs__tensor {
+    size_t floats;            /* per image; images lie this far apart                       */
+    size_t offset;            /* in the arena                                                */
+    int first, last;          /* the layers writing it first and reading it last            */
+} vgs__tensor;
+
+typedef struct vgs__layer {
+    char name[80];            /* the weights' prefix                                         */
+    vgs__kind kind;
+    int stride, groups;
+    size_t cin, cout, h, w, oh, ow; /* channels over all groups; input and output size       */
+    vgs__view x, y, r;        /* input, output, residual (r.t = -1: none)                    */
+    const float *wt, *bias;   /* owned by the net                                            */
+    const int32_t *y_index;   /* dwconv3x3: channel -> output plane (a folded shuffle)       */
+    float out_min, out_max;
+    size_t tasks;             /* per image (linear: per chunk)                              */
+    size_t block;             /* channels a task (conv3x3, channel-wise kinds; linear: outputs) */
+    size_t mtiles, ntiles;    /* conv1x1: row and column blocks a group                      */
+    double flops, rd, wr, wbytes; /* per image: operations, activation bytes read / written;
+                                     the weights' bytes                                      */
+    double ms;                /* last pass                                                   */
+    char kernel[64];          /* the kernel's name on the tier of kernel_isa                */
+} vgs__layer;
 
 struct vgs_net {
     int num_classes, in_c, in_h, in_w;
     vgs_preprocess pp;
-    /* ShuffleNet V1 */
-    int stem_c;
-    float *stem_w, *stem_b;           /* stem_c x 3 x 3 x 3, folded BN */
-    int n_units;
-    vgs__sv1_unit units[32];
-    int head_c;
-    float *fc_w;                      /* num_classes x head_c */
-    /* workspace: two ping-pong activation buffers, the two bottleneck buffers, the pooled vector */
-    float *ws, *act[2], *mid1, *mid2, *pooled;
-    size_t ws_bytes;
-    /* every allocation, freed by vgs_net_destroy */
+    vgs__layer *layers;
+    size_t n_layers, cap_layers;
+    vgs__tensor *tensors;
+    size_t n_tensors, cap_tensors;
+    float **base;             /* per tensor: where image 0 of the current chunk starts       */
+    float *arena;
+    size_t arena_bytes, max_batch;
+    vgs__pool pool;
+    vgs_parallel_for_fn parallel_for;
+    void *parallel_ctx;
+    int busy;                 /* a forward pass is running (atomic)                          */
+    int kernel_isa;           /* tier the layers' kernel names are for                       */
+    size_t last_n;            /* images of the last chunk of the last pass                   */
+    /* the layer being run, read by the tasks */
+    const vgs__layer *run_layer;
+    const vgs_kernels *run_k;
+    size_t run_n;
+    /* every allocation of weights and the arena, freed by vgs_net_destroy */
     void **allocs;
     size_t n_allocs, cap_allocs;
 };
@@ -1534,13 +1809,422 @@ static float *vgs__net_alloc(vgs_net *net, size_t nfloats)
     return (float *)(void *)(base + (64 - (uintptr_t)base % 64) % 64);
 }
 
+/* Grow a net array of `size`-byte items to hold one more. */
+static int vgs__grow(void **items, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) return 1;
+    const size_t c = *cap ? 2 * *cap : 32;
+    void *p = realloc(*items, c * size);
+    if (!p) return 0;
+    *items = p;
+    *cap = c;
+    return 1;
+}
+
+/* A new net: tensors 0 (input, c x h x w) and 1 (logits, num_classes). */
+static vgs_net *vgs__net_new(int num_classes, int c, int h, int w)
+{
+    vgs_net *net = (vgs_net *)calloc(1, sizeof *net);
+    if (!net) return NULL;
+    net->num_classes = num_classes, net->in_c = c, net->in_h = h, net->in_w = w;
+    net->kernel_isa = -1;
+    net->tensors = (vgs__tensor *)calloc(32, sizeof *net->tensors);
+    if (!net->tensors) {
+        free(net);
+        return NULL;
+    }
+    net->cap_tensors = 32, net->n_tensors = 2;
+    net->tensors[VGS__IN].floats = (size_t)c * (size_t)h * (size_t)w;
+    net->tensors[VGS__OUT].floats = (size_t)num_classes;
+    return net;
+}
+
 void vgs_net_destroy(vgs_net *net)
 {
     if (!net) return;
+    vgs__pool_stop(&net->pool);
     for (size_t i = 0; i < net->n_allocs; i++) free(net->allocs[i]);
     free(net->allocs);
+    free(net->layers);
+    free(net->tensors);
+    free(net->base);
     free(net);
 }
+
+/* A tensor of `floats` per image (rounded up to 16: every tensor starts 64-byte aligned);
+ * its id, or -1 when out of memory. */
+static int vgs__net_tensor(vgs_net *net, size_t floats)
+{
+    if (!vgs__grow((void **)&net->tensors, &net->cap_tensors, net->n_tensors, sizeof *net->tensors)) return -1;
+    vgs__tensor *t = &net->tensors[net->n_tensors];
+    memset(t, 0, sizeof *t);
+    t->floats = (floats + 15) & ~(size_t)15;
+    return (int)net->n_tensors++;
+}
+
+static vgs__view vgs__v(int t, size_t off, size_t cs)
+{
+    vgs__view v;
+    v.t = t, v.off = off, v.cs = cs;
+    return v;
+}
+
+static const vgs__view vgs__none = {-1, 0, 0};
+
+/* Append a layer (zeroed but for what is given here); NULL when out of memory. */
+static vgs__layer *vgs__net_layer(vgs_net *net, vgs__kind kind, const char *name, size_t cin, size_t cout,
+                                  size_t h, size_t w, vgs__view x, vgs__view y)
+{
+    if (!vgs__grow((void **)&net->layers, &net->cap_layers, net->n_layers, sizeof *net->layers)) {
+        vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    vgs__layer *L = &net->layers[net->n_layers++];
+    memset(L, 0, sizeof *L);
+    snprintf(L->name, sizeof L->name, "%s", name);
+    L->kind = kind, L->stride = 1, L->groups = 1;
+    L->cin = cin, L->cout = cout, L->h = L->oh = h, L->w = L->ow = w;
+    L->x = x, L->y = y, L->r = vgs__none;
+    L->out_min = -INFINITY, L->out_max = INFINITY;
+    return L;
+}
+
+/* The builders' layer constructors.  relu: clamp to [0, +inf) in the store. */
+static vgs_status vgs__add_conv3x3(vgs_net *net, const char *name, int stride, size_t cin, size_t cout, size_t h,
+                                   size_t w, vgs__view x, vgs__view y, const float *wt, const float *bias, int relu)
+{
+    vgs__layer *L = vgs__net_layer(net, VGS__CONV3X3, name, cin, cout, h, w, x, y);
+    if (!L) return VGS_ERR_OUT_OF_MEMORY;
+    L->stride = stride, L->wt = wt, L->bias = bias;
+    if (stride == 2) L->oh = (h + 1) / 2, L->ow = (w + 1) / 2;
+    if (relu) L->out_min = 0.0f;
+    return VGS_OK;
+}
+
+static vgs_status vgs__add_conv1x1(vgs_net *net, const char *name, int groups, size_t cin, size_t cout, size_t h,
+                                   size_t w, vgs__view x, vgs__view y, vgs__view r, const float *wt,
+                                   const float *bias, int relu)
+{
+    vgs__layer *L = vgs__net_layer(net, VGS__CONV1X1, name, cin, cout, h, w, x, y);
+    if (!L) return VGS_ERR_OUT_OF_MEMORY;
+    L->groups = groups, L->r = r, L->wt = wt, L->bias = bias;
+    if (relu) L->out_min = 0.0f;
+    return VGS_OK;
+}
+
+static vgs_status vgs__add_dwconv3x3(vgs_net *net, const char *name, int stride, size_t c, size_t h, size_t w,
+                                     vgs__view x, vgs__view y, const int32_t *y_index, const float *wt,
+                                     const float *bias, int relu)
+{
+    vgs__layer *L = vgs__net_layer(net, VGS__DWCONV3X3, name, c, c, h, w, x, y);
+    if (!L) return VGS_ERR_OUT_OF_MEMORY;
+    L->stride = stride, L->y_index = y_index, L->wt = wt, L->bias = bias;
+    if (stride == 2) L->oh = (h + 1) / 2, L->ow = (w + 1) / 2;
+    if (relu) L->out_min = 0.0f;
+    return VGS_OK;
+}
+
+/* kind: VGS__MAXPOOL3X3 or VGS__AVGPOOL3X3 (stride 2, padding 1) or VGS__GAVGPOOL */
+static vgs_status vgs__add_pool(vgs_net *net, vgs__kind kind, const char *name, size_t c, size_t h, size_t w,
+                                vgs__view x, vgs__view y)
+{
+    vgs__layer *L = vgs__net_layer(net, kind, name, c, c, h, w, x, y);
+    if (!L) return VGS_ERR_OUT_OF_MEMORY;
+    if (kind == VGS__GAVGPOOL) L->oh = L->ow = 1;
+    else L->stride = 2, L->oh = (h + 1) / 2, L->ow = (w + 1) / 2;
+    return VGS_OK;
+}
+
+static vgs_status vgs__add_linear(vgs_net *net, const char *name, size_t cin, size_t cout, vgs__view x, vgs__view y,
+                                  const float *wt, const float *bias)
+{
+    vgs__layer *L = vgs__net_layer(net, VGS__LINEAR, name, cin, cout, 1, 1, x, y);
+    if (!L) return VGS_ERR_OUT_OF_MEMORY;
+    L->wt = wt, L->bias = bias;
+    return VGS_OK;
+}
+
+static size_t vgs__div_up(size_t a, size_t b) { return (a + b - 1) / b; }
+
+/* Does view v of c planes of `plane` floats fit inside its tensor? */
+static int vgs__view_fits(const vgs_net *net, vgs__view v, size_t c, size_t plane)
+{
+    if (v.t < 0) return 1;
+    if ((size_t)v.t >= net->n_tensors || c == 0) return 0;
+    const size_t last = v.off + (c - 1) * v.cs + plane;
+    return (c == 1 || v.cs >= plane) && last <= net->tensors[v.t].floats && last >= v.off;
+}
+
+/* The kernel names of every layer on tier k. */
+static void vgs__name_kernels(vgs_net *net, const vgs_kernels *k)
+{
+    const char *isa = vgs_isa_to_string(k->isa);
+    for (size_t i = 0; i < net->n_layers; i++) {
+        vgs__layer *L = &net->layers[i];
+        char *s = L->kernel;
+        const size_t n = sizeof L->kernel;
+        switch (L->kind) {
+        case VGS__CONV3X3: snprintf(s, n, "vgs_f32_conv3x3s%dp1__%s", L->stride, isa); break;
+        case VGS__CONV1X1: snprintf(s, n, "%s", k->gemm_name); break;
+        case VGS__DWCONV3X3: snprintf(s, n, "vgs_f32_dwconv3x3s%dp1__%s", L->stride, isa); break;
+        case VGS__MAXPOOL3X3: snprintf(s, n, "vgs_f32_maxpool3x3s2p1__%s", isa); break;
+        case VGS__AVGPOOL3X3: snprintf(s, n, "vgs_f32_avgpool3x3s2p1__%s", isa); break;
+        case VGS__GAVGPOOL: snprintf(s, n, "vgs_f32_gavgpool__%s", isa); break;
+        case VGS__LINEAR: snprintf(s, n, "vgs_f32_fc__%s", isa); break;
+        }
+    }
+    net->kernel_isa = (int)k->isa;
+}
+
+/* Partition, cost and view checks of one layer. */
+static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
+{
+    const size_t hw = L->h * L->w, ohw = L->oh * L->ow;
+    const size_t cin = L->cin, cout = L->cout;
+    size_t win = 0;
+    switch (L->kind) {
+    case VGS__CONV3X3:
+        L->block = VGS__TASK_OC, L->tasks = vgs__div_up(cout, L->block);
+        L->flops = 2.0 * 9 * (double)cin * cout * ohw, L->wbytes = 4.0 * (9 * cin + 1) * cout;
+        break;
+    case VGS__CONV1X1: {
+        const size_t g = (size_t)L->groups;
+        if (g == 0 || cin % g || cout % g) {
+            return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "layer %s: %zu -> %zu channels in %zu groups", L->name, cin, cout, g);
+        }
+        L->mtiles = vgs__div_up(cout / g, VGS__TASK_ROWS), L->ntiles = vgs__div_up(ohw, VGS__TASK_COLS);
+        L->tasks = g * L->mtiles * L->ntiles;
+        L->flops = 2.0 * (double)(cin / g) * cout * ohw, L->wbytes = 4.0 * (cin / g + 1) * cout;
+        if (L->r.t >= 0) L->rd += 4.0 * cout * ohw;
+        break;
+    }
+    case VGS__DWCONV3X3: win = 9, L->wbytes = 4.0 * 10 * cin; /* fall through */
+    case VGS__MAXPOOL3X3:
+    case VGS__AVGPOOL3X3:
+        L->block = vgs__div_up(VGS__TASK_PIXELS, ohw);
+        if (L->block > cin) L->block = cin;
+        L->tasks = vgs__div_up(cin, L->block);
+        L->flops = (win ? 2.0 : 1.0) * 9 * (double)cin * ohw;
+        break;
+    case VGS__GAVGPOOL:
+        L->block = vgs__div_up(VGS__TASK_PIXELS, hw);
+        if (L->block > cin) L->block = cin;
+        L->tasks = vgs__div_up(cin, L->block);
+        L->flops = (double)cin * hw;
+        break;
+    case VGS__LINEAR:
+        L->block = VGS__TASK_FC, L->tasks = vgs__div_up(cout, L->block);
+        L->flops = 2.0 * (double)cin * cout, L->wbytes = 4.0 * (cin + (L->bias ? 1 : 0)) * cout;
+        break;
+    }
+    L->rd += 4.0 * cin * hw, L->wr = 4.0 * cout * ohw;
+    int ok = L->tasks != 0 && vgs__view_fits(net, L->x, cin, hw) && vgs__view_fits(net, L->y, cout, ohw) &&
+             vgs__view_fits(net, L->r, cout, ohw);
+    for (size_t c = 0; ok && L->y_index && c < cout; c++) ok = L->y_index[c] >= 0 && (size_t)L->y_index[c] < cout;
+    if (!ok) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "internal: layer %s reads or writes outside its tensors", L->name);
+    return VGS_OK;
+}
+
+/* Lifetimes, arena placement, partitions; allocates the arena and starts the threads. */
+static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
+{
+    vgs_status st;
+    net->max_batch = o && o->max_batch > 0 ? (size_t)o->max_batch : 1;
+    for (size_t t = 0; t < net->n_tensors; t++) net->tensors[t].first = -1, net->tensors[t].last = -1;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        vgs__layer *L = &net->layers[i];
+        if ((st = vgs__plan_layer(net, L)) != VGS_OK) return st;
+        if ((L->kind == VGS__LINEAR ? 1 : net->max_batch) > (size_t)UINT32_MAX / L->tasks) {
+            return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "max_batch %zu is too large for layer %s", net->max_batch, L->name);
+        }
+        const vgs__view uses[3] = {L->x, L->r, L->y};
+        for (int u = 0; u < 3; u++) {
+            if (uses[u].t < 0) continue;
+            vgs__tensor *t = &net->tensors[uses[u].t];
+            if (t->first < 0) t->first = (int)i;
+            t->last = (int)i;
+        }
+    }
+    /* Place the internal tensors, largest first, each at the lowest offset that overlaps no
+     * placed tensor alive at the same time (greedy by size). */
+    const size_t nt = net->n_tensors;
+    size_t *order = (size_t *)malloc(nt * sizeof *order), total = 0, placed = 0;
+    if (!order) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory");
+    for (size_t t = 2; t < nt; t++) {
+        if (net->tensors[t].first < 0) continue; /* unused */
+        if (net->tensors[t].floats > ((size_t)-1 / 8) / net->max_batch) {
+            free(order);
+            return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "workspace for %zu images overflows", net->max_batch);
+        }
+        size_t j = placed++;
+        while (j > 0 && net->tensors[order[j - 1]].floats < net->tensors[t].floats) order[j] = order[j - 1], j--;
+        order[j] = t;
+    }
+    for (size_t i = 0; i < placed; i++) {
+        vgs__tensor *t = &net->tensors[order[i]];
+        const size_t size = t->floats * net->max_batch;
+        size_t off = 0;
+        for (int moved = 1; moved;) {
+            moved = 0;
+            for (size_t j = 0; j < i; j++) {
+                const vgs__tensor *u = &net->tensors[order[j]];
+                const size_t usize = u->floats * net->max_batch;
+                if (u->last < t->first || t->last < u->first) continue;     /* never alive together */
+                if (off + size <= u->offset || u->offset + usize <= off) continue; /* no overlap */
+                off = u->offset + usize, moved = 1;
+            }
+        }
+        t->offset = off;
+        if (off + size > total) total = off + size;
+    }
+    free(order);
+    if (total > ((size_t)-1 - 64) / sizeof(float) / 2) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "workspace overflows");
+    net->arena = vgs__net_alloc(net, total ? total : 1);
+    net->base = (float **)calloc(nt, sizeof *net->base);
+    if (!net->arena || !net->base) {
+        return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for a %zu-byte workspace", total * sizeof(float));
+    }
+    net->arena_bytes = total * sizeof(float);
+    for (size_t t = 2; t < nt; t++) net->base[t] = net->arena + net->tensors[t].offset;
+    vgs__name_kernels(net, vgs_kernels_current());
+    if (o && o->parallel_for) {
+        net->parallel_for = o->parallel_for, net->parallel_ctx = o->parallel_ctx;
+        return vgs__pool_start(&net->pool, 1);
+    }
+    int threads = o ? o->num_threads : 0;
+    if (threads == 0) {
+        const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores < 1 ? 1 : cores > VGS__MAX_THREADS ? VGS__MAX_THREADS : (int)cores;
+    }
+    return vgs__pool_start(&net->pool, threads);
+}
+
+/* Image `img` of view v in the current chunk. */
+static float *vgs__at(const vgs_net *net, vgs__view v, size_t img)
+{
+    return net->base[v.t] + img * net->tensors[v.t].floats + v.off;
+}
+
+/* Task t of the running layer: t = image * tasks + part (linear: t = part, every image). */
+static void vgs__task(void *arg, size_t t)
+{
+    const vgs_net *net = (const vgs_net *)arg;
+    const vgs__layer *L = net->run_layer;
+    const vgs_kernels *k = net->run_k;
+    if (L->kind == VGS__LINEAR) {
+        const size_t o0 = t * L->block, on = L->cout - o0 < L->block ? L->cout - o0 : L->block;
+        k->fc(on, L->cin, L->wt + o0 * L->cin, L->bias ? L->bias + o0 : NULL, net->run_n, vgs__at(net, L->x, 0),
+              net->tensors[L->x.t].floats, vgs__at(net, L->y, 0) + o0 * L->y.cs, net->tensors[L->y.t].floats);
+        return;
+    }
+    const size_t img = t / L->tasks, part = t % L->tasks;
+    const float *x = vgs__at(net, L->x, img);
+    float *y = vgs__at(net, L->y, img);
+    const size_t xcs = L->x.cs, ycs = L->y.cs;
+    if (L->kind == VGS__CONV1X1) {
+        const size_t g = (size_t)L->groups, m = L->cout / g, kk = L->cin / g, n = L->oh * L->ow;
+        const size_t grp = part / (L->mtiles * L->ntiles), mi = part / L->ntiles % L->mtiles, ni = part % L->ntiles;
+        const size_t i0 = grp * m + mi * VGS__TASK_ROWS, j0 = ni * VGS__TASK_COLS;
+        const size_t rows = m - mi * VGS__TASK_ROWS < VGS__TASK_ROWS ? m - mi * VGS__TASK_ROWS : VGS__TASK_ROWS;
+        const size_t cols = n - j0 < VGS__TASK_COLS ? n - j0 : VGS__TASK_COLS;
+        const float *r = L->r.t >= 0 ? vgs__at(net, L->r, img) + i0 * L->r.cs + j0 : NULL;
+        k->gemm(rows, cols, kk, L->wt + i0 * kk, kk, x + grp * kk * xcs + j0, xcs, L->bias ? L->bias + i0 : NULL, r,
+                L->r.cs, y + i0 * ycs + j0, ycs, L->out_min, L->out_max);
+        return;
+    }
+    const size_t c0 = part * L->block, cn = L->cout - c0 < L->block ? L->cout - c0 : L->block;
+    const float *bias = L->bias ? L->bias + c0 : NULL;
+    switch (L->kind) {
+    case VGS__CONV3X3:
+        (L->stride == 2 ? k->conv3x3s2p1 : k->conv3x3s1p1)(L->cin, cn, L->h, L->w, x, xcs, L->wt + c0 * L->cin * 9, bias,
+                                                           y + c0 * ycs, ycs, L->out_min, L->out_max);
+        break;
+    case VGS__DWCONV3X3:
+        (L->stride == 2 ? k->dwconv3x3s2p1 : k->dwconv3x3s1p1)(cn, L->h, L->w, x + c0 * xcs, xcs, L->wt + c0 * 9, bias,
+                                                               L->y_index ? y : y + c0 * ycs, ycs,
+                                                               L->y_index ? L->y_index + c0 : NULL, L->out_min,
+                                                               L->out_max);
+        break;
+    case VGS__MAXPOOL3X3: k->maxpool3x3s2p1(cn, L->h, L->w, x + c0 * xcs, xcs, y + c0 * ycs, ycs); break;
+    case VGS__AVGPOOL3X3: k->avgpool3x3s2p1(cn, L->h, L->w, x + c0 * xcs, xcs, y + c0 * ycs, ycs); break;
+    case VGS__GAVGPOOL: k->global_avgpool(cn, L->h * L->w, x + c0 * xcs, xcs, y + c0 * ycs); break;
+    default: break;
+    }
+}
+
+vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float *logits, size_t logits_len)
+{
+    if (!net || !x || !logits || n == 0) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_net_forward: NULL pointer or batch of 0");
+    }
+    if (logits_len / (size_t)net->num_classes < n) {
+        return vgs__fail(VGS_ERR_SHAPE, "vgs_net_forward: logits holds %zu floats, %zu x %d needed",
+                         logits_len, n, net->num_classes);
+    }
+    if (__atomic_exchange_n(&net->busy, 1, __ATOMIC_ACQUIRE)) {
+        return vgs__fail(VGS_ERR_BUSY, "vgs_net_forward: this net is already running a forward pass (in another "
+                                       "thread); a net runs one pass at a time: use one net per thread");
+    }
+    const vgs_kernels *k = vgs_kernels_current();
+    if (net->kernel_isa != (int)k->isa) vgs__name_kernels(net, k);
+    net->run_k = k;
+    const size_t image = net->tensors[VGS__IN].floats, ncls = (size_t)net->num_classes;
+    for (size_t i0 = 0; i0 < n; i0 += net->max_batch) {
+        const size_t nb = n - i0 < net->max_batch ? n - i0 : net->max_batch;
+        net->base[VGS__IN] = (float *)(uintptr_t)(x + i0 * image); /* read only */
+        net->base[VGS__OUT] = logits + i0 * ncls;
+        net->run_n = nb;
+        for (size_t i = 0; i < net->n_layers; i++) {
+            vgs__layer *L = &net->layers[i];
+            const size_t tasks = L->kind == VGS__LINEAR ? L->tasks : L->tasks * nb;
+            const double t0 = vgs__now_ms();
+            net->run_layer = L;
+            if (net->parallel_for) net->parallel_for(net->parallel_ctx, tasks, vgs__task, net);
+            else vgs__pool_run(&net->pool, vgs__task, net, tasks);
+            L->ms = vgs__now_ms() - t0;
+        }
+        net->last_n = nb;
+    }
+    __atomic_store_n(&net->busy, 0, __ATOMIC_RELEASE);
+    return VGS_OK;
+}
+
+int vgs_net_num_classes(const vgs_net *net) { return net ? net->num_classes : 0; }
+size_t vgs_net_workspace_size(const vgs_net *net) { return net ? net->arena_bytes : 0; }
+int vgs_net_num_threads(const vgs_net *net) { return net ? net->pool.nthreads : 0; }
+const vgs_preprocess *vgs_net_preprocess(const vgs_net *net) { return net ? &net->pp : NULL; }
+size_t vgs_net_num_layers(const vgs_net *net) { return net ? net->n_layers : 0; }
+
+void vgs_net_input_shape(const vgs_net *net, int *c, int *h, int *w)
+{
+    if (c) *c = net ? net->in_c : 0;
+    if (h) *h = net ? net->in_h : 0;
+    if (w) *w = net ? net->in_w : 0;
+}
+
+vgs_status vgs_net_layer_info(const vgs_net *net, size_t index, vgs_layer_info *out)
+{
+    if (!net || !out || index >= net->n_layers) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_net_layer_info: NULL or index %zu out of range", index);
+    }
+    const vgs__layer *L = &net->layers[index];
+    const double n = (double)net->last_n;
+    memset(out, 0, sizeof *out);
+    out->name = L->name;
+    out->kind = vgs__kind_names[L->kind];
+    out->kernel = L->kernel;
+    out->n = (int)net->last_n, out->c = (int)L->cout, out->h = (int)L->oh, out->w = (int)L->ow;
+    out->tasks = L->tasks;
+    out->flops = n * L->flops;
+    out->bytes_read = n * L->rd + (L->kind == VGS__LINEAR ? (net->last_n ? 1.0 : 0.0) : n) * L->wbytes;
+    out->bytes_written = n * L->wr;
+    out->ms = L->ms;
+    return VGS_OK;
+}
+
+/* ==========================================================================================
+ *  Weights into a net: tensors taken by name with shape checks, BatchNorm folded
+ * ========================================================================================== */
 
 /* Loading context: the weights, the names taken so far (to report unknown tensors). */
 typedef struct vgs__loader {
@@ -1643,15 +2327,16 @@ static vgs_status vgs__check_unknown(vgs__loader *ld)
     return VGS_OK;
 }
 
+/* The input size the options ask for (default: the model's), and the other options' range. */
 static vgs_status vgs__check_options(const vgs_net_options *o, int *h, int *w)
 {
     *h = *w = 224;
     if (!o) return VGS_OK;
-    if (o->num_threads > 1) {
-        return vgs__fail(VGS_ERR_UNSUPPORTED, "num_threads = %d: this release runs on 1 thread", o->num_threads);
-    }
-    if (o->num_threads < 0 || o->input_height < 0 || o->input_width < 0) {
+    if (o->num_threads < 0 || o->input_height < 0 || o->input_width < 0 || o->max_batch < 0) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "negative value in vgs_net_options");
+    }
+    if (o->num_threads > VGS__MAX_THREADS) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "num_threads %d: at most %d", o->num_threads, VGS__MAX_THREADS);
     }
     if (o->input_height) *h = o->input_height;
     if (o->input_width) *w = o->input_width;
@@ -1662,265 +2347,13 @@ static vgs_status vgs__check_options(const vgs_net_options *o, int *h, int *w)
 }
 
 /* ==========================================================================================
- *  ShuffleNet V1
+ *  Model families: one builder file each (nets/), on the runtime above
  * ========================================================================================== */
+#include "nets/shufflenet_v1.h"
 
-/* Stage output channels at width 1.0 (Zhang et al. 2018, Table 1), groups 1, 2, 3, 4, 8. */
-static int vgs__sv1_base(int groups)
-{
-    switch (groups) {
-    case 1: return 144;
-    case 2: return 200;
-    case 3: return 240;
-    case 4: return 272;
-    case 8: return 384;
-    default: return 0;
-    }
-}
-
-/* Channel counts of the Megvii ShuffleNet-Series models, derived otherwise: stage 2 output =
- * base * width rounded to a multiple of 4 * groups (so the bottleneck out/4 splits into the
- * groups), stages 3 and 4 twice and four times that; the stem = 24 * width rounded to a
- * multiple of 4 (ties up), but Megvii's values where they published a model (g3: 12, 24, 24,
- * 48 and g8: 16, 24, 24, 48 for 0.5x .. 2.0x), raised to the next value for which stage 2's
- * branch (out - stem) splits into the groups.  Explicit counts from the config override. */
-static vgs_status vgs__sv1_channels(const vgs_shufflenet_v1_config *cfg, int *stem, int out[3])
-{
-    const int g = cfg->groups, base = vgs__sv1_base(g);
-    if (!base) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "ShuffleNet V1: groups must be 1, 2, 3, 4 or 8, not %d", g);
-    const float width = cfg->stage_channels[0] && cfg->width == 0.0f ? 1.0f : cfg->width;
-    if (!(width >= 0.25f && width <= 4.0f)) {
-        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "ShuffleNet V1: width %g outside 0.25 .. 4", cfg->width);
-    }
-    if (cfg->stage_channels[0]) {
-        for (int i = 0; i < 3; i++) out[i] = cfg->stage_channels[i];
-    } else {
-        const int q = 4 * g;
-        const int c2 = (int)((base * width + q / 2) / q) * q;
-        out[0] = c2 < q ? q : c2;
-        out[1] = 2 * out[0];
-        out[2] = 4 * out[0];
-    }
-    for (int i = 0; i < 3; i++) {
-        if (out[i] <= 0 || out[i] % 4 || (out[i] / 4) % g) {
-            return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
-                             "ShuffleNet V1: stage %d has %d channels; out/4 must split into %d groups", i + 2, out[i], g);
-        }
-        if (i > 0 && (out[i] <= out[i - 1] || (out[i] - out[i - 1]) % g)) {
-            return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
-                             "ShuffleNet V1: stage %d's stride-2 branch (%d - %d channels) must be > 0 and split into %d groups",
-                             i + 2, out[i], out[i - 1], g);
-        }
-    }
-    static const float widths[4] = {0.5f, 1.0f, 1.5f, 2.0f};
-    static const int megvii[2][4] = {{12, 24, 24, 48}, {16, 24, 24, 48}};
-    int s = (int)(24 * width / 4 + 0.5f) * 4;
-    for (int i = 0; i < 4; i++) {
-        if (width == widths[i] && (g == 3 || g == 8)) s = megvii[g == 8][i];
-    }
-    if (s < 4) s = 4;
-    while (s < out[0] && (out[0] - s) % g) s++;
-    *stem = cfg->stem_channels ? cfg->stem_channels : s;
-    if (*stem <= 0 || *stem >= out[0] || (out[0] - *stem) % g) {
-        return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
-                         "ShuffleNet V1: stem %d channels: stage 2's branch (%d - %d) must be > 0 and split into %d groups",
-                         *stem, out[0], *stem, g);
-    }
-    return VGS_OK;
-}
-
-static vgs_status vgs__sv1_load(vgs__loader *ld, const vgs_shufflenet_v1_config *cfg, vgs_net *net)
-{
-    static const int repeats[3] = {4, 8, 4};
-    int out[3];
-    vgs_status st = vgs__sv1_channels(cfg, &net->stem_c, out);
-    if (st != VGS_OK) return st;
-    if ((st = vgs__conv_bn(ld, "first_conv.0", "first_conv.1", net->stem_c, 3, 3, &net->stem_w, &net->stem_b)) != VGS_OK) return st;
-    int in_c = net->stem_c, k = 0;
-    for (int s = 0; s < 3; s++) {
-        for (int r = 0; r < repeats[s]; r++, k++) {
-            vgs__sv1_unit *u = &net->units[k];
-            char conv[80], bn[80];
-            u->stride = r == 0 ? 2 : 1;
-            u->in_c = in_c;
-            u->out_c = out[s];
-            u->mid_c = out[s] / 4;
-            u->branch_c = u->stride == 2 ? out[s] - in_c : out[s];
-            u->g1 = (s == 0 && r == 0) ? 1 : cfg->groups; /* Megvii: first unit's 1x1 is dense */
-            u->g2 = cfg->groups;
-            if (u->stride == 1 && in_c != out[s]) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "internal: residual shape");
-            snprintf(conv, sizeof conv, "features.%d.branch_main_1.0", k);
-            snprintf(bn, sizeof bn, "features.%d.branch_main_1.1", k);
-            if ((st = vgs__conv_bn(ld, conv, bn, u->mid_c, in_c / u->g1, 1, &u->w1, &u->b1)) != VGS_OK) return st;
-            snprintf(conv, sizeof conv, "features.%d.branch_main_1.3", k);
-            snprintf(bn, sizeof bn, "features.%d.branch_main_1.4", k);
-            if ((st = vgs__conv_bn(ld, conv, bn, u->mid_c, 1, 3, &u->wdw, &u->bdw)) != VGS_OK) return st;
-            snprintf(conv, sizeof conv, "features.%d.branch_main_2.0", k);
-            snprintf(bn, sizeof bn, "features.%d.branch_main_2.1", k);
-            if ((st = vgs__conv_bn(ld, conv, bn, u->branch_c, u->mid_c / u->g2, 1, &u->w2, &u->b2)) != VGS_OK) return st;
-            /* The shuffle (groups g, after the depthwise conv, also in the first unit) is folded
-             * into the depthwise store: dw channel src[o] is written to plane o. */
-            int32_t *src = (int32_t *)vgs__net_alloc(net, (size_t)u->mid_c);
-            u->dw_dst = (int32_t *)vgs__net_alloc(net, (size_t)u->mid_c);
-            if (!src || !u->dw_dst) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory");
-            if ((st = vgs_channel_shuffle_map(cfg->order, (size_t)u->mid_c, (size_t)cfg->groups, src)) != VGS_OK) return st;
-            for (int o = 0; o < u->mid_c; o++) u->dw_dst[src[o]] = o;
-            in_c = out[s];
-        }
-    }
-    net->n_units = k;
-    net->head_c = in_c;
-    const int64_t fc_shape[2] = {cfg->num_classes, in_c};
-    if ((st = vgs__take(ld, "classifier.0.weight", 2, fc_shape, &net->fc_w)) != VGS_OK) return st;
-    return vgs__check_unknown(ld);
-}
-
-/* Plan the workspace for in_h x in_w: the largest tensor each of the four buffers holds. */
-static vgs_status vgs__sv1_plan(vgs_net *net)
-{
-    size_t h = (size_t)(net->in_h + 1) / 2, w = (size_t)(net->in_w + 1) / 2;
-    size_t act = (size_t)net->stem_c * h * w, m1 = 0, m2 = 0;
-    h = (h + 1) / 2, w = (w + 1) / 2;
-    for (int k = 0; k < net->n_units; k++) {
-        const vgs__sv1_unit *u = &net->units[k];
-        const size_t oh = u->stride == 2 ? (h + 1) / 2 : h, ow = u->stride == 2 ? (w + 1) / 2 : w;
-        if ((size_t)u->in_c * h * w > act) act = (size_t)u->in_c * h * w;
-        if ((size_t)u->out_c * oh * ow > act) act = (size_t)u->out_c * oh * ow;
-        if ((size_t)u->mid_c * h * w > m1) m1 = (size_t)u->mid_c * h * w;
-        if ((size_t)u->mid_c * oh * ow > m2) m2 = (size_t)u->mid_c * oh * ow;
-        h = oh, w = ow;
-    }
-    /* round each buffer to 16 floats so all start 64-byte aligned */
-    act = (act + 15) & ~(size_t)15, m1 = (m1 + 15) & ~(size_t)15, m2 = (m2 + 15) & ~(size_t)15;
-    const size_t pooled = ((size_t)net->head_c + 15) & ~(size_t)15;
-    const size_t total = 2 * act + m1 + m2 + pooled;
-    net->ws = vgs__net_alloc(net, total);
-    if (!net->ws) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for a %zu-byte workspace", total * 4);
-    net->act[0] = net->ws;
-    net->act[1] = net->act[0] + act;
-    net->mid1 = net->act[1] + act;
-    net->mid2 = net->mid1 + m1;
-    net->pooled = net->mid2 + m2;
-    net->ws_bytes = total * sizeof(float);
-    return VGS_OK;
-}
-
-vgs_status vgs_shufflenet_v1_create(const vgs_shufflenet_v1_config *cfg, const vgs_weights *weights,
-                                    const vgs_net_options *options, vgs_net **out)
-{
-    if (!out) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_shufflenet_v1_create: out is NULL");
-    *out = NULL;
-    if (!cfg || !weights) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_shufflenet_v1_create: NULL config or weights");
-    if (cfg->num_classes <= 0) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "num_classes must be > 0");
-    if (cfg->order != VGS_SHUFFLE_PAPER && cfg->order != VGS_SHUFFLE_MEGVII) {
-        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "unknown shuffle order %d", (int)cfg->order);
-    }
-    int h, w;
-    vgs_status st = vgs__check_options(options, &h, &w);
-    if (st != VGS_OK) return st;
-    vgs_net *net = (vgs_net *)calloc(1, sizeof *net);
-    if (!net) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory");
-    net->num_classes = cfg->num_classes;
-    net->in_c = 3, net->in_h = h, net->in_w = w;
-    /* Megvii's preprocessing: OpenCV bilinear resize to 256, centre crop 224, BGR, 0..255;
-     * for another input size the crop is that size and the resize keeps the 256/224 ratio. */
-    const vgs_preprocess pp = {(int)((h > w ? h : w) * 256.0 / 224.0 + 0.5), h, w, 1, 1.0f, {0, 0, 0}, {1, 1, 1}};
-    net->pp = pp;
-    vgs__loader ld = {weights, net, NULL, 0, 0};
-    st = vgs__sv1_load(&ld, cfg, net);
-    free((void *)ld.taken);
-    if (st == VGS_OK) st = vgs__sv1_plan(net);
-    if (st != VGS_OK) {
-        vgs_net_destroy(net);
-        return st;
-    }
-    *out = net;
-    return VGS_OK;
-}
-
-/* One image through ShuffleNet V1: x is 3 x in_h x in_w, logits num_classes. */
-static void vgs__sv1_forward(const vgs_net *net, const vgs_kernels *k, const float *x, float *logits)
-{
-    const float inf = INFINITY;
-    size_t h = (size_t)net->in_h, w = (size_t)net->in_w;
-    float *a = net->act[0], *b = net->act[1];
-    /* stem: conv 3x3/s2 + BN + ReLU into b, then max-pool 3x3/s2 into a */
-    const size_t sh = (h + 1) / 2, sw = (w + 1) / 2;
-    k->conv3x3s2p1(3, (size_t)net->stem_c, h, w, x, h * w, net->stem_w, net->stem_b, b, sh * sw, 0.0f, inf);
-    h = (sh + 1) / 2, w = (sw + 1) / 2;
-    k->maxpool3x3s2p1((size_t)net->stem_c, sh, sw, b, sh * sw, a, h * w);
-    for (int i = 0; i < net->n_units; i++) {
-        const vgs__sv1_unit *u = &net->units[i];
-        const size_t hw = h * w;
-        const size_t oh = u->stride == 2 ? (h + 1) / 2 : h, ow = u->stride == 2 ? (w + 1) / 2 : w;
-        const size_t ohw = oh * ow;
-        /* 1x1 group conv + BN + ReLU: a -> mid1 */
-        const size_t m1 = (size_t)(u->mid_c / u->g1), k1 = (size_t)(u->in_c / u->g1);
-        for (size_t g = 0; g < (size_t)u->g1; g++) {
-            k->gemm(m1, hw, k1, u->w1 + g * m1 * k1, k1, a + g * k1 * hw, hw, u->b1 + g * m1, NULL, 0,
-                    net->mid1 + g * m1 * hw, hw, 0.0f, inf);
-        }
-        /* depthwise 3x3 + BN, stored shuffled: mid1 -> mid2 */
-        (u->stride == 2 ? k->dwconv3x3s2p1 : k->dwconv3x3s1p1)((size_t)u->mid_c, h, w, net->mid1, hw, u->wdw, u->bdw,
-                                                               net->mid2, ohw, u->dw_dst, -inf, inf);
-        /* 1x1 group conv + BN, then ReLU(x + branch) (stride 1) or, stride 2, ReLU(branch) into
-         * channels in_c.. of the output while the 3x3/s2 average pool of x fills 0..in_c-1. */
-        const size_t m2 = (size_t)(u->branch_c / u->g2), k2 = (size_t)(u->mid_c / u->g2);
-        const size_t off = u->stride == 2 ? (size_t)u->in_c : 0;
-        for (size_t g = 0; g < (size_t)u->g2; g++) {
-            const float *res = u->stride == 1 ? a + g * m2 * hw : NULL;
-            k->gemm(m2, ohw, k2, u->w2 + g * m2 * k2, k2, net->mid2 + g * k2 * ohw, ohw, u->b2 + g * m2, res, hw,
-                    b + (off + g * m2) * ohw, ohw, 0.0f, inf);
-        }
-        if (u->stride == 2) k->avgpool3x3s2p1((size_t)u->in_c, h, w, a, hw, b, ohw);
-        float *t = a;
-        a = b, b = t;
-        h = oh, w = ow;
-    }
-    k->global_avgpool((size_t)net->head_c, h * w, a, h * w, net->pooled);
-    k->fc((size_t)net->num_classes, (size_t)net->head_c, net->fc_w, NULL, net->pooled, logits);
-}
-
-vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float *logits, size_t logits_len)
-{
-    if (!net || !x || !logits || n == 0) {
-        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_net_forward: NULL pointer or batch of 0");
-    }
-    if (logits_len / (size_t)net->num_classes < n) {
-        return vgs__fail(VGS_ERR_SHAPE, "vgs_net_forward: logits holds %zu floats, %zu x %d needed",
-                         logits_len, n, net->num_classes);
-    }
-    const vgs_kernels *k = vgs_kernels_current();
-    const size_t image = (size_t)net->in_c * (size_t)net->in_h * (size_t)net->in_w;
-    for (size_t i = 0; i < n; i++) {
-        vgs__sv1_forward(net, k, x + i * image, logits + i * (size_t)net->num_classes);
-    }
-    return VGS_OK;
-}
-
-int vgs_net_num_classes(const vgs_net *net) { return net ? net->num_classes : 0; }
-size_t vgs_net_workspace_size(const vgs_net *net) { return net ? net->ws_bytes : 0; }
-const vgs_preprocess *vgs_net_preprocess(const vgs_net *net) { return net ? &net->pp : NULL; }
-
-void vgs_net_input_shape(const vgs_net *net, int *c, int *h, int *w)
-{
-    if (c) *c = net ? net->in_c : 0;
-    if (h) *h = net ? net->in_h : 0;
-    if (w) *w = net ? net->in_w : 0;
-}
-
-/* "shufflenet_v1_g3_x0_5" -> groups 3, width 0.5, Megvii order (the published weights). */
-static int vgs__parse_sv1_name(const char *model, vgs_shufflenet_v1_config *cfg)
-{
-    int g, wi, wf, used = 0;
-    if (sscanf(model, "shufflenet_v1_g%d_x%d_%d%n", &g, &wi, &wf, &used) != 3 || model[used]) return 0;
-    memset(cfg, 0, sizeof *cfg);
-    cfg->groups = g;
-    cfg->width = (float)wi + (wf < 10 ? wf / 10.0f : wf / 100.0f);
-    cfg->order = VGS_SHUFFLE_MEGVII;
-    cfg->num_classes = 1000;
-    return 1;
-}
+/* ==========================================================================================
+ *  Networks by name
+ * ========================================================================================== */
 
 vgs_status vgs_net_create(const char *model, const char *weights_path, const vgs_net_options *options,
                           vgs_net **out)
@@ -1928,16 +2361,16 @@ vgs_status vgs_net_create(const char *model, const char *weights_path, const vgs
     if (!out) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_net_create: out is NULL");
     *out = NULL;
     if (!model || !weights_path) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_net_create: NULL model or path");
-    vgs_shufflenet_v1_config cfg;
-    if (!vgs__parse_sv1_name(model, &cfg)) {
+    vgs_shufflenet_v1_config sv1;
+    if (!vgs__sv1_parse_name(model, &sv1)) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
-                         "unknown model '%s' (known: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, 2_0)",
-                         model);
+                         "unknown model '%.*s%s' (known: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, 2_0)",
+                         VGS__CLIPPED(model));
     }
     vgs_weights *w;
     vgs_status st = vgs_weights_open(weights_path, &w);
     if (st != VGS_OK) return st;
-    st = vgs_shufflenet_v1_create(&cfg, w, options, out);
+    st = vgs_shufflenet_v1_create(&sv1, w, options, out);
     vgs_weights_close(w);
     if (st == VGS_ERR_SHAPE || st == VGS_ERR_MISSING_TENSOR || st == VGS_ERR_UNKNOWN_TENSOR) {
         char why[sizeof vgs__error];

@@ -343,14 +343,18 @@ static void gap_thunk(void *p)
 typedef struct fc_args {
     const vgs_kernels *K;
     size_t n, k;
-    const float *w, *bias, *x;
+    const float *w, *bias;
+    size_t batch;
+    const float *x;
+    size_t x_stride;
     float *y;
+    size_t y_stride;
 } fc_args;
 
 static void fc_thunk(void *p)
 {
     const fc_args *a = (const fc_args *)p;
-    a->K->fc(a->n, a->k, a->w, a->bias, a->x, a->y);
+    a->K->fc(a->n, a->k, a->w, a->bias, a->batch, a->x, a->x_stride, a->y, a->y_stride);
 }
 
 typedef struct softmax_args {
@@ -944,11 +948,14 @@ static int check_global_avgpool(vgs_isa isa, char *msg, size_t len)
 
 /* ------------------------------------------------------------------------------------------
  *  fc: n in 1..37, k in 1..40 plus 480 and 768 (ShuffleNet's classifier widths), bias given
- *  and NULL, guard side rotating.
+ *  and NULL, guard side rotating; batch 1, and batch 3 with gaps between the images of x
+ *  (stride k + 3) and of y (stride n + 2: the gaps must stay untouched), where every image
+ *  must also be bit-identical to that image run as a batch of 1.
  * ------------------------------------------------------------------------------------------ */
 
 static int check_fc(vgs_isa isa, char *msg, size_t len)
 {
+    enum { B = 3 };
     const vgs_kernels *K = get_kernels(isa, msg, len);
     if (!K) return 1;
     vgs_guard gw, gb, gx;
@@ -959,8 +966,9 @@ static int check_fc(vgs_isa isa, char *msg, size_t len)
     memset(&gx, 0, sizeof gx);
     memset(&out, 0, sizeof out);
     memset(&s, 0, sizeof s);
-    int fail = vgs_guard_init(&gw, 37 * 768) | vgs_guard_init(&gb, 37) | vgs_guard_init(&gx, 768) |
-               outbuf_init(&out, 37) | scratch_init(&s, 37);
+    float one[B][37];
+    int fail = vgs_guard_init(&gw, 37 * 768) | vgs_guard_init(&gb, 37) | vgs_guard_init(&gx, B * (768 + 3)) |
+               outbuf_init(&out, B * (37 + 2)) | scratch_init(&s, B * 37);
     if (fail) fail = SETUP_FAIL(msg, len);
     vgs_rng rng = vgs_rng_seed(0xfc);
     unsigned v = 0;
@@ -969,23 +977,33 @@ static int check_fc(vgs_isa isa, char *msg, size_t len)
         for (size_t n = 1; n <= 37 && !fail; n++) {
             for (int has_bias = 0; has_bias < 2 && !fail; has_bias++, v++) {
                 int where = (int)((v / 2 + v) & 1);
-                char wh[200];
-                snprintf(wh, sizeof wh, "fc [%s]: n=%zu k=%zu bias=%s guard=%s",
-                         vgs_isa_to_string(isa), n, k, has_bias ? "yes" : "NULL",
-                         layout_name(where));
                 const float *w = vgs_guard_place(&gw, n * k, where);
                 const float *bias = has_bias ? vgs_guard_place(&gb, n, where) : NULL;
-                const float *x = vgs_guard_place(&gx, k, where);
                 vgs_rng_fill(&rng, vgs_guard_wr(&gw, w), n * k, -1.0f, 1.0f);
                 if (bias) vgs_rng_fill(&rng, vgs_guard_wr(&gb, bias), n, -1.0f, 1.0f);
-                vgs_rng_fill(&rng, vgs_guard_wr(&gx, x), k, -1.0f, 1.0f);
-                float *y = outbuf_prepare(&out, n);
-                fc_args fa = {K, n, k, w, bias, x, y};
-                if ((fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh))) break;
-                ref_fc(n, k, w, bias, x, s.ref, s.mag);
-                dot_tolerance(s.tol, s.mag, n, k);
-                static const out_names nm = {NULL, "o", 0};
-                fail = check_output(msg, len, wh, y, 1, n, n, s.ref, s.tol, s.got, &nm);
+                for (size_t batch = 1; batch <= B && !fail; batch += B - 1) {
+                    const size_t xs = batch == 1 ? k : k + 3, ys = batch == 1 ? n : n + 2;
+                    char wh[200];
+                    snprintf(wh, sizeof wh, "fc [%s]: n=%zu k=%zu bias=%s batch=%zu guard=%s",
+                             vgs_isa_to_string(isa), n, k, has_bias ? "yes" : "NULL", batch,
+                             layout_name(where));
+                    const float *x = vgs_guard_place(&gx, footprint2d(batch, k, xs), where);
+                    fill_strided(&rng, vgs_guard_wr(&gx, x), batch, k, xs, -1.0f, 1.0f);
+                    float *y = outbuf_prepare(&out, footprint2d(batch, n, ys));
+                    fc_args fa = {K, n, k, w, bias, batch, x, xs, y, ys};
+                    if ((fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh))) break;
+                    for (size_t b = 0; b < batch; b++) ref_fc(n, k, w, bias, x + b * xs, s.ref + b * n, s.mag + b * n);
+                    dot_tolerance(s.tol, s.mag, batch * n, k);
+                    static const out_names nm = {"image", "o", 0};
+                    fail = check_output(msg, len, wh, y, batch, n, ys, s.ref, s.tol, s.got, &nm);
+                    /* every image of the batch, bit for bit, as a batch of 1 */
+                    for (size_t b = 0; b < batch && !fail && batch > 1; b++) {
+                        K->fc(n, k, w, bias, 1, x + b * xs, k, one[b], n);
+                        if (memcmp(one[b], y + b * ys, n * sizeof(float)) != 0) {
+                            fail = vgs_check_fail(msg, len, "%s: image %zu differs from the same image run alone", wh, b);
+                        }
+                    }
+                }
             }
         }
     }
@@ -1231,7 +1249,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
     if (!fail) {
         snprintf(wh, sizeof wh, "fc [%s]: n=0 k=5 (must write nothing)", in);
         float *y = outbuf_prepare(&out, 0);
-        fc_args fa = {K, 0, 5, e0, e1, e2, y};
+        fc_args fa = {K, 0, 5, e0, e1, 1, e2, 5, y, 0};
         if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
             fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
     }
@@ -1241,7 +1259,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
         snprintf(wh, sizeof wh, "fc [%s]: n=3 k=0 bias=%s (y = bias, or 0)", in,
                  has_bias ? "yes" : "NULL");
         float *y = outbuf_prepare(&out, 3);
-        fc_args fa = {K, 3, 0, e0, has_bias ? vgs_guard_place(&g2, 3, VGS_AT_TAIL) : NULL, e1, y};
+        fc_args fa = {K, 3, 0, e0, has_bias ? vgs_guard_place(&g2, 3, VGS_AT_TAIL) : NULL, 1, e1, 0, y, 3};
         for (int i = 0; i < 3; i++) ref[i] = has_bias ? (double)b[i] : 0.0;
         if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
             fail = check_output(msg, len, wh, y, 1, 3, 3, ref, NULL, got, &nm1);

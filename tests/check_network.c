@@ -286,9 +286,15 @@ static int check_wrong_weights(vgs_isa isa, char *msg, size_t len)
     if (vgs_net_create("shufflenet_v1_g3_x0_5", "/nonexistent/w.safetensors", NULL, &net) != VGS_ERR_IO) {
         return vgs_check_fail(msg, len, "missing file: '%s'", vgs_last_error());
     }
-    vgs_net_options two_threads = {2, 0, 0};
-    if (vgs_net_create("shufflenet_v1_g3_x0_5", path, &two_threads, &net) != VGS_ERR_UNSUPPORTED) {
-        return vgs_check_fail(msg, len, "num_threads 2: '%s'", vgs_last_error());
+    vgs_net_options bad;
+    memset(&bad, 0, sizeof bad);
+    bad.num_threads = -1;
+    if (vgs_net_create("shufflenet_v1_g3_x0_5", path, &bad, &net) != VGS_ERR_INVALID_ARGUMENT) {
+        return vgs_check_fail(msg, len, "num_threads -1: '%s'", vgs_last_error());
+    }
+    bad.num_threads = 1, bad.max_batch = -2;
+    if (vgs_net_create("shufflenet_v1_g3_x0_5", path, &bad, &net) != VGS_ERR_INVALID_ARGUMENT) {
+        return vgs_check_fail(msg, len, "max_batch -2: '%s'", vgs_last_error());
     }
     return 0;
 }
@@ -312,7 +318,7 @@ static int check_api_helpers(vgs_isa isa, char *msg, size_t len)
     }
     char path[1024];
     snprintf(path, sizeof path, "%s/shufflenet_v1_g3_x0_5.safetensors", env_or("VGS_WEIGHTS_DIR", "."));
-    const vgs_net_options opt = {1, 160, 192};
+    const vgs_net_options opt = {1, 160, 192, 0, NULL, NULL};
     vgs_net *net;
     if (vgs_net_create("shufflenet_v1_g3_x0_5", path, &opt, &net) != VGS_OK) {
         return vgs_check_fail(msg, len, "160x192 net: %s", vgs_last_error());

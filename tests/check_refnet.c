@@ -548,6 +548,27 @@ static uint64_t rn_seed(const rn_config *c)
 }
 
 #define RN_BATCH 2
+
+/* vgs_runtime_make_fn over a reference model's entries. */
+typedef struct rn_maker {
+    const st_entry *e;
+    size_t n;
+    const vgs_shufflenet_v1_config *lc;
+    int h, w;
+} rn_maker;
+
+static int rn_make(void *ctx, const vgs_net_options *o, vgs_net **net, char *msg, size_t len)
+{
+    const rn_maker *mk = (const rn_maker *)ctx;
+    vgs_weights *w = NULL;
+    if (rn_open(mk->e, mk->n, &w, msg, len)) return 1;
+    vgs_net_options opt = *o;
+    opt.input_height = mk->h, opt.input_width = mk->w;
+    const vgs_status st = vgs_shufflenet_v1_create(mk->lc, w, &opt, net);
+    vgs_weights_close(w);
+    if (st != VGS_OK) return vgs_check_fail(msg, len, "vgs_shufflenet_v1_create: %s: %s", vgs_status_name(st), vgs_last_error());
+    return 0;
+}
 #define RN_GUARD 16 /* sentinel floats after the logits */
 
 static int rn_run(const rn_config *c, vgs_isa isa, char *msg, size_t len)
@@ -555,7 +576,7 @@ static int rn_run(const rn_config *c, vgs_isa isa, char *msg, size_t len)
     const double t0 = rn_now();
     const uint64_t seed = rn_seed(c);
     const vgs_shufflenet_v1_config lc = rn_lib_config(c);
-    const vgs_net_options opt = {1, c->h, c->w};
+    const vgs_net_options opt = {1, c->h, c->w, 0, NULL, NULL};
     const size_t nc = (size_t)c->num_classes, image = (size_t)3 * c->h * c->w;
     rn_model m;
     st_entry *e = NULL;
@@ -650,6 +671,12 @@ static int rn_run(const rn_config *c, vgs_isa isa, char *msg, size_t len)
                                 werr, rel, amax, RN_REL_TOL);
         }
     }
+    /* the runtime's contracts: the same logits, bit for bit, on other thread counts and
+     * batch chunkings (check_runtime.c) */
+    if (!rc) {
+        rn_maker mk = {e, n, &lc, c->h, c->w};
+        rc = vgs_runtime_same_logits(where, rn_make, &mk, c->h, c->w, isa, x, RN_BATCH, logits, nc, msg, len);
+    }
     if (rn_verbose()) {
         fprintf(stderr, "# refnet/%-18s [%s]: worst |err|/max|ref| = %.3g (tol %.0e); lib+build %.3f s, ref %.3f s\n",
                 c->name, vgs_isa_to_string(isa), worst_rel, RN_REL_TOL, t1 - t0, rn_now() - t1);
@@ -697,7 +724,7 @@ static int rn_expect_error(const char *what, const vgs_shufflenet_v1_config *lc,
                            vgs_status want, const char *name, char *msg, size_t len)
 {
     vgs_weights *w = NULL;
-    const vgs_net_options opt = {1, 40, 48};
+    const vgs_net_options opt = {1, 40, 48, 0, NULL, NULL};
     if (rn_open(e, n, &w, msg, len)) {
         size_t l = strlen(msg);
         snprintf(msg + l, len - l, " (case: %s)", what);
@@ -739,6 +766,21 @@ static int rn_base(size_t idx, rn_model *m, st_entry **e, size_t *n, char *msg, 
         return vgs_check_fail(msg, len, "out of memory");
     }
     return 0;
+}
+
+int vgs_refnet_make_tiny(const vgs_net_options *o, vgs_net **net, char *msg, size_t len)
+{
+    rn_model m;
+    st_entry *e;
+    size_t n;
+    if (rn_base(RN_CFG_TINY_G3, &m, &e, &n, msg, len)) return 1;
+    const rn_config *c = &rn_configs[RN_CFG_TINY_G3];
+    const vgs_shufflenet_v1_config lc = rn_lib_config(c);
+    rn_maker mk = {e, n, &lc, c->h, c->w};
+    const int rc = rn_make(&mk, o, net, msg, len);
+    free(e);
+    rn_model_free(&m);
+    return rc;
 }
 
 /* The error checks' base: the g3_tiny_paper model built once per check, and a working copy

@@ -48,6 +48,16 @@ extern const vgs_check_case vgs_refnet_checks[];  /* tests/check_refnet.c  */
 extern const size_t vgs_refnet_checks_count;
 extern const vgs_check_case vgs_network_checks[]; /* tests/check_network.c */
 extern const size_t vgs_network_checks_count;
+extern const vgs_check_case vgs_runtime_checks[]; /* tests/check_runtime.c */
+extern const size_t vgs_runtime_checks_count;
+
+/* Between check files (check_runtime.c and check_refnet.c): a net made by a check file's
+ * model with the given options (0, or 1 and a message in msg); the runtime's contracts over
+ * such nets; the reference g3_tiny_paper model's net (3 x 45 x 57 input, 7 classes). */
+typedef int (*vgs_runtime_make_fn)(void *ctx, const vgs_net_options *o, vgs_net **net, char *msg, size_t len);
+int vgs_runtime_same_logits(const char *where, vgs_runtime_make_fn make, void *ctx, int h, int w, vgs_isa isa,
+                            const float *x, size_t batch, const float *want, size_t nc, char *msg, size_t len);
+int vgs_refnet_make_tiny(const vgs_net_options *o, vgs_net **net, char *msg, size_t len);
 
 #if defined(__GNUC__)
 #define VGS_CHECK_UNUSED __attribute__((unused))
