@@ -418,6 +418,11 @@ typedef struct vgs_kernels {
 
     /* Softmax over n floats, y = exp(x - max) / sum (SLEEF expf u10); y may alias x. */
     void (*softmax)(size_t n, const float *x, float *y);
+
+    /* For benchmarks: iters rounds of 12 independent vector multiply-adds in registers, the
+     * tier's FMA throughput (FLOPs = iters * 12 * 2 * vector_width); returns their sum so
+     * that the work is not optimised away. */
+    float (*fma_peak)(size_t iters);
 } vgs_kernels;
 
 /* Kernel table of a tier.  NULL if the tier is not compiled in (it may still be unsupported

@@ -11,6 +11,7 @@
 #include "../kernels/gavgpool.h"
 #include "../kernels/fc.h"
 #include "../kernels/softmax.h"
+#include "../kernels/peak.h"
 
 #define VGS__STR2(x) #x
 #define VGS__STR(x) VGS__STR2(x)
@@ -29,6 +30,7 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
     VGS_FN(vgs_f32_gavgpool),
     VGS_FN(vgs_f32_fc),
     VGS_FN(vgs_f32_softmax),
+    VGS_FN(vgs_f32_fma_peak),
 };
 
 #undef VGS__STR2

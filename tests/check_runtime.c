@@ -210,7 +210,36 @@ static int check_profile(vgs_isa isa, char *msg, size_t len)
     return rc;
 }
 
+/* ------------------------------------------------------------------------------------------
+ *  fma_peak (the benchmarks' peak): the 12 chains a <- a * 0.999999 + 1e-7 from a = 0..11,
+ *  summed over chains and lanes, against fp64.  Each step rounds once or twice (FMA or not)
+ *  by <= 2^-24 relative and the map contracts, so after `it` steps the relative error is
+ *  <= 2 * it * 2^-24 plus the final sum's 12 + vector_width roundings: <= 2e-5 for it <= 100.
+ * ------------------------------------------------------------------------------------------ */
+
+static int check_fma_peak(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_kernels *K = vgs_kernels_for(isa);
+    if (!K || !K->fma_peak) return vgs_check_fail(msg, len, "no fma_peak kernel");
+    static const size_t iters[] = {0, 1, 7, 100};
+    for (size_t i = 0; i < sizeof iters / sizeof iters[0]; i++) {
+        double want = 0.0;
+        for (int j = 0; j < 12; j++) {
+            double a = j;
+            for (size_t r = 0; r < iters[i]; r++) a = a * (double)0.999999f + (double)1e-7f;
+            want += a * (double)K->vector_width;
+        }
+        const double got = K->fma_peak(iters[i]);
+        if (!(fabs(got - want) <= 2e-5 * want)) {
+            return vgs_check_fail(msg, len, "fma_peak(%zu) = %.9g, expected %.9g (relative tolerance 2e-5)", iters[i], got,
+                                  want);
+        }
+    }
+    return 0;
+}
+
 const vgs_check_case vgs_runtime_checks[] = {
+    {"runtime", "fma_peak", check_fma_peak, 0},
     {"runtime", "busy", check_busy, 1},
     {"runtime", "profile", check_profile, 0},
 };
