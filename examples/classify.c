@@ -1,7 +1,7 @@
 /* examples/classify.c — a whole user program: classify one photo with the single-file header
  * and nothing else of this project (tests/single_header.sh builds and runs it exactly so).
  *
- *   mkdir app && cp build/single/vggshuffle.h examples/classify.c app/ && cd app
+ *   mkdir app && cp build/single/vggshuffle.h examples/classify.c app/ && cd app   (nothing else)
  *   cc -O2 classify.c -o classify -lsleef -lm -lpthread -lstb
  *   ./classify shufflenet_v1_g3_x0_5 g3.safetensors chelsea.png
  *
