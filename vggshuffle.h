@@ -160,7 +160,8 @@ typedef struct vgs_tensor_view {
 typedef struct vgs_weights vgs_weights;
 
 /* Read and validate a .safetensors file.  Errors: VGS_ERR_IO (cannot open/read),
- * VGS_ERR_FORMAT (malformed), VGS_ERR_OUT_OF_MEMORY.  *out is NULL on error. */
+ * VGS_ERR_FORMAT (malformed; a PyTorch checkpoint is named as one, with how to convert it),
+ * VGS_ERR_OUT_OF_MEMORY.  *out is NULL on error. */
 VGS_API vgs_status vgs_weights_open(const char *path, vgs_weights **out);
 /* Same from memory; the bytes are copied.  `label` names the source in messages (may be NULL). */
 VGS_API vgs_status vgs_weights_from_memory(const void *bytes, size_t size, const char *label,
@@ -1159,16 +1160,25 @@ static vgs_status vgs__load(vgs_weights *w, size_t size, size_t n)
 
 /* ---- allocation and the public functions ------------------------------------------------- */
 
-/* Checks the 8-byte prefix (u64 little-endian header length) against the file size. */
+/* Checks the 8-byte prefix (u64 little-endian header length) against the file size.  A bad
+ * length that is the start of a PyTorch checkpoint (torch.save's zip format, or the legacy
+ * format: pickle protocol 2, then the magic number 0x1950a86a20f9469cfc6c) says so. */
 static vgs_status vgs__check_prefix(const unsigned char *prefix, size_t size, const char *label,
                                     size_t *n_out)
 {
+    static const unsigned char zip[4] = {'P', 'K', 3, 4};
+    static const unsigned char legacy[8] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46};
     uint64_t n = 0;
     if (size < 8)
         return vgs__fail(VGS_ERR_FORMAT,
                          "%s: file is %zu bytes, too short for the 8-byte header length", label,
                          size);
     for (int i = 7; i >= 0; i--) n = n << 8 | prefix[i];
+    if ((n > VGS__MAX_HEADER || n > size - 8) &&
+        (!memcmp(prefix, zip, sizeof zip) || !memcmp(prefix, legacy, sizeof legacy)))
+        return vgs__fail(VGS_ERR_FORMAT,
+                         "%s: this is a PyTorch checkpoint, not safetensors; convert it with "
+                         "tools/torch2safetensors.py IN OUT", label);
     if (n > VGS__MAX_HEADER)
         return vgs__fail(VGS_ERR_FORMAT, "%s: header length %llu exceeds the limit of %u bytes",
                          label, (unsigned long long)n, VGS__MAX_HEADER);

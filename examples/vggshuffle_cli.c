@@ -5,11 +5,17 @@
  *   vggshuffle preprocess --model M --weights W --output x.f32 IMAGE...
  *   vggshuffle bench --model M --weights W [--runs R] [--batch N]
  *   vggshuffle info
+ *   vggshuffle [COMMAND] --help | -h | --version
  *
+ * Options take `--opt value` or `--opt=value`; `--` ends them.  Every number is checked (no
+ * wrap-around), every allocation and size product too: a bad value is an error, never a crash.
  * Images are decoded with stb_image (PNG, JPEG, ...; the system's libstb).  VGS_ISA=scalar|avx2|avx512|neon
  * forces a tier; it is checked here so that a bad value is an error, not a silent fallback. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,17 +38,49 @@ static double now_ms(void)
 #define VGS_DEFAULT_LABELS "../shared/labels/imagenet_classes.txt"
 #endif
 
+/* The commands: name, the options each takes (besides --help and --version), synopsis, and
+ * what it does (its --help). */
+typedef struct command {
+    const char *name, *options, *synopsis, *help;
+} command;
+
+static const command commands[] = {
+    {"classify", "model weights labels top",
+     "classify --model M --weights W.safetensors [--labels FILE] [--top K] IMAGE...",
+     "Prints the top-K classes of each image (K = 5 by default, at most the model's number of\n"
+     "classes), the ISA in use and the forward time (median of 5 warm passes, 1 thread).\n"
+     "Class names come from --labels, else $VGS_LABELS, else " VGS_DEFAULT_LABELS ".\n"},
+    {"run", "model weights input shape output",
+     "run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32",
+     "Reads raw float32 NCHW (exactly N*C*H*W values; C,H,W the model's input) and writes the\n"
+     "raw float32 logits (N x classes).\n"},
+    {"preprocess", "model weights output", "preprocess --model M --weights W --output x.f32 IMAGE...",
+     "Decodes and preprocesses the images as the model wants into one raw float32 NCHW tensor\n"
+     "(N = the number of images): the --input of `run`, byte for byte.\n"},
+    {"bench", "model weights runs batch", "bench --model M --weights W [--runs R] [--batch N]",
+     "Median, min and max forward time of R passes (20 by default) over a batch of N synthetic\n"
+     "images (1 by default); R and N at most 1000000.\n"},
+    {"info", "", "info", "Prints the version, the detected ISA and the compiled tiers with their GEMM microkernels.\n"},
+};
+#define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static const command *find_command(const char *name)
+{
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name)) return &commands[i];
+    return NULL;
+}
+
 static int usage_to(FILE *f, int status)
 {
+    fprintf(f, "usage:\n");
+    for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  vggshuffle %s\n", commands[i].synopsis);
     fprintf(f,
-            "usage:\n"
-            "  vggshuffle classify --model M --weights W.safetensors [--labels FILE] [--top K] IMAGE...\n"
-            "  vggshuffle run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32\n"
-            "  vggshuffle preprocess --model M --weights W --output x.f32 IMAGE...\n"
-            "  vggshuffle bench --model M --weights W [--runs R] [--batch N]\n"
-            "  vggshuffle info\n"
+            "  vggshuffle [COMMAND] --help | --version\n"
             "models: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, 2_0\n"
-            "options: --top K (classes printed, 5), --runs R (bench, 20), --batch N (bench, 1),\n"
+            "weights: .safetensors (convert PyTorch checkpoints with tools/torch2safetensors.py IN OUT)\n"
+            "options: --opt value or --opt=value (`--` ends them): --top K (classes printed, 5),\n"
+            "         --runs R (bench, 20), --batch N (bench, 1),\n"
             "         --labels FILE (class names; default $VGS_LABELS or %s)\n"
             "environment: VGS_ISA=scalar|avx2|avx512|neon forces a kernel tier\n", VGS_DEFAULT_LABELS);
     return status;
@@ -55,6 +93,14 @@ static int bad_usage(const char *what)
 {
     fprintf(stderr, "vggshuffle: %s\n", what);
     return usage();
+}
+
+static int command_help(const command *c)
+{
+    printf("usage: vggshuffle %s\n\n%s", c->synopsis, c->help);
+    if (*c->options) printf("(options as --opt value or --opt=value; `--` ends them)\n");
+    printf("environment: VGS_ISA=scalar|avx2|avx512|neon forces a kernel tier\n");
+    return 0;
 }
 
 /* Apply VGS_ISA strictly: unknown or unsupported is an error for the CLI. */
@@ -73,43 +119,129 @@ static int select_isa(void)
 typedef struct args {
     const char *model, *weights, *labels, *input, *output, *shape;
     int top, runs, batch;
+    int done; /* --help or --version answered: exit 0 */
     const char **files;
     int n_files;
 } args;
 
-static int parse_args(int argc, char **argv, args *a)
+/* A decimal integer in 1..max, nothing else (no sign, space, or overflow); 0 on success. */
+static int parse_count(const char *s, long max, int *out)
 {
+    char *end;
+    if (*s < '0' || *s > '9') return 1;
+    errno = 0;
+    const long v = strtol(s, &end, 10);
+    if (*end || errno == ERANGE || v < 1 || v > max) return 1;
+    *out = (int)v;
+    return 0;
+}
+
+/* "N,C,H,W": four integers in 1..INT_MAX; 0 on success. */
+static int parse_shape(const char *s, int dims[4])
+{
+    char field[32];
+    for (int i = 0; i < 4; i++) {
+        const size_t len = strcspn(s, ",");
+        if (len >= sizeof field || s[len] != (i < 3 ? ',' : '\0')) return 1;
+        memcpy(field, s, len);
+        field[len] = 0;
+        if (parse_count(field, INT_MAX, &dims[i])) return 1;
+        s += len + 1;
+    }
+    return 0;
+}
+
+/* a * b into *out, unless it overflows size_t (then 1). */
+static int mul_size(size_t a, size_t b, size_t *out)
+{
+    if (b && a > SIZE_MAX / b) return 1;
+    *out = a * b;
+    return 0;
+}
+
+/* malloc of count elements of size bytes, or NULL with the reason printed (overflow included). */
+static void *alloc_array(const char *who, size_t count, size_t size)
+{
+    size_t bytes;
+    void *p = mul_size(count, size, &bytes) ? NULL : malloc(bytes ? bytes : 1);
+    if (!p) fprintf(stderr, "%s: out of memory for %zu x %zu bytes\n", who, count, size);
+    return p;
+}
+
+/* Whether the space-separated list holds word. */
+static int has_word(const char *list, const char *word)
+{
+    const size_t n = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n])) return 1;
+    return 0;
+}
+
+/* The command's options (argv[2...]); 0 to go on, else the exit status (a->done: answered). */
+static int parse_args(const command *c, int argc, char **argv, args *a)
+{
+    const struct { const char *name; const char **str; int *num; } opts[] = {
+        {"model", &a->model, NULL}, {"weights", &a->weights, NULL}, {"labels", &a->labels, NULL},
+        {"input", &a->input, NULL}, {"output", &a->output, NULL},   {"shape", &a->shape, NULL},
+        {"top", NULL, &a->top},     {"runs", NULL, &a->runs},       {"batch", NULL, &a->batch},
+    };
+    const size_t n_opts = sizeof opts / sizeof opts[0];
+    int only_files = 0;
     memset(a, 0, sizeof *a);
     a->top = 5, a->runs = 20, a->batch = 1;
     a->labels = getenv("VGS_LABELS") && *getenv("VGS_LABELS") ? getenv("VGS_LABELS") : VGS_DEFAULT_LABELS;
-    a->files = (const char **)calloc((size_t)argc, sizeof *a->files);
+    a->files = (const char **)alloc_array("vggshuffle", (size_t)argc, sizeof *a->files);
+    if (!a->files) return 1;
     for (int i = 2; i < argc; i++) {
         const char *o = argv[i];
-        const char **dst = !strcmp(o, "--model") ? &a->model : !strcmp(o, "--weights") ? &a->weights
-                         : !strcmp(o, "--labels") ? &a->labels : !strcmp(o, "--input") ? &a->input
-                         : !strcmp(o, "--output") ? &a->output : !strcmp(o, "--shape") ? &a->shape : NULL;
-        int *num = !strcmp(o, "--top") ? &a->top : !strcmp(o, "--runs") ? &a->runs : !strcmp(o, "--batch") ? &a->batch : NULL;
-        if ((dst || num) && i + 1 >= argc) {
-            fprintf(stderr, "vggshuffle: %s needs a value\n", o);
-            return 1;
+        if (only_files || o[0] != '-' || !o[1]) {
+            a->files[a->n_files++] = o;
+            continue;
         }
-        if (dst) *dst = argv[++i];
-        else if (num) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v <= 0 || v > 1000000) {
-                fprintf(stderr, "vggshuffle: %s: '%s' is not a positive number\n", o, argv[i]);
-                return 1;
-            }
-            *num = (int)v;
-        } else if (o[0] == '-' && o[1] == '-') {
-            fprintf(stderr, "vggshuffle: unknown option %s\n", o);
-            return 1;
-        } else a->files[a->n_files++] = o;
+        if (!strcmp(o, "--")) {
+            only_files = 1;
+            continue;
+        }
+        if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+            a->done = 1;
+            return command_help(c);
+        }
+        if (!strcmp(o, "--version")) {
+            a->done = 1;
+            printf("vggshuffle %s\n", VGS_VERSION_STRING);
+            return 0;
+        }
+        /* --name value or --name=value, name one of this command's options */
+        const char *eq = strchr(o, '='), *name = o + 2;
+        const size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        size_t k = 0;
+        while (k < n_opts && !(o[1] == '-' && strlen(opts[k].name) == len && !strncmp(opts[k].name, name, len))) k++;
+        if (k == n_opts || !has_word(c->options, opts[k].name)) {
+            fprintf(stderr, "vggshuffle %s: unknown option %.*s (vggshuffle %s --help lists them)\n", c->name,
+                    (int)(eq ? (size_t)(eq - o) : strlen(o)), o, c->name);
+            return 2;
+        }
+        const char *value = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+        if (!value) {
+            fprintf(stderr, "vggshuffle %s: %s needs a value\n", c->name, o);
+            return 2;
+        }
+        if (opts[k].str) {
+            *opts[k].str = value;
+        } else if (parse_count(value, 1000000, opts[k].num)) {
+            fprintf(stderr, "vggshuffle %s: --%s: '%s' is not an integer from 1 to 1000000\n", c->name,
+                    opts[k].name, value);
+            return 2;
+        }
     }
-    if (!a->model || !a->weights) {
-        fprintf(stderr, "vggshuffle: --model and --weights are required\n");
-        return 1;
+    if (*c->options && (!a->model || !a->weights)) {
+        fprintf(stderr, "vggshuffle %s: --model and --weights are required (vggshuffle %s --help)\n", c->name,
+                c->name);
+        return 2;
+    }
+    if (a->n_files && strcmp(c->name, "classify") && strcmp(c->name, "preprocess")) {
+        fprintf(stderr, "vggshuffle %s: unexpected argument '%s'\n", c->name, a->files[0]);
+        return 2;
     }
     return 0;
 }
@@ -124,17 +256,19 @@ static char **read_labels(const char *path, int n)
     }
     char **l = (char **)calloc((size_t)n + 1, sizeof *l);
     char line[512];
-    int count = 0;
-    while (fgets(line, sizeof line, f)) {
+    int count = 0, nomem = !l;
+    while (!nomem && count <= n && fgets(line, sizeof line, f)) { /* at most n + 1 lines read */
         line[strcspn(line, "\r\n")] = 0;
-        if (count < n) l[count] = strdup(line);
+        if (count < n && !(l[count] = strdup(line))) nomem = 1;
         count++;
     }
     fclose(f);
-    if (count != n) {
-        fprintf(stderr, "vggshuffle: warning: labels %s has %d lines, the model %d classes; printing class ids\n",
-                path, count, n);
-        for (int i = 0; i < n; i++) free(l[i]);
+    if (nomem || count != n) {
+        if (nomem) fprintf(stderr, "vggshuffle: warning: labels %s: out of memory; printing class ids\n", path);
+        else
+            fprintf(stderr, "vggshuffle: warning: labels %s has %s%d lines, the model %d classes; printing class ids\n",
+                    path, count > n ? "more than " : "", count > n ? n : count, n);
+        for (int i = 0; l && i < n; i++) free(l[i]);
         free(l);
         return NULL;
     }
@@ -195,11 +329,19 @@ static int cmd_classify(const args *a)
     const int nc = vgs_net_num_classes(net);
     int c, h, w;
     vgs_net_input_shape(net, &c, &h, &w);
+    if (a->top > nc) {
+        fprintf(stderr, "vggshuffle classify: --top %d: the model has %d classes\n", a->top, nc);
+        vgs_net_destroy(net);
+        return 2;
+    }
     char **labels = read_labels(a->labels, nc);
-    float *x = (float *)malloc(sizeof(float) * (size_t)(c * h * w));
-    float *logits = (float *)malloc(sizeof(float) * (size_t)nc), *prob = (float *)malloc(sizeof(float) * (size_t)nc);
-    int *top = (int *)malloc(sizeof(int) * (size_t)a->top), rc = 0;
-    for (int i = 0; i < a->n_files; i++) {
+    const char *who = "vggshuffle classify";
+    float *x = (float *)alloc_array(who, (size_t)c * h * w, sizeof(float));
+    float *logits = (float *)alloc_array(who, (size_t)nc, sizeof(float)), *prob = (float *)alloc_array(who, (size_t)nc, sizeof(float));
+    int *top = (int *)alloc_array(who, (size_t)a->top, sizeof(int));
+    const int nomem = !x || !logits || !prob || !top;
+    int rc = nomem;
+    for (int i = 0; !nomem && i < a->n_files; i++) {
         int iw, ih;
         if (image_to_tensor("vggshuffle", net, a->files[i], x, &iw, &ih)) {
             rc = 1;
@@ -207,7 +349,11 @@ static int cmd_classify(const args *a)
         }
         /* the median of 5 forward passes after one warm-up (page faults of the workspace) */
         double t[5];
-        vgs_net_forward(net, x, 1, logits, (size_t)nc);
+        if (vgs_net_forward(net, x, 1, logits, (size_t)nc) != VGS_OK) {
+            fprintf(stderr, "%s: %s: %s\n", who, a->files[i], vgs_last_error());
+            rc = 1;
+            continue;
+        }
         for (int r = 0; r < 5; r++) {
             const double t0 = now_ms();
             vgs_net_forward(net, x, 1, logits, (size_t)nc);
@@ -234,13 +380,13 @@ static int cmd_classify(const args *a)
 
 static int cmd_run(const args *a)
 {
-    int n, c, h, w, nc_, hh, ww, used = 0;
+    int dims[4], nc_, hh, ww;
     if (!a->input || !a->output || !a->shape) return bad_usage("run: needs --input, --output and --shape N,C,H,W");
-    if (sscanf(a->shape, "%d,%d,%d,%d%n", &n, &c, &h, &w, &used) != 4 || a->shape[used] || n <= 0 || c <= 0 || h <= 0 ||
-        w <= 0) {
-        fprintf(stderr, "vggshuffle run: --shape '%s' is not four positive integers N,C,H,W\n", a->shape);
+    if (parse_shape(a->shape, dims)) {
+        fprintf(stderr, "vggshuffle run: --shape '%s' is not four integers N,C,H,W from 1 to %d\n", a->shape, INT_MAX);
         return 2;
     }
+    const int n = dims[0], c = dims[1], h = dims[2], w = dims[3];
     vgs_net *net = open_net(a);
     if (!net) return 1;
     vgs_net_input_shape(net, &nc_, &hh, &ww);
@@ -249,16 +395,36 @@ static int cmd_run(const args *a)
         vgs_net_destroy(net);
         return 1;
     }
-    const size_t count = (size_t)n * c * h * w, ncls = (size_t)vgs_net_num_classes(net);
-    float *x = (float *)malloc(count * sizeof(float)), *y = (float *)malloc((size_t)n * ncls * sizeof(float));
-    FILE *f = fopen(a->input, "rb");
+    /* N * C*H*W values in, N * classes out: C*H*W and classes are the model's, N < 2^31 */
+    const size_t ncls = (size_t)vgs_net_num_classes(net);
+    size_t count = 0, ny = 0;
+    const int too_big = mul_size((size_t)n, (size_t)c * h * w, &count) || mul_size((size_t)n, ncls, &ny);
+    FILE *f = too_big ? NULL : fopen(a->input, "rb");
     const int open_errno = errno;
-    size_t got = f ? fread(x, sizeof(float), count, f) : 0;
-    const int extra = f && fgetc(f) != EOF;
+    long fsize = -1; /* the input's size, checked before allocating (when it can be known) */
+    if (f && fseek(f, 0, SEEK_END) == 0) fsize = ftell(f);
+    if (f && fseek(f, 0, SEEK_SET) != 0) fsize = -2;
+    const int size_wrong = fsize >= 0 && (count > (size_t)LONG_MAX / sizeof(float) || (size_t)fsize != count * sizeof(float));
+    float *x = NULL, *y = NULL;
+    if (f && !size_wrong) {
+        x = (float *)alloc_array("vggshuffle run", count, sizeof(float));
+        y = (float *)alloc_array("vggshuffle run", ny, sizeof(float));
+    }
+    size_t got = x && y ? fread(x, sizeof(float), count, f) : 0;
+    const int extra = x && y && fgetc(f) != EOF;
     if (f) fclose(f);
     int rc = 0;
-    if (!f) {
+    if (too_big) {
+        fprintf(stderr, "vggshuffle run: --shape %s: too many values for this machine\n", a->shape);
+        rc = 1;
+    } else if (!f) {
         fprintf(stderr, "vggshuffle run: %s: %s\n", a->input, strerror(open_errno));
+        rc = 1;
+    } else if (size_wrong) {
+        fprintf(stderr, "vggshuffle run: %s: expected exactly %zu float32 values (%s), the file has %ld bytes\n",
+                a->input, count, a->shape, fsize);
+        rc = 1;
+    } else if (!x || !y) {
         rc = 1;
     } else if (got != count || extra) {
         fprintf(stderr, "vggshuffle run: %s: expected exactly %zu float32 values (%s), found %s%zu\n", a->input,
@@ -293,9 +459,11 @@ static int cmd_preprocess(const args *a)
     int c, h, w, rc = 0;
     vgs_net_input_shape(net, &c, &h, &w);
     const size_t img = (size_t)c * h * w;
-    float *x = (float *)malloc(img * sizeof(float));
-    FILE *o = fopen(a->output, "wb");
-    if (!x || !o) {
+    float *x = (float *)alloc_array("vggshuffle preprocess", img, sizeof(float));
+    FILE *o = x ? fopen(a->output, "wb") : NULL;
+    if (!x) {
+        rc = 1;
+    } else if (!o) {
         fprintf(stderr, "vggshuffle preprocess: cannot write %s\n", a->output);
         rc = 1;
     }
@@ -327,21 +495,32 @@ static int cmd_bench(const args *a)
     int c, h, w;
     vgs_net_input_shape(net, &c, &h, &w);
     const size_t n = (size_t)a->batch, ncls = (size_t)vgs_net_num_classes(net), img = (size_t)c * h * w;
-    float *x = (float *)malloc(n * img * sizeof(float)), *y = (float *)malloc(n * ncls * sizeof(float));
-    double *t = (double *)malloc((size_t)a->runs * sizeof(double));
-    for (size_t i = 0; i < n * img; i++) x[i] = (float)((i * 2654435761u) % 256);
-    vgs_net_forward(net, x, n, y, n * ncls); /* warm-up */
-    for (int r = 0; r < a->runs; r++) {
-        const double t0 = now_ms();
-        vgs_net_forward(net, x, n, y, n * ncls);
-        t[r] = now_ms() - t0;
+    const char *who = "vggshuffle bench";
+    size_t nx = 0, ny = 0;
+    const int too_big = mul_size(n, img, &nx) || mul_size(n, ncls, &ny);
+    float *x = too_big ? NULL : (float *)alloc_array(who, nx, sizeof(float));
+    float *y = x ? (float *)alloc_array(who, ny, sizeof(float)) : NULL;
+    double *t = y ? (double *)alloc_array(who, (size_t)a->runs, sizeof(double)) : NULL;
+    int rc = !t;
+    if (too_big) fprintf(stderr, "%s: --batch %d: too many values for this machine\n", who, a->batch);
+    if (t) {
+        for (size_t i = 0; i < nx; i++) x[i] = (float)((i * 2654435761u) % 256);
+        rc = vgs_net_forward(net, x, n, y, ny) != VGS_OK; /* warm-up */
+        for (int r = 0; !rc && r < a->runs; r++) {
+            const double t0 = now_ms();
+            rc = vgs_net_forward(net, x, n, y, ny) != VGS_OK;
+            t[r] = now_ms() - t0;
+        }
+        if (rc) fprintf(stderr, "%s: %s\n", who, vgs_last_error());
     }
-    qsort(t, (size_t)a->runs, sizeof *t, cmp_double);
-    printf("%s batch %zu isa %s: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (1 thread)\n", a->model, n,
-           vgs_isa_name(), t[a->runs / 2], t[0], t[a->runs - 1], a->runs);
+    if (!rc) {
+        qsort(t, (size_t)a->runs, sizeof *t, cmp_double);
+        printf("%s batch %zu isa %s: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (1 thread)\n", a->model, n,
+               vgs_isa_name(), t[a->runs / 2], t[0], t[a->runs - 1], a->runs);
+    }
     free(x), free(y), free(t);
     vgs_net_destroy(net);
-    return 0;
+    return rc;
 }
 
 static int cmd_info(void)
@@ -361,21 +540,33 @@ int main(int argc, char **argv)
 {
     if (argc < 2) return bad_usage("no command given");
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return usage_to(stdout, 0);
-    if (!strcmp(cmd, "info")) {
-        if (select_isa()) printf("(VGS_ISA is not usable here: see above)\n");
-        return cmd_info();
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return usage_to(stdout, 0);
+    if (!strcmp(cmd, "--version")) {
+        printf("vggshuffle %s\n", VGS_VERSION_STRING);
+        return 0;
     }
-    if (strcmp(cmd, "classify") && strcmp(cmd, "run") && strcmp(cmd, "preprocess") && strcmp(cmd, "bench")) {
+    if (!strcmp(cmd, "help")) { /* help [COMMAND] */
+        const command *c = argc > 2 ? find_command(argv[2]) : NULL;
+        if (argc > 3 || (argc == 3 && !c)) return bad_usage("help: takes at most one COMMAND, one of the above");
+        return c ? command_help(c) : usage_to(stdout, 0);
+    }
+    const command *c = find_command(cmd);
+    if (!c) {
         fprintf(stderr, "vggshuffle: unknown command '%s'\n", cmd);
         return usage();
     }
-    if (select_isa()) return 1;
     args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc == 0) {
-        rc = !strcmp(cmd, "classify") ? cmd_classify(&a) : !strcmp(cmd, "run") ? cmd_run(&a)
-           : !strcmp(cmd, "preprocess") ? cmd_preprocess(&a) : cmd_bench(&a);
+    int rc = parse_args(c, argc, argv, &a);
+    if (rc == 0 && !a.done) {
+        if (!strcmp(cmd, "info")) {
+            if (select_isa()) printf("(VGS_ISA is not usable here: see above)\n");
+            rc = cmd_info();
+        } else if (select_isa()) {
+            rc = 1;
+        } else {
+            rc = !strcmp(cmd, "classify") ? cmd_classify(&a) : !strcmp(cmd, "run") ? cmd_run(&a)
+               : !strcmp(cmd, "preprocess") ? cmd_preprocess(&a) : cmd_bench(&a);
+        }
     }
     free(a.files);
     return rc;

@@ -283,6 +283,49 @@ static int check_header_length_past_end(char *msg, size_t msg_len)
     return 0;
 }
 
+/* A PyTorch checkpoint given as weights (torch.save's zip format, or the legacy pickle with
+ * its magic number) is named as one, with the converter to use; from memory and from a file
+ * (the file path reads only the 8-byte prefix before deciding). */
+static int check_torch_checkpoint(char *msg, size_t msg_len)
+{
+    static const unsigned char starts[][16] = {
+        {'P', 'K', 3, 4, 0, 0, 8, 8, 0, 0},             /* torch.save, zip (torch >= 1.6) */
+        {'P', 'K', 3, 4, 0x14, 0, 0, 0, 8, 0},          /* a zip of another writer        */
+        {'P', 'K', 3, 4, 0, 0, 0, 0},                   /* length 67324752: past the end  */
+        {0x80, 2, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e},
+    };
+    unsigned char b[256];
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+        char what[64], path[] = "/tmp/vgs_test_weights_XXXXXX";
+        vgs_weights *w = NULL;
+        vgs_status st;
+        int fd;
+        memset(b, 0x2e, sizeof b);
+        memcpy(b, starts[i], sizeof starts[i]);
+        snprintf(what, sizeof what, "PyTorch checkpoint %zu", i);
+        RUN(expect_failure(msg, msg_len, what, b, sizeof b, VGS_ERR_FORMAT, "PyTorch checkpoint",
+                           "convert it with tools/torch2safetensors.py IN OUT"));
+        fd = mkstemp(path);
+        CHECK(fd >= 0, "mkstemp failed");
+        CHECK(write(fd, b, sizeof b) == (ssize_t)sizeof b, "write failed");
+        close(fd);
+        st = vgs_weights_open(path, &w);
+        unlink(path);
+        vgs_weights_close(w);
+        CHECK(st == VGS_ERR_FORMAT && strstr(vgs_last_error(), "PyTorch checkpoint") &&
+                  strstr(vgs_last_error(), "tools/torch2safetensors.py"),
+              "%s, opened: status %s, message: %s", what, vgs_status_name(st), vgs_last_error());
+    }
+    /* a pickle of another kind is not called a checkpoint (the length is still wrong) */
+    memset(b, 0, sizeof b);
+    b[0] = 0x80, b[1] = 2, b[2] = 0x7d;
+    RUN(expect_failure(msg, msg_len, "other pickle", b, sizeof b, VGS_ERR_FORMAT, "header length",
+                       NULL));
+    CHECK(!strstr(vgs_last_error(), "PyTorch"), "other pickle called a checkpoint: %s",
+          vgs_last_error());
+    return 0;
+}
+
 static int check_invalid_json(char *msg, size_t msg_len)
 {
 #define T(x) "{\"t\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}" x
@@ -668,6 +711,7 @@ WEIGHTS_CASE(too_short)
 WEIGHTS_CASE(truncated_in_header)
 WEIGHTS_CASE(truncated_in_data)
 WEIGHTS_CASE(header_length_past_end)
+WEIGHTS_CASE(torch_checkpoint)
 WEIGHTS_CASE(invalid_json)
 WEIGHTS_CASE(unknown_dtype)
 WEIGHTS_CASE(wrong_shape)
@@ -695,6 +739,7 @@ const vgs_check_case vgs_weights_checks[] = {
     {"weights", "truncated_in_header", w_truncated_in_header, 1},
     {"weights", "truncated_in_data", w_truncated_in_data, 1},
     {"weights", "header_length_past_end", w_header_length_past_end, 1},
+    {"weights", "torch_checkpoint", w_torch_checkpoint, 1},
     {"weights", "invalid_json", w_invalid_json, 1},
     {"weights", "unknown_dtype", w_unknown_dtype, 1},
     {"weights", "wrong_shape", w_wrong_shape, 1},

@@ -1,9 +1,10 @@
 /* tests/header_only.c — what a user's program looks like: the implementation compiled from the
  * header alone.  tests/header_only.sh builds it with plain `cc -O2` (no -m flag), with clang,
  * as C++, and for aarch64 (compile only), links it against SLEEF and runs it, so that a
- * target-region, intrinsic or linkage mistake breaks the build or the run. */
+ * target-region, intrinsic or linkage mistake breaks the build or the run.  The same for the
+ * single-file header (build/single/vggshuffle.h). */
 #define VGS_IMPLEMENTATION
-#include "../vggshuffle.h"
+#include "vggshuffle.h" /* -I the source tree, or the single-file header beside it */
 
 #include <stdio.h>
 

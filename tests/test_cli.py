@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Tests of the command-line tool (examples/vggshuffle_cli.c), standard library only.
+
+Help and version on every command, `--opt=value` as well as `--opt value`, the hint for a
+PyTorch checkpoint given as weights, and hostile numbers: every one is a clear error (exit
+status 2 for usage, 1 otherwise), never a crash, a silent wrap-around or a run of hours.
+The checks that open the network need the converted g3 weights (skipped with the reason if
+../shared is absent).
+
+Environment (meson sets it): VGS_CLI the program, VGS_VERSION the project's version,
+VGS_WEIGHTS the g3 0.5x .safetensors, VGS_SHARED_DIR ../shared ('' if absent).
+Run: VGS_CLI=build/examples/vggshuffle VGS_VERSION=0.1.0 ... python3 tests/test_cli.py
+"""
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CLI = os.environ.get('VGS_CLI', str(REPO / 'build' / 'examples' / 'vggshuffle'))
+VERSION = os.environ.get('VGS_VERSION', '')
+WEIGHTS = os.environ.get('VGS_WEIGHTS', '')
+SHARED = os.environ.get('VGS_SHARED_DIR', '')
+MODEL = 'shufflenet_v1_g3_x0_5'
+COMMANDS = ['classify', 'run', 'preprocess', 'bench', 'info']
+HINT = 'this is a PyTorch checkpoint, not safetensors; convert it with tools/torch2safetensors.py IN OUT'
+
+
+def have_weights():
+    return bool(WEIGHTS) and Path(WEIGHTS).is_file()
+
+
+def need_weights(test):
+    reason = 'no ../shared data beside the source tree' if not SHARED else f'no converted weights {WEIGHTS}'
+    return unittest.skipUnless(have_weights(), reason)(test)
+
+
+def limit_memory():
+    """Child: at most 8 GiB of address space, so that a huge allocation fails whatever the
+    machine's overcommit policy (instead of succeeding and being filled for hours)."""
+    resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
+
+
+def cli(*args, limit=False, timeout=120):
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=limit_memory if limit else None)
+
+
+class Help(unittest.TestCase):
+    def test_top_level(self):
+        for args in (['--help'], ['-h'], ['help']):
+            r = cli(*args)
+            self.assertEqual(r.returncode, 0, args)
+            self.assertTrue(r.stdout.startswith('usage:'), (args, r.stdout))
+            for c in COMMANDS:
+                self.assertIn(f'vggshuffle {c}', r.stdout, args)
+
+    def test_every_command(self):
+        for c in COMMANDS:
+            for args in ([c, '--help'], [c, '-h'], ['help', c],
+                         [c, '--model', 'm', '--help'] if c != 'info' else [c, '-h']):
+                r = cli(*args)
+                self.assertEqual(r.returncode, 0, (args, r.stderr))
+                self.assertTrue(r.stdout.startswith(f'usage: vggshuffle {c}'), (args, r.stdout))
+                self.assertEqual(r.stderr, '', args)
+
+    def test_version(self):
+        self.assertTrue(VERSION, 'VGS_VERSION not set')
+        for args in (['--version'], ['classify', '--version'], ['info', '--version']):
+            r = cli(*args)
+            self.assertEqual((r.returncode, r.stdout), (0, f'vggshuffle {VERSION}\n'), args)
+
+    def test_usage_errors(self):
+        cases = [
+            ([], 'no command given'),
+            (['frobnicate'], "unknown command 'frobnicate'"),
+            (['info', '--bogus'], 'unknown option --bogus'),
+            (['run', '--top', '3', '--model', 'm', '--weights', 'w'], 'unknown option --top'),  # not run's
+            (['classify', '--top=3', '--model', 'm', '--weights'], '--weights needs a value'),
+            (['classify', '--modelx=m', '--weights=w', 'img'], 'unknown option --modelx'),
+            (['classify', '-x', '--model=m', '--weights=w', 'img'], 'unknown option -x'),
+            (['classify', '--help=yes'], 'unknown option --help'),
+            (['bench', '--model', 'm'], '--model and --weights are required'),
+            (['bench', '--model=m', '--weights=w', 'extra'], "unexpected argument 'extra'"),
+        ]
+        for args, words in cases:
+            r = cli(*args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertIn(words, r.stderr, args)
+
+
+class OptionForms(unittest.TestCase):
+    def test_equals_form_reaches_the_loader(self):
+        """Both forms pass the value: the loader names the file it was given."""
+        with tempfile.TemporaryDirectory() as tmp:
+            missing = str(Path(tmp) / 'no such weights.safetensors')
+            for args in (['--model=' + MODEL, '--weights=' + missing], ['--model', MODEL, '--weights', missing]):
+                r = cli('bench', *args)
+                self.assertEqual(r.returncode, 1, (args, r.stderr))
+                self.assertIn(f'{missing}: cannot open', r.stderr, args)
+
+    def test_double_dash_ends_options(self):
+        r = cli('classify', '--model', MODEL, '--weights', '/nonexistent/w.safetensors', '--', '--top')
+        self.assertEqual(r.returncode, 1, r.stderr)  # '--top' is an image name: we got to the loader
+        self.assertIn('/nonexistent/w.safetensors', r.stderr)
+
+    @need_weights
+    def test_equals_and_space_forms_agree(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            x, y1, y2 = (str(Path(tmp) / n) for n in ('x.f32', 'y1.f32', 'y2.f32'))
+            Path(x).write_bytes(bytes(2 * 3 * 224 * 224 * 4))
+            r1 = cli('run', '--model', MODEL, '--weights', WEIGHTS, '--input', x, '--shape', '2,3,224,224',
+                     '--output', y1)
+            r2 = cli('run', f'--model={MODEL}', f'--weights={WEIGHTS}', f'--input={x}', '--shape=2,3,224,224',
+                     f'--output={y2}')
+            self.assertEqual((r1.returncode, r2.returncode), (0, 0), (r1.stderr, r2.stderr))
+            self.assertEqual(Path(y1).stat().st_size, 2 * 1000 * 4)
+            self.assertEqual(Path(y1).read_bytes(), Path(y2).read_bytes())
+
+    @need_weights
+    def test_classify_top_equals(self):
+        r = cli('classify', f'--model={MODEL}', f'--weights={WEIGHTS}', '--top=2',
+                str(Path(SHARED) / 'images' / 'chelsea.png'))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(len(lines), 3, r.stdout)  # the image line and 2 classes
+        self.assertIn(' 285 ', lines[1])
+
+
+class CheckpointHint(unittest.TestCase):
+    def check(self, path):
+        for c, image in (('classify', ['x.png']), ('bench', [])):
+            r = cli(c, '--model', MODEL, '--weights', str(path), *image)
+            self.assertEqual(r.returncode, 1, (c, path, r.stderr))
+            self.assertIn(f'{path}: {HINT}', r.stderr, (c, path))
+
+    def test_torch_files(self):
+        """Files written by real PyTorch, both torch.save formats (tests/data)."""
+        for name in ('golden_zip.pt', 'golden_legacy.pt'):
+            self.check(REPO / 'tests' / 'data' / name)
+
+    @unittest.skipUnless(SHARED and list(Path(SHARED or '.').glob('models/*.pth.tar')), 'no ../shared checkpoints')
+    def test_megvii_checkpoint(self):
+        self.check(next(iter(sorted(Path(SHARED).glob('models/*.pth.tar')))))
+
+
+class Numbers(unittest.TestCase):
+    def usage_error(self, args, words):
+        r = cli(*args)
+        self.assertEqual(r.returncode, 2, (args, r.stdout, r.stderr))
+        self.assertIn(words, r.stderr, args)
+
+    def test_counts(self):
+        for opt, cmd in (('top', 'classify'), ('runs', 'bench'), ('batch', 'bench')):
+            for v in ('0', '-1', '+5', ' 5', '5x', '1e3', '', '1000001', '4294967297', '99999999999999999999999'):
+                for form in ([f'--{opt}', v], [f'--{opt}={v}']):
+                    image = ['img'] if cmd == 'classify' else []
+                    self.usage_error([cmd, '--model=m', '--weights=w', *form, *image],
+                                     f"--{opt}: '{v}' is not an integer from 1 to 1000000")
+
+    def test_shapes(self):
+        base = ['run', '--model=m', '--weights=w', '--input=x', '--output=y', '--shape']
+        for shape in ('4294967297,3,224,224',   # N wraps to 1 as an int
+                      '1,3,4294967520,224',     # H wraps to 224
+                      '2147483648,3,224,224', '1,3,224,-224', '1,3,224', '1,3,224,224,1', '1,3,224,224,',
+                      '1,,224,224', '1, 3,224,224', '1,3,224,224x', '0,3,224,224', ''):
+            self.usage_error(base + [shape], f"--shape '{shape}' is not four integers N,C,H,W")
+
+    @need_weights
+    def test_top_bounded_by_classes(self):
+        image = str(Path(SHARED) / 'images' / 'chelsea.png')
+        for top in ('1001', '1000000'):
+            self.usage_error(['classify', '--model', MODEL, '--weights', WEIGHTS, '--top', top, image],
+                             f'--top {top}: the model has 1000 classes')
+        r = cli('classify', '--model', MODEL, '--weights', WEIGHTS, '--top', '1000', image)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.splitlines()), 1001)
+
+    @need_weights
+    def test_huge_batch_is_an_error(self):
+        """600 GB of input: an out-of-memory error, not a crash (address space limited to 8 GiB)."""
+        r = cli('bench', '--model', MODEL, '--weights', WEIGHTS, '--batch', '1000000', '--runs', '1', limit=True)
+        self.assertEqual(r.returncode, 1, (r.returncode, r.stderr))
+        self.assertIn('out of memory', r.stderr)
+
+    @need_weights
+    def test_huge_run_is_an_error(self):
+        """N = 2^31 - 1: the input's size is checked before anything is allocated."""
+        with tempfile.TemporaryDirectory() as tmp:
+            x = Path(tmp) / 'x.f32'
+            x.write_bytes(bytes(3 * 224 * 224 * 4))
+            r = cli('run', '--model', MODEL, '--weights', WEIGHTS, '--input', str(x), '--output', str(x) + '.out',
+                    '--shape', '2147483647,3,224,224', limit=True)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn('expected exactly 323256418415616 float32 values', r.stderr)
+            self.assertFalse(Path(str(x) + '.out').exists())
+
+
+def main():
+    program = unittest.main(exit=False, verbosity=2)
+    result = program.result
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    skipped = len(result.skipped)
+    passed = result.testsRun - failed - skipped - len(result.expectedFailures)
+    print(f'{passed} passed, {failed} failed, {skipped} skipped')
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
