@@ -1,9 +1,9 @@
 /* vggshuffle — command-line front end of vggshuffle.h.
  *
- *   vggshuffle classify --model M --weights W.safetensors [--labels FILE] [--top K] IMAGE...
- *   vggshuffle run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32
+ *   vggshuffle classify --model M --weights W.safetensors [--labels FILE] [--top K] [--threads T] IMAGE...
+ *   vggshuffle run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32 [--threads T]
  *   vggshuffle preprocess --model M --weights W --output x.f32 IMAGE...
- *   vggshuffle bench --model M --weights W [--runs R] [--batch N]
+ *   vggshuffle bench --model M --weights W [--runs R] [--batch N] [--threads T] [--layers] [--json]
  *   vggshuffle info
  *   vggshuffle [COMMAND] --help | -h | --version
  *
@@ -25,12 +25,7 @@
 
 #include <stb_image.h> /* Debian libstb-dev: pkg-config stb */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "layer_table.h"
 
 /* The labels file used when --labels is not given: VGS_LABELS, else ../shared/labels next to
  * the source tree this program was built from (meson defines VGS_DEFAULT_LABELS). */
@@ -45,21 +40,27 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"classify", "model weights labels top",
-     "classify --model M --weights W.safetensors [--labels FILE] [--top K] IMAGE...",
+    {"classify", "model weights labels top threads",
+     "classify --model M --weights W.safetensors [--labels FILE] [--top K] [--threads T] IMAGE...",
      "Prints the top-K classes of each image (K = 5 by default, at most the model's number of\n"
-     "classes), the ISA in use and the forward time (median of 5 warm passes, 1 thread).\n"
+     "classes), the ISA in use and the forward time (median of 5 warm passes) on T threads\n"
+     "(default: one per online core).\n"
      "Class names come from --labels, else $VGS_LABELS, else " VGS_DEFAULT_LABELS ".\n"},
-    {"run", "model weights input shape output",
-     "run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32",
+    {"run", "model weights input shape output threads",
+     "run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32 [--threads T]",
      "Reads raw float32 NCHW (exactly N*C*H*W values; C,H,W the model's input) and writes the\n"
-     "raw float32 logits (N x classes).\n"},
+     "raw float32 logits (N x classes), on T threads (default: one per online core; the\n"
+     "logits are bit-identical for every T).\n"},
     {"preprocess", "model weights output", "preprocess --model M --weights W --output x.f32 IMAGE...",
      "Decodes and preprocesses the images as the model wants into one raw float32 NCHW tensor\n"
      "(N = the number of images): the --input of `run`, byte for byte.\n"},
-    {"bench", "model weights runs batch", "bench --model M --weights W [--runs R] [--batch N]",
+    {"bench", "model weights runs batch threads layers json",
+     "bench --model M --weights W [--runs R] [--batch N] [--threads T] [--layers] [--json]",
      "Median, min and max forward time of R passes (20 by default) over a batch of N synthetic\n"
-     "images (1 by default); R and N at most 1000000.\n"},
+     "images (1 by default; the net runs them through every layer together) on T threads\n"
+     "(default: one per online core); R and N at most 1000000, T at most 256.\n"
+     "--layers: the per-layer table (median time, GFLOP/s and %% of the FMA peak, GB/s and %% of\n"
+     "the read bandwidth, both measured here first).  --json: the same as JSON lines.\n"},
     {"info", "", "info", "Prints the version, the detected ISA and the compiled tiers with their GEMM microkernels.\n"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
@@ -80,7 +81,8 @@ static int usage_to(FILE *f, int status)
             "models: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, 2_0\n"
             "weights: .safetensors (convert PyTorch checkpoints with tools/torch2safetensors.py IN OUT)\n"
             "options: --opt value or --opt=value (`--` ends them): --top K (classes printed, 5),\n"
-            "         --runs R (bench, 20), --batch N (bench, 1),\n"
+            "         --runs R (bench, 20), --batch N (bench, 1), --threads T (default: all cores),\n"
+            "         --layers, --json (bench: per-layer profile),\n"
             "         --labels FILE (class names; default $VGS_LABELS or %s)\n"
             "environment: VGS_ISA=scalar|avx2|avx512|neon forces a kernel tier\n", VGS_DEFAULT_LABELS);
     return status;
@@ -118,7 +120,7 @@ static int select_isa(void)
 
 typedef struct args {
     const char *model, *weights, *labels, *input, *output, *shape;
-    int top, runs, batch;
+    int top, runs, batch, threads, layers, json;
     int done; /* --help or --version answered: exit 0 */
     const char **files;
     int n_files;
@@ -180,10 +182,12 @@ static int has_word(const char *list, const char *word)
 /* The command's options (argv[2...]); 0 to go on, else the exit status (a->done: answered). */
 static int parse_args(const command *c, int argc, char **argv, args *a)
 {
-    const struct { const char *name; const char **str; int *num; } opts[] = {
-        {"model", &a->model, NULL}, {"weights", &a->weights, NULL}, {"labels", &a->labels, NULL},
-        {"input", &a->input, NULL}, {"output", &a->output, NULL},   {"shape", &a->shape, NULL},
-        {"top", NULL, &a->top},     {"runs", NULL, &a->runs},       {"batch", NULL, &a->batch},
+    /* str: takes a string; num: a count in 1..max; neither: a flag that sets *num to 1 */
+    const struct { const char *name; const char **str; int *num; long max; } opts[] = {
+        {"model", &a->model, NULL, 0}, {"weights", &a->weights, NULL, 0},  {"labels", &a->labels, NULL, 0},
+        {"input", &a->input, NULL, 0}, {"output", &a->output, NULL, 0},    {"shape", &a->shape, NULL, 0},
+        {"top", NULL, &a->top, 1000000}, {"runs", NULL, &a->runs, 1000000}, {"batch", NULL, &a->batch, 1000000},
+        {"threads", NULL, &a->threads, 256}, {"layers", NULL, &a->layers, 0}, {"json", NULL, &a->json, 0},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
     int only_files = 0;
@@ -221,6 +225,14 @@ static int parse_args(const command *c, int argc, char **argv, args *a)
                     (int)(eq ? (size_t)(eq - o) : strlen(o)), o, c->name);
             return 2;
         }
+        if (opts[k].num && opts[k].max == 0) { /* a flag */
+            if (eq) {
+                fprintf(stderr, "vggshuffle %s: --%s takes no value\n", c->name, opts[k].name);
+                return 2;
+            }
+            *opts[k].num = 1;
+            continue;
+        }
         const char *value = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
         if (!value) {
             fprintf(stderr, "vggshuffle %s: %s needs a value\n", c->name, o);
@@ -228,9 +240,9 @@ static int parse_args(const command *c, int argc, char **argv, args *a)
         }
         if (opts[k].str) {
             *opts[k].str = value;
-        } else if (parse_count(value, 1000000, opts[k].num)) {
-            fprintf(stderr, "vggshuffle %s: --%s: '%s' is not an integer from 1 to 1000000\n", c->name,
-                    opts[k].name, value);
+        } else if (parse_count(value, opts[k].max, opts[k].num)) {
+            fprintf(stderr, "vggshuffle %s: --%s: '%s' is not an integer from 1 to %ld\n", c->name,
+                    opts[k].name, value, opts[k].max);
             return 2;
         }
     }
@@ -305,26 +317,24 @@ static int image_to_tensor(const char *who, const vgs_net *net, const char *path
     return rc;
 }
 
-static vgs_net *open_net(const args *a)
+/* The net on --threads (0: one per core), planned for batches of max_batch images. */
+static vgs_net *open_net(const args *a, int max_batch)
 {
     vgs_net *net;
-    if (vgs_net_create(a->model, a->weights, NULL, &net) != VGS_OK) {
+    vgs_net_options o;
+    memset(&o, 0, sizeof o);
+    o.num_threads = a->threads, o.max_batch = max_batch;
+    if (vgs_net_create(a->model, a->weights, &o, &net) != VGS_OK) {
         fprintf(stderr, "vggshuffle: %s\n", vgs_last_error());
         return NULL;
     }
     return net;
 }
 
-static int cmp_double(const void *p, const void *q)
-{
-    const double a = *(const double *)p, b = *(const double *)q;
-    return (a > b) - (a < b);
-}
-
 static int cmd_classify(const args *a)
 {
     if (a->n_files == 0) return bad_usage("classify: no image given");
-    vgs_net *net = open_net(a);
+    vgs_net *net = open_net(a, 1);
     if (!net) return 1;
     const int nc = vgs_net_num_classes(net);
     int c, h, w;
@@ -363,8 +373,8 @@ static int cmd_classify(const args *a)
         const double ms = t[2];
         vgs_softmax(logits, (size_t)nc, prob);
         vgs_topk(prob, (size_t)nc, (size_t)a->top, top);
-        printf("%s (%dx%d): %s, isa %s, forward %.2f ms (median of 5, 1 thread)\n", a->files[i], iw, ih, a->model,
-               vgs_isa_name(), ms);
+        printf("%s (%dx%d): %s, isa %s, forward %.2f ms (median of 5, %d thread%s)\n", a->files[i], iw, ih, a->model,
+               vgs_isa_name(), ms, vgs_net_num_threads(net), vgs_net_num_threads(net) == 1 ? "" : "s");
         for (int k = 0; k < a->top && k < nc; k++) {
             printf("  %d. %4d %-30s %.4f\n", k + 1, top[k], labels && labels[top[k]] ? labels[top[k]] : "?", prob[top[k]]);
         }
@@ -387,7 +397,7 @@ static int cmd_run(const args *a)
         return 2;
     }
     const int n = dims[0], c = dims[1], h = dims[2], w = dims[3];
-    vgs_net *net = open_net(a);
+    vgs_net *net = open_net(a, n < 16 ? n : 16);
     if (!net) return 1;
     vgs_net_input_shape(net, &nc_, &hh, &ww);
     if (c != nc_ || h != hh || w != ww) {
@@ -454,7 +464,7 @@ static int cmd_preprocess(const args *a)
         fprintf(stderr, "vggshuffle preprocess: needs --output and at least one IMAGE\n");
         return 2;
     }
-    vgs_net *net = open_net(a);
+    vgs_net *net = open_net(a, 1);
     if (!net) return 1;
     int c, h, w, rc = 0;
     vgs_net_input_shape(net, &c, &h, &w);
@@ -490,35 +500,53 @@ static int cmd_preprocess(const args *a)
 
 static int cmd_bench(const args *a)
 {
-    vgs_net *net = open_net(a);
+    vgs_net *net = open_net(a, a->batch);
     if (!net) return 1;
     int c, h, w;
     vgs_net_input_shape(net, &c, &h, &w);
     const size_t n = (size_t)a->batch, ncls = (size_t)vgs_net_num_classes(net), img = (size_t)c * h * w;
+    const size_t nl = vgs_net_num_layers(net);
     const char *who = "vggshuffle bench";
     size_t nx = 0, ny = 0;
     const int too_big = mul_size(n, img, &nx) || mul_size(n, ncls, &ny);
     float *x = too_big ? NULL : (float *)alloc_array(who, nx, sizeof(float));
     float *y = x ? (float *)alloc_array(who, ny, sizeof(float)) : NULL;
     double *t = y ? (double *)alloc_array(who, (size_t)a->runs, sizeof(double)) : NULL;
-    int rc = !t;
+    double *lms = t && a->layers ? (double *)alloc_array(who, (size_t)a->runs * nl, sizeof(double)) : NULL;
+    int rc = !t || (a->layers && !lms);
     if (too_big) fprintf(stderr, "%s: --batch %d: too many values for this machine\n", who, a->batch);
-    if (t) {
+    const layer_peaks pk = a->layers && !rc ? measure_peaks() : (layer_peaks){0.0, 0.0};
+    if (!rc) {
         for (size_t i = 0; i < nx; i++) x[i] = (float)((i * 2654435761u) % 256);
         rc = vgs_net_forward(net, x, n, y, ny) != VGS_OK; /* warm-up */
         for (int r = 0; !rc && r < a->runs; r++) {
             const double t0 = now_ms();
             rc = vgs_net_forward(net, x, n, y, ny) != VGS_OK;
             t[r] = now_ms() - t0;
+            for (size_t i = 0; lms && i < nl; i++) {
+                vgs_layer_info li;
+                vgs_net_layer_info(net, i, &li);
+                lms[(size_t)r * nl + i] = li.ms;
+            }
         }
         if (rc) fprintf(stderr, "%s: %s\n", who, vgs_last_error());
     }
     if (!rc) {
+        const int threads = vgs_net_num_threads(net);
+        if (a->layers) print_layers(net, a->model, threads, a->batch, lms, a->runs, a->json, pk);
         qsort(t, (size_t)a->runs, sizeof *t, cmp_double);
-        printf("%s batch %zu isa %s: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (1 thread)\n", a->model, n,
-               vgs_isa_name(), t[a->runs / 2], t[0], t[a->runs - 1], a->runs);
+        if (a->json) {
+            printf("{\"model\":\"%s\",\"isa\":\"%s\",\"threads\":%d,\"batch\":%zu,\"runs\":%d,\"median_ms\":%.6f,"
+                   "\"min_ms\":%.6f,\"max_ms\":%.6f,\"images_per_s\":%.3f,\"workspace_bytes\":%zu}\n",
+                   a->model, vgs_isa_name(), threads, n, a->runs, t[a->runs / 2], t[0], t[a->runs - 1],
+                   1e3 * (double)n / t[a->runs / 2], vgs_net_workspace_size(net));
+        } else {
+            printf("%s batch %zu isa %s: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (%d thread%s), "
+                   "%.1f images/s\n", a->model, n, vgs_isa_name(), t[a->runs / 2], t[0], t[a->runs - 1], a->runs,
+                   threads, threads == 1 ? "" : "s", 1e3 * (double)n / t[a->runs / 2]);
+        }
     }
-    free(x), free(y), free(t);
+    free(x), free(y), free(t), free(lms);
     vgs_net_destroy(net);
     return rc;
 }

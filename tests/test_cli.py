@@ -200,6 +200,55 @@ class Numbers(unittest.TestCase):
             self.assertFalse(Path(str(x) + '.out').exists())
 
 
+class Threads(unittest.TestCase):
+    def test_thread_counts_checked(self):
+        for v in ('0', '-1', '257', 'x'):
+            r = cli('bench', '--model=m', '--weights=w', f'--threads={v}')
+            self.assertEqual(r.returncode, 2, (v, r.stderr))
+            self.assertIn(f"--threads: '{v}' is not an integer from 1 to 256", r.stderr)
+        r = cli('bench', '--model=m', '--weights=w', '--layers=1')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('--layers takes no value', r.stderr)
+
+    @need_weights
+    def test_run_is_the_same_on_any_thread_count(self):
+        """The runtime's contract through the CLI: the logits' bytes do not depend on --threads."""
+        with tempfile.TemporaryDirectory() as tmp:
+            x = Path(tmp) / 'x.f32'
+            x.write_bytes(bytes((i * 2654435761) % 251 for i in range(3 * 3 * 224 * 224 * 4)))
+            out = []
+            for t in ('1', '2', '3'):
+                y = Path(tmp) / f'y{t}.f32'
+                r = cli('run', '--model', MODEL, '--weights', WEIGHTS, '--input', str(x), '--output', str(y),
+                        '--shape', '3,3,224,224', '--threads', t)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                out.append(y.read_bytes())
+            self.assertEqual(len(out[0]), 3 * 1000 * 4)
+            self.assertEqual(out[0], out[1])
+            self.assertEqual(out[0], out[2])
+
+    @need_weights
+    def test_bench_layers_json(self):
+        import json
+        r = cli('bench', '--model', MODEL, '--weights', WEIGHTS, '--runs', '2', '--batch', '2', '--threads', '2',
+                '--layers', '--json')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = [json.loads(line) for line in r.stdout.splitlines()]
+        layers, summary = rows[:-1], rows[-1]
+        self.assertEqual(len(layers), 55)  # stem, max-pool, 3 x 4 + 13 x 3 unit layers, global pool, linear
+        self.assertEqual([layers[0]['name'], layers[-1]['name']], ['first_conv.0', 'classifier.0'])
+        self.assertEqual(layers[-1]['shape'], [2, 1000, 1, 1])
+        for row in layers:
+            self.assertGreater(row['flops'], 0, row)
+            self.assertGreaterEqual(row['ms'], 0, row)
+            self.assertTrue(row['kernel'].startswith('vgs_f32_'), row)
+        self.assertEqual((summary['threads'], summary['batch'], summary['runs']), (2, 2, 2))
+        r = cli('bench', '--model', MODEL, '--weights', WEIGHTS, '--runs', '1', '--layers')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('per layer (median of 1 passes', r.stdout)
+        self.assertIn('features.15.branch_main_2.0', r.stdout)
+
+
 def main():
     program = unittest.main(exit=False, verbosity=2)
     result = program.result
