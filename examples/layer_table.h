@@ -2,35 +2,17 @@
  * (vgs_net_layer_info) as a table or JSON lines, against this machine's peaks measured
  * in-process: the tier's FMA throughput (vgs_kernels.fma_peak, one core, times the threads)
  * and the memory read bandwidth (a 256 MiB sum, one thread).  Times are the medians of the
- * per-layer times of the timed passes.  Also the CLI's clock and median.  Included by
- * vggshuffle_cli.c only. */
+ * per-layer times of the timed passes.  Included by vggshuffle_cli.c only. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "../bench/bench_common.h" /* bench_now_ms, bench_median */
 
 typedef struct layer_peaks {
     double gflops; /* per core, the tier's FMA peak */
     double gbps;   /* read bandwidth, one thread */
 } layer_peaks;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *p, const void *q)
-{
-    const double a = *(const double *)p, b = *(const double *)q;
-    return (a > b) - (a < b);
-}
-
-static double median_ms(double *t, size_t n)
-{
-    qsort(t, n, sizeof *t, cmp_double);
-    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
 
 /* Best of 5 of each: the FMA loop and a streaming read. */
 static layer_peaks measure_peaks(void)
@@ -40,9 +22,9 @@ static layer_peaks measure_peaks(void)
     const size_t iters = (size_t)1 << 22;
     volatile float sink = 0.0f;
     for (int r = 0; r < 5; r++) {
-        const double t0 = now_ms();
+        const double t0 = bench_now_ms();
         sink += k->fma_peak(iters);
-        const double g = iters * 12.0 * 2.0 * k->vector_width / ((now_ms() - t0) * 1e6);
+        const double g = iters * 12.0 * 2.0 * k->vector_width / ((bench_now_ms() - t0) * 1e6);
         if (g > p.gflops) p.gflops = g;
     }
     const size_t n = (size_t)64 << 20; /* floats: 256 MiB, far past every cache */
@@ -50,10 +32,10 @@ static layer_peaks measure_peaks(void)
     if (buf) {
         for (size_t i = 0; i < n; i++) buf[i] = 1.0f;
         for (int r = 0; r < 5; r++) {
-            const double t0 = now_ms();
+            const double t0 = bench_now_ms();
             k->global_avgpool(1, n, buf, n, &out);
             sink += out;
-            const double g = n * sizeof(float) / ((now_ms() - t0) * 1e6);
+            const double g = n * sizeof(float) / ((bench_now_ms() - t0) * 1e6);
             if (g > p.gbps) p.gbps = g;
         }
         free(buf);
@@ -79,7 +61,7 @@ static void print_layers(vgs_net *net, const char *model, int threads, int batch
         vgs_layer_info li;
         if (vgs_net_layer_info(net, i, &li) != VGS_OK) break;
         for (int r = 0; r < runs; r++) t[r] = ms[(size_t)r * nl + i];
-        const double m = median_ms(t, (size_t)runs), s = m > 0 ? m * 1e-3 : NAN;
+        const double m = bench_median(t, (size_t)runs), s = m > 0 ? m * 1e-3 : NAN;
         const double gf = li.flops / s * 1e-9, gb = (li.bytes_read + li.bytes_written) / s * 1e-9;
         const double pp = 100.0 * gf / (pk.gflops * threads), pb = 100.0 * gb / pk.gbps;
         total_ms += m, total_flops += li.flops;

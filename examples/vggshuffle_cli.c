@@ -365,12 +365,11 @@ static int cmd_classify(const args *a)
             continue;
         }
         for (int r = 0; r < 5; r++) {
-            const double t0 = now_ms();
+            const double t0 = bench_now_ms();
             vgs_net_forward(net, x, 1, logits, (size_t)nc);
-            t[r] = now_ms() - t0;
+            t[r] = bench_now_ms() - t0;
         }
-        qsort(t, 5, sizeof *t, cmp_double);
-        const double ms = t[2];
+        const double ms = bench_median(t, 5);
         vgs_softmax(logits, (size_t)nc, prob);
         vgs_topk(prob, (size_t)nc, (size_t)a->top, top);
         printf("%s (%dx%d): %s, isa %s, forward %.2f ms (median of 5, %d thread%s)\n", a->files[i], iw, ih, a->model,
@@ -520,9 +519,9 @@ static int cmd_bench(const args *a)
         for (size_t i = 0; i < nx; i++) x[i] = (float)((i * 2654435761u) % 256);
         rc = vgs_net_forward(net, x, n, y, ny) != VGS_OK; /* warm-up */
         for (int r = 0; !rc && r < a->runs; r++) {
-            const double t0 = now_ms();
+            const double t0 = bench_now_ms();
             rc = vgs_net_forward(net, x, n, y, ny) != VGS_OK;
-            t[r] = now_ms() - t0;
+            t[r] = bench_now_ms() - t0;
             for (size_t i = 0; lms && i < nl; i++) {
                 vgs_layer_info li;
                 vgs_net_layer_info(net, i, &li);
@@ -534,7 +533,7 @@ static int cmd_bench(const args *a)
     if (!rc) {
         const int threads = vgs_net_num_threads(net);
         if (a->layers) print_layers(net, a->model, threads, a->batch, lms, a->runs, a->json, pk);
-        qsort(t, (size_t)a->runs, sizeof *t, cmp_double);
+        qsort(t, (size_t)a->runs, sizeof *t, bench_cmp);
         if (a->json) {
             printf("{\"model\":\"%s\",\"isa\":\"%s\",\"threads\":%d,\"batch\":%zu,\"runs\":%d,\"median_ms\":%.6f,"
                    "\"min_ms\":%.6f,\"max_ms\":%.6f,\"images_per_s\":%.3f,\"workspace_bytes\":%zu}\n",
