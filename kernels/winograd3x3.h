@@ -63,25 +63,23 @@ vgs_status vgs_winograd3x3_transform_weights(int m, size_t cout, size_t cin, con
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_winograd3x3_transform_weights: %s",
                          !k || !u ? "NULL weights or output" : "cout or cin is 0");
     const size_t a = (size_t)m + 2, ncb = (cout + VGS__WINO_MR - 1) / VGS__WINO_MR;
-    for (size_t xi = 0; xi < a * a; xi++) {
-        const double *g1 = g + xi / a * 3, *g2 = g + xi % a * 3;
-        for (size_t co = 0; co < ncb * VGS__WINO_MR; co++) {
-            float *up = u + ((xi * ncb + co / VGS__WINO_MR) * cin) * VGS__WINO_MR + co % VGS__WINO_MR;
-            for (size_t ci = 0; ci < cin; ci++) {
+    for (size_t co = 0; co < ncb * VGS__WINO_MR; co++) {
+        for (size_t ci = 0; ci < cin; ci++) {
+            float *up = u + (co / VGS__WINO_MR * cin + ci) * VGS__WINO_MR + co % VGS__WINO_MR;
+            const float *kk = k + (co * cin + ci) * 9;
+            for (size_t xi = 0; xi < a * a; xi++) {
+                /* (G k G^T)[xi]: zero entries of G skipped (a NaN weight then stays where
+                 * the matrices put it instead of reaching every position through 0 * NaN) */
+                const double *g1 = g + xi / a * 3, *g2 = g + xi % a * 3;
                 double s = 0.0;
-                if (co < cout) {
-                    const float *kk = k + (co * cin + ci) * 9;
-                    /* (G k G^T)[xi]: zero entries of G skipped (a NaN weight then stays where
-                     * the matrices put it instead of reaching every position through 0 * NaN) */
-                    for (int p = 0; p < 3; p++) {
-                        if (g1[p] == 0.0) continue;
-                        double r = 0.0;
-                        for (int q = 0; q < 3; q++)
-                            if (g2[q] != 0.0) r += (double)kk[p * 3 + q] * g2[q];
-                        s += g1[p] * r;
-                    }
+                for (int p = 0; p < 3 && co < cout; p++) {
+                    if (g1[p] == 0.0) continue;
+                    double r = 0.0;
+                    for (int q = 0; q < 3; q++)
+                        if (g2[q] != 0.0) r += (double)kk[p * 3 + q] * g2[q];
+                    s += g1[p] * r;
                 }
-                up[ci * VGS__WINO_MR] = (float)s;
+                up[xi * ncb * cin * VGS__WINO_MR] = (float)s;
             }
         }
     }
@@ -121,40 +119,99 @@ static inline __m512 VGS_FN(vgs__wino_min)(__m512 a, __m512 b)
 #error "winograd3x3.h: no NaN-propagating max/min for this vector width"
 #endif
 
-/* Gather the alpha x alpha input patches of the block's tiles (lanes >= nt: zero) of one
- * plane into d[(i*alpha + j)*T + lane]. */
+/* Gather the alpha x alpha input patches of VW tiles (lanes >= nt: zero) of one plane into
+ * d[(i*alpha + j)*VW + lane].  r0[l], c0[l]: the patch's first input row and column
+ * (m*ty - 1, m*tx - 1). */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_gather)(
-    const int m, size_t h, size_t w, const float *x, size_t tw, size_t first_tile, size_t nt,
-    float *d)
+    const int m, size_t h, size_t w, const float *x, const ptrdiff_t *r0, const ptrdiff_t *c0,
+    size_t nt, float *d)
 {
     const int a = m + 2;
-    for (size_t l = 0; l < VGS_WINO_T; l++) {
+    for (size_t l = 0; l < VGS_VW; l++) {
         if (l >= nt) {
-            for (int e = 0; e < a * a; e++) d[e * VGS_WINO_T + l] = 0.0f;
+            for (int e = 0; e < a * a; e++) d[e * VGS_VW + l] = 0.0f;
             continue;
         }
-        const size_t t = first_tile + l, ty = t / tw, tx = t % tw;
-        const ptrdiff_t r0 = (ptrdiff_t)(ty * m) - 1, c0 = (ptrdiff_t)(tx * m) - 1;
-        if (r0 >= 0 && c0 >= 0 && r0 + a <= (ptrdiff_t)h && c0 + a <= (ptrdiff_t)w) {
-            const float *p = x + (size_t)r0 * w + (size_t)c0;
+        if (r0[l] >= 0 && c0[l] >= 0 && r0[l] + a <= (ptrdiff_t)h && c0[l] + a <= (ptrdiff_t)w) {
+            const float *p = x + (size_t)r0[l] * w + (size_t)c0[l];
 #pragma GCC unroll 8
             for (int i = 0; i < a; i++) {
 #pragma GCC unroll 8
-                for (int j = 0; j < a; j++) d[(i * a + j) * VGS_WINO_T + l] = p[(size_t)i * w + j];
+                for (int j = 0; j < a; j++) d[(i * a + j) * VGS_VW + l] = p[(size_t)i * w + j];
             }
-        } else {
-            for (int i = 0; i < a; i++) {
-                const ptrdiff_t r = r0 + i;
-                const int row_in = r >= 0 && r < (ptrdiff_t)h;
-                for (int j = 0; j < a; j++) {
-                    const ptrdiff_t c = c0 + j;
-                    d[(i * a + j) * VGS_WINO_T + l] =
-                        row_in && c >= 0 && c < (ptrdiff_t)w ? x[(size_t)r * w + (size_t)c] : 0.0f;
-                }
-            }
+            continue;
+        }
+        /* a border tile: the rows and columns inside the image, zeros around them */
+        const int i0 = r0[l] < 0 ? (int)-r0[l] : 0, j0 = c0[l] < 0 ? (int)-c0[l] : 0;
+        const int i1 = r0[l] + a <= (ptrdiff_t)h ? a : (int)((ptrdiff_t)h - r0[l]);
+        const int j1 = c0[l] + a <= (ptrdiff_t)w ? a : (int)((ptrdiff_t)w - c0[l]);
+        for (int e = 0; e < a * a; e++) d[e * VGS_VW + l] = 0.0f;
+        for (int i = i0; i < i1; i++) {
+            const float *p = x + (size_t)(r0[l] + i) * w + (size_t)c0[l];
+            for (int j = j0; j < j1; j++) d[(i * a + j) * VGS_VW + l] = p[j];
         }
     }
 }
+
+#if VGS_VW == 8
+/* AVX2: the 8 x 8 transpose of r[0..7] (r[l][j] -> r[j][l]). */
+static inline __attribute__((always_inline)) void vgs__wino_transpose8__avx2(__m256 *r)
+{
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20), r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20), r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31), r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+/* AVX2 fast path of the gather: 8 tiles whose patch rows can be read as whole vectors
+ * (inside the image, 8 columns from c0 within the row) are loaded row by row and
+ * transposed into in[i*alpha + j].  Returns 0 (nothing done) for any other block. */
+static inline __attribute__((always_inline)) int vgs__wino_load_fast__avx2(
+    const int m, size_t h, size_t w, const float *x, const ptrdiff_t *r0, const ptrdiff_t *c0,
+    size_t nt, __m256 *in)
+{
+    const int a = m + 2;
+    if (nt < 8) return 0;
+    for (int l = 0; l < 8; l++)
+        if (r0[l] < 0 || c0[l] < 0 || r0[l] + a > (ptrdiff_t)h || c0[l] + 8 > (ptrdiff_t)w) return 0;
+    for (int i = 0; i < a; i++) {
+        __m256 r[8];
+#pragma GCC unroll 8
+        for (int l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(x + (size_t)(r0[l] + i) * w + (size_t)c0[l]);
+        vgs__wino_transpose8__avx2(r);
+#pragma GCC unroll 8
+        for (int j = 0; j < a; j++) in[i * a + j] = r[j];
+    }
+    return 1;
+}
+
+/* Store the first n (constant, <= 6) floats of v at p. */
+static inline __attribute__((always_inline)) void vgs__wino_storeq__avx2(float *p, __m256 v, int n)
+{
+    __m128 lo = _mm256_castps256_ps128(v);
+    if (n >= 4) {
+        _mm_storeu_ps(p, lo);
+        if (n == 4) return;
+        lo = _mm256_extractf128_ps(v, 1);
+        p += 4, n -= 4;
+    }
+    if (n >= 2) {
+        _mm_storel_pi((__m64 *)(void *)p, lo);
+        if (n == 2) return;
+        lo = _mm_movehl_ps(lo, lo);
+        p += 2;
+    }
+    _mm_store_ss(p, lo);
+}
+#endif
 
 /* 1D transforms of the variant (m is a constant at every call site). */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_bt)(const int m, const vgs_v *d, size_t ds, vgs_v *o, size_t os)
@@ -171,12 +228,21 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_at)(const int
     else VGS_FN(vgs__wino_at_f63)(d, ds, o, os);
 }
 
-/* V[xi*v_stride + v] = (B^T d B)[xi] for the VW lanes at d + v (d as in vgs__wino_gather). */
-static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_input)(const int m, const float *d, float *V, size_t v_stride)
+/* The input transform of VW tiles of one channel: V[xi*v_stride] = (B^T d B)[xi], d the tiles'
+ * patches (lanes >= nt: zero). */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_input)(
+    const int m, size_t h, size_t w, const float *x, const ptrdiff_t *r0, const ptrdiff_t *c0,
+    size_t nt, float *d, float *V, size_t v_stride)
 {
     const int a = m + 2;
     vgs_v in[8 * 8], tmp[8 * 8], row[8];
-    for (int e = 0; e < a * a; e++) in[e] = vgs_v_load(d + e * VGS_WINO_T);
+#if VGS_VW == 8
+    if (!vgs__wino_load_fast__avx2(m, h, w, x, r0, c0, nt, in))
+#endif
+    {
+        VGS_FN(vgs__wino_gather)(m, h, w, x, r0, c0, nt, d);
+        for (int e = 0; e < a * a; e++) in[e] = vgs_v_load(d + e * VGS_VW);
+    }
     /* columns: tmp[i][j] = sum_n B^T[i][n] in[n][j] */
     for (int j = 0; j < a; j++) VGS_FN(vgs__wino_bt)(m, in + j, (size_t)a, tmp + j, (size_t)a);
     /* rows: V[i][j] = sum_n B^T[j][n] tmp[i][n] */
@@ -221,7 +287,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_products)(
  * optionally 2x2-max-pooled, stored for the block's valid tiles into plane y. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_output)(
     const int m, const float *M, size_t v, float bias, vgs_v vmin, vgs_v vmax, int pool, size_t h,
-    size_t w, size_t tw, size_t first_tile, size_t nt, float *y)
+    size_t w, const ptrdiff_t *r0, const ptrdiff_t *c0, size_t nt, float *y)
 {
     const int a = m + 2, a2 = a * a;
     vgs_v in[8 * 8], tmp[8 * 6], out[6 * 6];
@@ -241,10 +307,33 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_output)(
                     VGS_FN(vgs__wino_max)(out[2 * i * m + 2 * j], out[2 * i * m + 2 * j + 1]),
                     VGS_FN(vgs__wino_max)(out[(2 * i + 1) * m + 2 * j], out[(2 * i + 1) * m + 2 * j + 1]));
     }
-    for (int e = 0; e < q * q; e++) vgs_v_store(st[e], out[e]);
     const size_t oh = pool ? h / 2 : h, ow = pool ? w / 2 : w;
+#if VGS_VW == 8
+    /* AVX2: 8 whole tiles: transpose each output row of the 8 tiles, store q floats per tile */
+    int whole = v + 8 <= nt;
+    for (int l = 0; l < 8 && whole; l++) {
+        const size_t oy = (size_t)(r0[v + l] + 1) / (size_t)(m / q), ox = (size_t)(c0[v + l] + 1) / (size_t)(m / q);
+        whole = oy + (size_t)q <= oh && ox + (size_t)q <= ow;
+    }
+    if (whole) {
+        for (int i = 0; i < q; i++) {
+            __m256 r[8];
+#pragma GCC unroll 8
+            for (int j = 0; j < 8; j++) r[j] = j < q ? out[i * q + j] : _mm256_setzero_ps();
+            vgs__wino_transpose8__avx2(r);
+#pragma GCC unroll 8
+            for (int l = 0; l < 8; l++) {
+                const size_t oy = (size_t)(r0[v + l] + 1) / (size_t)(m / q), ox = (size_t)(c0[v + l] + 1) / (size_t)(m / q);
+                vgs__wino_storeq__avx2(y + (oy + (size_t)i) * ow + ox, r[l], q);
+            }
+        }
+        return;
+    }
+#endif
+    for (int e = 0; e < q * q; e++) vgs_v_store(st[e], out[e]);
     for (size_t l = 0; l < VGS_VW && v + l < nt; l++) {
-        const size_t t = first_tile + v + l, oy = t / tw * (size_t)q, ox = t % tw * (size_t)q;
+        /* the tile's first output row and column: m*ty = r0 + 1 (pooled: half of it) */
+        const size_t oy = (size_t)(r0[v + l] + 1) / (size_t)(m / q), ox = (size_t)(c0[v + l] + 1) / (size_t)(m / q);
         if (oy >= oh || ox >= ow) continue;
         const size_t rows = oh - oy < (size_t)q ? oh - oy : (size_t)q;
         const size_t cols = ow - ox < (size_t)q ? ow - ox : (size_t)q;
@@ -274,15 +363,21 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__winograd3x3)(
     if (tr0 >= tr1 || oc0 >= oc1 || w == 0) return;
     float *V = scratch;                            /* a2 x cin x T          */
     float *M = V + a2 * cin * VGS_WINO_T;          /* MR x a2 x T           */
-    float *d = M + VGS_WINO_MR * a2 * VGS_WINO_T;  /* a2 x T (gather)       */
+    float *d = M + VGS_WINO_MR * a2 * VGS_WINO_T;  /* a2 x VW (gather)      */
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
     const size_t t_end = tr1 * tw;
+    ptrdiff_t r0[VGS_WINO_T], c0[VGS_WINO_T]; /* per lane: the patch's first row and column */
     for (size_t t0 = tr0 * tw; t0 < t_end; t0 += VGS_WINO_T) {
         const size_t nt = t_end - t0 < VGS_WINO_T ? t_end - t0 : VGS_WINO_T;
+        for (size_t l = 0; l < VGS_WINO_T; l++) {
+            const size_t t = t0 + (l < nt ? l : 0);
+            r0[l] = (ptrdiff_t)(t / tw * (size_t)m) - 1;
+            c0[l] = (ptrdiff_t)(t % tw * (size_t)m) - 1;
+        }
         for (size_t ci = 0; ci < cin; ci++) {
-            VGS_FN(vgs__wino_gather)(m, h, w, x + ci * x_cstride, tw, t0, nt, d);
             for (size_t v = 0; v < VGS_WINO_T; v += VGS_VW)
-                VGS_FN(vgs__wino_input)(m, d + v, V + ci * VGS_WINO_T + v, cin * VGS_WINO_T);
+                VGS_FN(vgs__wino_input)(m, h, w, x + ci * x_cstride, r0 + v, c0 + v, nt > v ? nt - v : 0, d,
+                                        V + ci * VGS_WINO_T + v, cin * VGS_WINO_T);
         }
         for (size_t cb = oc0 / VGS_WINO_MR; cb * VGS_WINO_MR < oc1; cb++) {
             VGS_FN(vgs__wino_products)(m, cin, ncb, cb, u, V, M);
@@ -291,7 +386,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__winograd3x3)(
                 if (co < oc0 || co >= oc1) continue;
                 for (size_t v = 0; v < VGS_WINO_T; v += VGS_VW)
                     VGS_FN(vgs__wino_output)(m, M + r * a2 * VGS_WINO_T, v, bias ? bias[co] : 0.0f, vmin,
-                                             vmax, pool, h, w, tw, t0, nt, y + co * y_cstride);
+                                             vmax, pool, h, w, r0, c0, nt, y + co * y_cstride);
             }
         }
     }

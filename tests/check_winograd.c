@@ -8,7 +8,7 @@
  *
  * Sweep per variant (m = 2, 4, 6) and tier:
  *  - every h, w in 1..13 (every residue of h and w mod m, tiles cropped in every way), and
- *    60 x 58, 23 x 40; (cin, cout) rotating over the pairs of {1, 3, 7, 16, 17, 64};
+ *    60 x 58, 23 x 40, 14 x 150 (long rows of whole tiles); (cin, cout) rotating over the pairs of {1, 3, 7, 16, 17, 64};
  *    per call rotating: clamp none / ReLU / [-0.5, 0.5], bias or NULL, pool or not (odd
  *    sizes included: floor mode), gaps in the input channel stride and output plane stride,
  *    guard side; every shape at input scale x1 and x1000 (x and bias scaled);
@@ -18,7 +18,8 @@
  *    NaN every output whose 3x3 window holds it (and the pooled ones), while outputs of tiles
  *    whose input patch does not hold it are unaffected.
  * Quick mode (VGS_CHECK_QUICK=1, the qemu runs): the 13 x 13 grid keeps every shape but with
- * cin, cout <= 17 except one 64 x 64 case per variant, and of the large shapes only 23 x 40.
+ * cin, cout <= 17 except one 64 x 64 case per variant, and of the large shapes 23 x 40 and
+ * 14 x 150.
  *
  * Tolerance (a rigorous first-order bound, u = 2^-24): every output is a sum of terms
  *   a * U_xi * b * x  (a: entries of A^T A, b: of B^T B, U = G k G^T rounded once)
@@ -107,53 +108,66 @@ static int get_mats(int m, mats *M)
     return 0;
 }
 
+/* Wb[(tile * cin + ci) * alpha^2 + xi] = (|B^T| |d| |B|)[xi] of every tile's input patch. */
+static void ref_patch_bounds(const mats *M, size_t cin, size_t h, size_t w, const float *x, size_t xcs, double *Wb)
+{
+    const int m = M->m, a = M->a;
+    const size_t th = (h + m - 1) / m, tw = (w + m - 1) / m;
+    double T[64];
+    for (size_t t = 0; t < th * tw; t++) {
+        const size_t ty = t / tw, tx = t % tw;
+        for (size_t ci = 0; ci < cin; ci++) {
+            double *W = Wb + (t * cin + ci) * (size_t)(a * a);
+            for (int i = 0; i < a; i++)
+                for (int q = 0; q < a; q++) {
+                    double s = 0.0;
+                    for (int p = 0; p < a; p++) {
+                        long r = (long)(ty * m + p) - 1, c = (long)(tx * m + q) - 1;
+                        if (r < 0 || c < 0 || r >= (long)h || c >= (long)w) continue;
+                        s += fabs(M->bt[i * a + p]) * fabs((double)x[ci * xcs + (size_t)r * w + (size_t)c]);
+                    }
+                    T[i * a + q] = s;
+                }
+            for (int i = 0; i < a; i++)
+                for (int j = 0; j < a; j++) {
+                    double s = 0.0;
+                    for (int q = 0; q < a; q++) s += T[i * a + q] * fabs(M->bt[j * a + q]);
+                    W[i * a + j] = s;
+                }
+        }
+    }
+}
+
 /* E (see the header) of every output of channel o (h x w dense), without the |bias|. */
-static void ref_bound(const mats *M, size_t cin, size_t h, size_t w, const float *x, size_t xcs,
-                      const float *u, size_t cout, size_t o, double *E, double *work)
+static void ref_bound(const mats *M, size_t cin, size_t h, size_t w, const double *Wb, const float *u,
+                      size_t cout, size_t o, double *E)
 {
     const int m = M->m, a = M->a;
     const size_t th = (h + m - 1) / m, tw = (w + m - 1) / m, ncb = (cout + 5) / 6;
-    double *S = work, *W = work + 64, *T = work + 128;
-    for (size_t ty = 0; ty < th; ty++) {
-        for (size_t tx = 0; tx < tw; tx++) {
-            for (int e = 0; e < a * a; e++) S[e] = 0.0;
-            for (size_t ci = 0; ci < cin; ci++) {
-                /* W = |B^T| |d| |B| */
-                for (int i = 0; i < a; i++)
-                    for (int q = 0; q < a; q++) {
-                        double s = 0.0;
-                        for (int p = 0; p < a; p++) {
-                            long r = (long)(ty * m + p) - 1, c = (long)(tx * m + q) - 1;
-                            if (r < 0 || c < 0 || r >= (long)h || c >= (long)w) continue;
-                            s += fabs(M->bt[i * a + p]) * fabs((double)x[ci * xcs + (size_t)r * w + (size_t)c]);
-                        }
-                        T[i * a + q] = s;
-                    }
-                for (int i = 0; i < a; i++)
-                    for (int j = 0; j < a; j++) {
-                        double s = 0.0;
-                        for (int q = 0; q < a; q++) s += T[i * a + q] * fabs(M->bt[j * a + q]);
-                        W[i * a + j] = s;
-                    }
-                for (int e = 0; e < a * a; e++)
-                    S[e] += fabs((double)u[(((size_t)e * ncb + o / 6) * cin + ci) * 6 + o % 6]) * W[e];
-            }
-            /* E = |A^T| S |A| */
-            for (int i = 0; i < m; i++)
-                for (int q = 0; q < a; q++) {
-                    double s = 0.0;
-                    for (int p = 0; p < a; p++) s += fabs(M->at[i * a + p]) * S[p * a + q];
-                    T[i * a + q] = s;
-                }
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < m; j++) {
-                    size_t oy = ty * m + i, ox = tx * m + j;
-                    if (oy >= h || ox >= w) continue;
-                    double s = 0.0;
-                    for (int q = 0; q < a; q++) s += T[i * a + q] * fabs(M->at[j * a + q]);
-                    E[oy * w + ox] = s;
-                }
+    double S[64], T[64];
+    for (size_t t = 0; t < th * tw; t++) {
+        const size_t ty = t / tw, tx = t % tw;
+        for (int e = 0; e < a * a; e++) S[e] = 0.0;
+        for (size_t ci = 0; ci < cin; ci++) {
+            const double *W = Wb + (t * cin + ci) * (size_t)(a * a);
+            for (int e = 0; e < a * a; e++)
+                S[e] += fabs((double)u[(((size_t)e * ncb + o / 6) * cin + ci) * 6 + o % 6]) * W[e];
         }
+        /* E = |A^T| S |A| */
+        for (int i = 0; i < m; i++)
+            for (int q = 0; q < a; q++) {
+                double s = 0.0;
+                for (int p = 0; p < a; p++) s += fabs(M->at[i * a + p]) * S[p * a + q];
+                T[i * a + q] = s;
+            }
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < m; j++) {
+                size_t oy = ty * m + i, ox = tx * m + j;
+                if (oy >= h || ox >= w) continue;
+                double s = 0.0;
+                for (int q = 0; q < a; q++) s += T[i * a + q] * fabs(M->at[j * a + q]);
+                E[oy * w + ox] = s;
+            }
     }
 }
 
@@ -169,7 +183,7 @@ typedef struct fixture {
     size_t out_cap;
     double *ref, *mag, *E; /* cout x h x w */
     float *kbuf;     /* the OIHW weights (writable copy)          */
-    double work[64 * 3];
+    double *Wb;      /* ref_patch_bounds                          */
 } fixture;
 
 #define MAX_C 64
@@ -179,7 +193,7 @@ static void fixture_free(fixture *f)
 {
     vgs_guard_free(&f->gx), vgs_guard_free(&f->gk), vgs_guard_free(&f->gu), vgs_guard_free(&f->gb);
     wguard_free(&f->gs);
-    free(f->out), free(f->out2), free(f->ref), free(f->mag), free(f->E), free(f->kbuf);
+    free(f->out), free(f->out2), free(f->ref), free(f->mag), free(f->E), free(f->kbuf), free(f->Wb);
     memset(f, 0, sizeof *f);
 }
 
@@ -197,7 +211,8 @@ static int fixture_init(fixture *f)
     f->mag = (double *)malloc(MAX_C * MAX_HW * sizeof(double));
     f->E = (double *)malloc(MAX_C * MAX_HW * sizeof(double));
     f->kbuf = (float *)malloc(kmax * sizeof(float));
-    if (bad || !f->out || !f->out2 || !f->ref || !f->mag || !f->E || !f->kbuf) {
+    f->Wb = (double *)malloc(30 * 29 * MAX_C * 16 * sizeof(double)); /* the most: m = 2 at 60 x 58 */
+    if (bad || !f->Wb || !f->out || !f->out2 || !f->ref || !f->mag || !f->E || !f->kbuf) {
         fixture_free(f);
         return -1;
     }
@@ -300,10 +315,11 @@ static int run_case(const vgs_kernels *K, fixture *f, vgs_rng *rng, const wcase 
     get_mats(m, &M);
     const double N = 1 + 4.0 * M.nnz_bt + 2.0 * (double)cin + 4.0 * M.nnz_at + 1;
     const double gamma = N * 0x1p-24 / (1 - N * 0x1p-24);
+    ref_patch_bounds(&M, cin, h, w, x, xcs, f->Wb);
     for (size_t o = 0; o < cout; o++) {
         double *ref = f->ref + o * hw, *mag = f->mag + o * hw, *E = f->E + o * hw;
         ref_conv3x3(1, cin, h, w, x, xcs, f->kbuf + o * cin * 9, bias ? bias[o] : 0.0f, -INFINITY, INFINITY, ref, mag);
-        ref_bound(&M, cin, h, w, x, xcs, u, cout, o, E, f->work);
+        ref_bound(&M, cin, h, w, f->Wb, u, cout, o, E);
         for (size_t p = 0; p < hw; p++) E[p] = gamma * (E[p] + (bias ? fabs((double)bias[o]) : 0.0)) + 1e-30;
         for (size_t oy = 0; oy < oh; oy++)
             for (size_t ox = 0; ox < ow; ox++) {
@@ -434,10 +450,11 @@ static int sweep(vgs_isa isa, int m, char *msg, size_t len)
     stats st = {{0, 0}, 0};
     int fail = 0;
     unsigned v = 0;
-    /* shapes: the 13 x 13 grid, then 60 x 58 and 23 x 40 */
-    static const size_t big_h[] = {60, 23}, big_w[] = {58, 40};
+    /* shapes: the 13 x 13 grid, then 60 x 58, 23 x 40 and 14 x 150 (rows of >= 16 whole
+     * tiles at every m: the blocks of 8 interior tiles that take the AVX2 transposes) */
+    static const size_t big_h[] = {60, 23, 14}, big_w[] = {58, 40, 150};
     int big64_done = 0;
-    for (size_t s = 0; s < 13 * 13 + 2 && !fail; s++) {
+    for (size_t s = 0; s < 13 * 13 + 3 && !fail; s++) {
         size_t h, w;
         if (s < 169) h = 1 + s / 13, w = 1 + s % 13;
         else {
