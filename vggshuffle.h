@@ -355,6 +355,13 @@ VGS_API vgs_status vgs_topk(const float *x, size_t n, size_t k, int *indices);
  *  rows.  `out_min`/`out_max` clamp the result (ReLU: 0, +INFINITY; none: -INFINITY, +INFINITY).
  *  No kernel allocates, fails or reads outside the ranges given.                             */
 
+/* The Winograd convolution kernels' type (vgs_kernels.winograd3x3_*). */
+typedef void (*vgs_winograd3x3_fn)(size_t cin, size_t cout, size_t h, size_t w, const float *x,
+                                   size_t x_cstride, const float *u, const float *bias, float *y,
+                                   size_t y_cstride, float out_min, float out_max, int pool,
+                                   size_t tile_row_begin, size_t tile_row_end, size_t oc_begin,
+                                   size_t oc_end, float *scratch);
+
 typedef struct vgs_kernels {
     vgs_isa isa;
     size_t vector_width;         /* floats per vector register (scalar: 1)      */
@@ -424,6 +431,26 @@ typedef struct vgs_kernels {
      * tier's FMA throughput (FLOPs = iters * 12 * 2 * vector_width); returns their sum so
      * that the work is not optimised away. */
     float (*fma_peak)(size_t iters);
+    /* Dense 3x3 convolution, stride 1, zero padding 1, by Winograd F(m x m, 3 x 3): m = 2
+     * (f23), 4 (f43), 6 (f63).  Same result as conv3x3s1p1 up to rounding (the measured
+     * error per variant is in tests/check_winograd.c), from the input planes as they are (the
+     * border is handled inside, no padded copy) and weights u made by
+     * vgs_winograd3x3_transform_weights(m, ...) below.  The output is cut in tiles of m x m
+     * pixels, ceil(h/m) tile rows of ceil(w/m) tiles (the last ones cropped); one call
+     * computes tile rows [tile_row_begin, tile_row_end) of output channels
+     * [oc_begin, oc_end) (ends past the last are clipped; an empty range does nothing):
+     *   pool == 0: y_o[oy][ox] = clamp(bias[o] + conv), oy < h, ox < w, for the rows
+     *              m*tile_row_begin <= oy < m*tile_row_end;
+     *   pool != 0: the 2x2/s2 max-pool of that (floor mode: h/2 x w/2 planes, odd h or w
+     *              drops the last row or column), rows (m/2)*tile_row_begin <= oy <
+     *              (m/2)*tile_row_end; a window with a NaN gives NaN;
+     * planes at y + o*y_cstride; bias may be NULL; NaN passes the clamp.  Every output element
+     * is bit-identical however the work is split into calls (tasks for any thread count).
+     * scratch: vgs_winograd3x3_scratch_floats(m, cin) floats, the caller's (one per thread),
+     * no alignment needed; nothing else is allocated or written.  A NaN or Inf input may turn
+     * into NaN every output of the tiles whose (m+2) x (m+2) input patch holds it (inherent
+     * to the transforms), a superset of where a direct convolution puts it. */
+    vgs_winograd3x3_fn winograd3x3_f23, winograd3x3_f43, winograd3x3_f63;
 } vgs_kernels;
 
 /* Kernel table of a tier.  NULL if the tier is not compiled in (it may still be unsupported
@@ -431,6 +458,28 @@ typedef struct vgs_kernels {
 VGS_API const vgs_kernels *vgs_kernels_for(vgs_isa isa);
 /* Kernel table of vgs_isa_current(). Never NULL. */
 VGS_API const vgs_kernels *vgs_kernels_current(void);
+
+/* Winograd F(m x m, 3 x 3) helpers, m = 2, 4 or 6 (any other m: 0, or VGS_ERR_INVALID_ARGUMENT).
+ * Points 0, +-1, inf (m = 2); 0, +-1, +-2, inf (4); 0, +-1, +-2, +-1/2, inf (6); the matrices
+ * are generated exactly by tools/gen_winograd.py (kernels/winograd3x3_gen.h).
+ *
+ * transform_weights: OIHW weights k (cout x cin x 3 x 3) -> u, the layout the kernels read
+ * (weights_floats(m, cout, cin) floats, the same for every tier): for xi = (i, j) < (m+2)^2,
+ * output channel o (cout rounded up to a multiple of 6, the extra ones 0), input channel c,
+ *   u[((xi * ceil(cout/6) + o/6) * cin + c) * 6 + o % 6] = (G k_oc G^T)[i][j]
+ * computed in double (terms with a zero entry of G skipped) and rounded once to float.
+ * Run once at load.  Errors: VGS_ERR_INVALID_ARGUMENT (m, NULL, cout or cin 0). */
+VGS_API size_t vgs_winograd3x3_weights_floats(int m, size_t cout, size_t cin);
+VGS_API vgs_status vgs_winograd3x3_transform_weights(int m, size_t cout, size_t cin, const float *k,
+                                                     float *u);
+/* Scratch floats one call of a vgs_kernels.winograd3x3_* kernel needs (any tier), and the
+ * number of tile rows of an h-row output (ceil(h / m)). */
+VGS_API size_t vgs_winograd3x3_scratch_floats(int m, size_t cin);
+VGS_API size_t vgs_winograd3x3_tile_rows(int m, size_t h);
+/* The matrices, row-major doubles: A^T (m x (m+2)), G ((m+2) x 3), B^T ((m+2) x (m+2)), with
+ * A^T ((G g) . (B^T d)) = the correlation sum_k g[k] d[i+k], i < m.  Any pointer may be NULL. */
+VGS_API vgs_status vgs_winograd3x3_matrices(int m, const double **at, const double **g,
+                                            const double **bt);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 #include "../kernels/fc.h"
 #include "../kernels/softmax.h"
 #include "../kernels/peak.h"
+#include "../kernels/winograd3x3.h"
 
 #define VGS__STR2(x) #x
 #define VGS__STR(x) VGS__STR2(x)
@@ -31,6 +32,9 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
     VGS_FN(vgs_f32_fc),
     VGS_FN(vgs_f32_softmax),
     VGS_FN(vgs_f32_fma_peak),
+    VGS_FN(vgs_f32_winograd3x3_f23),
+    VGS_FN(vgs_f32_winograd3x3_f43),
+    VGS_FN(vgs_f32_winograd3x3_f63),
 };
 
 #undef VGS__STR2

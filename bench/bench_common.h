@@ -7,21 +7,21 @@
 #include <stdlib.h>
 #include <time.h>
 
-static double bench_now_ms(void)
+static __attribute__((unused)) double bench_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int bench_cmp(const void *p, const void *q)
+static __attribute__((unused)) int bench_cmp(const void *p, const void *q)
 {
     const double a = *(const double *)p, b = *(const double *)q;
     return (a > b) - (a < b);
 }
 
 /* Median of n samples (sorts them). */
-static double bench_median(double *t, size_t n)
+static __attribute__((unused)) double bench_median(double *t, size_t n)
 {
     qsort(t, n, sizeof *t, bench_cmp);
     return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);

@@ -39,17 +39,15 @@ typedef struct vgs_check_case {
     int once;
 } vgs_check_case;
 
-/* The tables, one per check file (the TAP runner links whichever are given to it). */
-extern const vgs_check_case vgs_kernel_checks[];  /* tests/check_kernels.c */
-extern const size_t vgs_kernel_checks_count;
-extern const vgs_check_case vgs_weights_checks[]; /* tests/check_weights.c */
-extern const size_t vgs_weights_checks_count;
-extern const vgs_check_case vgs_refnet_checks[];  /* tests/check_refnet.c  */
-extern const size_t vgs_refnet_checks_count;
-extern const vgs_check_case vgs_network_checks[]; /* tests/check_network.c */
-extern const size_t vgs_network_checks_count;
-extern const vgs_check_case vgs_runtime_checks[]; /* tests/check_runtime.c */
-extern const size_t vgs_runtime_checks_count;
+/* The tables, one per check file (the TAP runner links whichever are given to it): each
+ * tests/check_NAME.c exports vgs_NAME_checks[] and vgs_NAME_checks_count.  The front ends
+ * (test_main.c, tap_runner.c) run every table of this list, in this order. */
+#define VGS_CHECK_TABLES(X) X(kernel) X(weights) X(refnet) X(network) X(runtime) X(winograd)
+#define VGS_CHECK_DECLARE(name)                                                                \
+    extern const vgs_check_case vgs_##name##_checks[];                                         \
+    extern const size_t vgs_##name##_checks_count;
+VGS_CHECK_TABLES(VGS_CHECK_DECLARE)
+#undef VGS_CHECK_DECLARE
 
 /* Between check files (check_runtime.c and check_refnet.c): a net made by a check file's
  * model with the given options (0, or 1 and a message in msg); the runtime's contracts over

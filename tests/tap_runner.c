@@ -17,7 +17,7 @@
  *
  * Tables: every table of checks.h whose check file is linked into this executable (they are
  * weak references here): vgs_kernel_checks (check_kernels.c), vgs_weights_checks,
- * vgs_refnet_checks, vgs_network_checks.  A check with `once` set runs once, on
+ * vgs_refnet_checks, vgs_network_checks, vgs_winograd_checks.  A check with `once` set runs once, on
  * vgs_isa_current(); the others once per ISA.
  *
  * Output: "# isa: NAME" before the checks of each ISA, "ok N - kernels/gemm [avx2]",
@@ -32,37 +32,25 @@
 #include <time.h>
 
 /* Weak: the runner links with any subset of the check files. */
-#pragma weak vgs_kernel_checks
-#pragma weak vgs_kernel_checks_count
-#pragma weak vgs_weights_checks
-#pragma weak vgs_weights_checks_count
-#pragma weak vgs_refnet_checks
-#pragma weak vgs_refnet_checks_count
-#pragma weak vgs_network_checks
-#pragma weak vgs_network_checks_count
-#pragma weak vgs_runtime_checks
-#pragma weak vgs_runtime_checks_count
+#define VGS_PRAGMA(x) _Pragma(#x)
+#define VGS_WEAK(name) VGS_PRAGMA(weak vgs_##name##_checks) VGS_PRAGMA(weak vgs_##name##_checks_count)
+VGS_CHECK_TABLES(VGS_WEAK)
 
 typedef struct table {
     const vgs_check_case *cases; /* NULL if that check file is not linked */
     const size_t *count;
 } table;
 
-static table TABLES[5];
+#define VGS_TABLE(name) {vgs_##name##_checks, &vgs_##name##_checks_count},
+static const table ALL_TABLES[] = {VGS_CHECK_TABLES(VGS_TABLE)};
+#define N_ALL_TABLES (sizeof ALL_TABLES / sizeof ALL_TABLES[0])
+static table TABLES[N_ALL_TABLES];
 static size_t NTABLES;
 
 static void collect_tables(void)
 {
-    const vgs_check_case *cases[5] = {vgs_kernel_checks, vgs_weights_checks, vgs_refnet_checks,
-                                      vgs_network_checks, vgs_runtime_checks};
-    const size_t *counts[5] = {&vgs_kernel_checks_count, &vgs_weights_checks_count,
-                               &vgs_refnet_checks_count, &vgs_network_checks_count, &vgs_runtime_checks_count};
-    for (size_t i = 0; i < 5; i++)
-        if (cases[i] && counts[i]) {
-            TABLES[NTABLES].cases = cases[i];
-            TABLES[NTABLES].count = counts[i];
-            NTABLES++;
-        }
+    for (size_t i = 0; i < N_ALL_TABLES; i++)
+        if (ALL_TABLES[i].cases && ALL_TABLES[i].count) TABLES[NTABLES++] = ALL_TABLES[i];
 }
 
 static char timeout_line[512];

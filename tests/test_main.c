@@ -15,16 +15,17 @@ typedef struct check_param {
     vgs_isa isa;
 } check_param;
 
+#define VGS_TABLE(name) {vgs_##name##_checks, &vgs_##name##_checks_count},
+static const struct {
+    const vgs_check_case *cases;
+    const size_t *count;
+} TABLES[] = {VGS_CHECK_TABLES(VGS_TABLE)};
+#define N_TABLES (sizeof TABLES / sizeof TABLES[0])
+
 static const vgs_check_case *table(size_t t, size_t *n)
 {
-    switch (t) {
-    case 0: *n = vgs_kernel_checks_count; return vgs_kernel_checks;
-    case 1: *n = vgs_weights_checks_count; return vgs_weights_checks;
-    case 2: *n = vgs_refnet_checks_count; return vgs_refnet_checks;
-    case 3: *n = vgs_network_checks_count; return vgs_network_checks;
-    case 4: *n = vgs_runtime_checks_count; return vgs_runtime_checks;
-    default: *n = 0; return NULL;
-    }
+    *n = t < N_TABLES ? *TABLES[t].count : 0;
+    return t < N_TABLES ? TABLES[t].cases : NULL;
 }
 
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
@@ -33,9 +34,9 @@ static void free_params(struct criterion_test_params *crp) { cr_free(crp->params
 static struct criterion_test_params params(vgs_isa isa, int once_wanted)
 {
     size_t total = 0, n, k = 0;
-    for (size_t t = 0; t < 5; t++) table(t, &n), total += n;
+    for (size_t t = 0; t < N_TABLES; t++) table(t, &n), total += n;
     check_param *p = cr_malloc(total * sizeof *p);
-    for (size_t t = 0; t < 5; t++) {
+    for (size_t t = 0; t < N_TABLES; t++) {
         const vgs_check_case *cases = table(t, &n);
         for (size_t c = 0; c < n; c++) {
             if (!cases[c].once != !once_wanted) continue;

@@ -1,0 +1,412 @@
+/* kernels/winograd3x3.h — 3x3 convolution, stride 1, padding 1, by Winograd minimal filtering
+ * F(m x m, 3 x 3), m = 2, 4, 6 (alpha = m + 2), NCHW float32.  Generic body, instantiated
+ * per ISA by arch/instantiate.h; the matrices and 1D transforms come from winograd3x3_gen.h
+ * (tools/gen_winograd.py).  Contract: vgs_kernels.winograd3x3_f23 / _f43 / _f63 and
+ * vgs_winograd3x3_transform_weights in vggshuffle.h.
+ *
+ * Work: the tiles of the task's tile rows, row-major, in blocks of T = 2 vectors of tiles.
+ * Per block:
+ *   1. input transform, per input channel: each tile's alpha x alpha patch (rows
+ *      m*ty - 1 .., columns m*tx - 1 ..; outside the image 0, so the border needs no padded
+ *      copy) is gathered into lanes (d[i][j][tile]), then V = B^T d B with vector operations
+ *      over the T tiles, into the scratch: V[xi][ci][tile], xi = i*alpha + j;
+ *   2. per block of MR = 6 output channels: for each xi, the transformed-domain product
+ *      M[co][xi][tile] = sum over ci (in order 0 .. cin-1) of U[xi][co][ci] * V[xi][ci][tile]
+ *      (a 6 x 2-vector register tile, as the GEMM family's), then the output transform
+ *      Y = A^T M A, + bias, clamp, optionally the 2x2/s2 max-pool, scattered into the planes.
+ *   V stays in cache between 1 and 2 (alpha^2 * cin * T floats); M is one channel block.
+ * Every output element is computed by the same instruction sequence whatever the task's
+ * ranges or its lane in the block (padding lanes are zero tiles, a partial channel block is
+ * computed whole and stored in part): results are bit-identical for any split.
+ *
+ * NaN: the clamp and the pool use NaN-propagating min/max (vgs__wino_max/min below): x86
+ * MAXPS/MINPS return the second operand when either is NaN, so a plain max would lose a NaN
+ * in the first operand. */
+
+#include "winograd3x3_gen.h"
+
+#ifndef VGS__WINOGRAD3X3_ONCE /* the ISA-independent part: defined once, with the scalar tier */
+#define VGS__WINOGRAD3X3_ONCE
+#define VGS__WINO_MR 6     /* output channels per block of the packed weights (VGS_WINO_MR)  */
+#define VGS__WINO_TMAX 32  /* the largest VGS_WINO_T of any tier (AVX-512: 2 x 16 tiles)     */
+
+static int vgs__wino_ok(int m) { return m == 2 || m == 4 || m == 6; }
+
+vgs_status vgs_winograd3x3_matrices(int m, const double **at, const double **g, const double **bt)
+{
+    if (!vgs__wino_ok(m)) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "winograd3x3: m = %d, expected 2, 4 or 6", m);
+    if (at) *at = m == 2 ? vgs__wino_at_f23 : m == 4 ? vgs__wino_at_f43 : vgs__wino_at_f63;
+    if (g) *g = m == 2 ? vgs__wino_g_f23 : m == 4 ? vgs__wino_g_f43 : vgs__wino_g_f63;
+    if (bt) *bt = m == 2 ? vgs__wino_bt_f23 : m == 4 ? vgs__wino_bt_f43 : vgs__wino_bt_f63;
+    return VGS_OK;
+}
+
+size_t vgs_winograd3x3_weights_floats(int m, size_t cout, size_t cin)
+{
+    if (!vgs__wino_ok(m)) return 0;
+    return (size_t)(m + 2) * (size_t)(m + 2) * ((cout + VGS__WINO_MR - 1) / VGS__WINO_MR * VGS__WINO_MR) * cin;
+}
+
+size_t vgs_winograd3x3_scratch_floats(int m, size_t cin)
+{
+    if (!vgs__wino_ok(m)) return 0;
+    return (size_t)(m + 2) * (size_t)(m + 2) * VGS__WINO_TMAX * (cin + VGS__WINO_MR + 1);
+}
+
+size_t vgs_winograd3x3_tile_rows(int m, size_t h) { return vgs__wino_ok(m) ? (h + (size_t)m - 1) / (size_t)m : 0; }
+
+vgs_status vgs_winograd3x3_transform_weights(int m, size_t cout, size_t cin, const float *k, float *u)
+{
+    const double *g;
+    if (vgs_winograd3x3_matrices(m, NULL, &g, NULL) != VGS_OK) return VGS_ERR_INVALID_ARGUMENT;
+    if (!k || !u || cout == 0 || cin == 0)
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_winograd3x3_transform_weights: %s",
+                         !k || !u ? "NULL weights or output" : "cout or cin is 0");
+    const size_t a = (size_t)m + 2, ncb = (cout + VGS__WINO_MR - 1) / VGS__WINO_MR;
+    for (size_t co = 0; co < ncb * VGS__WINO_MR; co++) {
+        for (size_t ci = 0; ci < cin; ci++) {
+            float *up = u + (co / VGS__WINO_MR * cin + ci) * VGS__WINO_MR + co % VGS__WINO_MR;
+            const float *kk = k + (co * cin + ci) * 9;
+            for (size_t xi = 0; xi < a * a; xi++) {
+                /* (G k G^T)[xi]: zero entries of G skipped (a NaN weight then stays where
+                 * the matrices put it instead of reaching every position through 0 * NaN) */
+                const double *g1 = g + xi / a * 3, *g2 = g + xi % a * 3;
+                double s = 0.0;
+                for (int p = 0; p < 3 && co < cout; p++) {
+                    if (g1[p] == 0.0) continue;
+                    double r = 0.0;
+                    for (int q = 0; q < 3; q++)
+                        if (g2[q] != 0.0) r += (double)kk[p * 3 + q] * g2[q];
+                    s += g1[p] * r;
+                }
+                up[xi * ncb * cin * VGS__WINO_MR] = (float)s;
+            }
+        }
+    }
+    return VGS_OK;
+}
+#endif
+
+#define VGS_WINO_MR VGS__WINO_MR /* output channels per register tile (weights packed so) */
+#define VGS_WINO_T (2 * VGS_VW)  /* tiles per block: 2 vectors (<= VGS__WINO_TMAX)         */
+
+/* NaN-propagating max and min: NaN if either operand is NaN, else the max / min. */
+#if VGS_VW == 1
+static inline float VGS_FN(vgs__wino_max)(float a, float b) { return a != a || a > b ? a : b; }
+static inline float VGS_FN(vgs__wino_min)(float a, float b) { return a != a || a < b ? a : b; }
+#elif VGS_VW == 4 /* aarch64 FMAX / FMIN return NaN if either operand is NaN */
+#define vgs__wino_max__neon(a, b) vmaxq_f32((a), (b))
+#define vgs__wino_min__neon(a, b) vminq_f32((a), (b))
+#elif VGS_VW == 8
+static inline __m256 VGS_FN(vgs__wino_max)(__m256 a, __m256 b)
+{
+    return _mm256_blendv_ps(_mm256_max_ps(a, b), a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
+}
+static inline __m256 VGS_FN(vgs__wino_min)(__m256 a, __m256 b)
+{
+    return _mm256_blendv_ps(_mm256_min_ps(a, b), a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
+}
+#elif VGS_VW == 16
+static inline __m512 VGS_FN(vgs__wino_max)(__m512 a, __m512 b)
+{
+    return _mm512_mask_mov_ps(_mm512_max_ps(a, b), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
+}
+static inline __m512 VGS_FN(vgs__wino_min)(__m512 a, __m512 b)
+{
+    return _mm512_mask_mov_ps(_mm512_min_ps(a, b), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
+}
+#else
+#error "winograd3x3.h: no NaN-propagating max/min for this vector width"
+#endif
+
+/* Gather the alpha x alpha input patches of VW tiles (lanes >= nt: zero) of one plane into
+ * d[(i*alpha + j)*VW + lane].  r0[l], c0[l]: the patch's first input row and column
+ * (m*ty - 1, m*tx - 1). */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_gather)(
+    const int m, size_t h, size_t w, const float *x, const ptrdiff_t *r0, const ptrdiff_t *c0,
+    size_t nt, float *d)
+{
+    const int a = m + 2;
+    for (size_t l = 0; l < VGS_VW; l++) {
+        if (l >= nt) {
+            for (int e = 0; e < a * a; e++) d[e * VGS_VW + l] = 0.0f;
+            continue;
+        }
+        if (r0[l] >= 0 && c0[l] >= 0 && r0[l] + a <= (ptrdiff_t)h && c0[l] + a <= (ptrdiff_t)w) {
+            const float *p = x + (size_t)r0[l] * w + (size_t)c0[l];
+#pragma GCC unroll 8
+            for (int i = 0; i < a; i++) {
+#pragma GCC unroll 8
+                for (int j = 0; j < a; j++) d[(i * a + j) * VGS_VW + l] = p[(size_t)i * w + j];
+            }
+            continue;
+        }
+        /* a border tile: the rows and columns inside the image, zeros around them */
+        const int i0 = r0[l] < 0 ? (int)-r0[l] : 0, j0 = c0[l] < 0 ? (int)-c0[l] : 0;
+        const int i1 = r0[l] + a <= (ptrdiff_t)h ? a : (int)((ptrdiff_t)h - r0[l]);
+        const int j1 = c0[l] + a <= (ptrdiff_t)w ? a : (int)((ptrdiff_t)w - c0[l]);
+        for (int e = 0; e < a * a; e++) d[e * VGS_VW + l] = 0.0f;
+        for (int i = i0; i < i1; i++) {
+            const float *p = x + (size_t)(r0[l] + i) * w + (size_t)c0[l];
+            for (int j = j0; j < j1; j++) d[(i * a + j) * VGS_VW + l] = p[j];
+        }
+    }
+}
+
+#if VGS_VW == 8
+/* AVX2: the 8 x 8 transpose of r[0..7] (r[l][j] -> r[j][l]). */
+static inline __attribute__((always_inline)) void vgs__wino_transpose8__avx2(__m256 *r)
+{
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20), r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20), r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31), r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+/* AVX2 fast path of the gather: 8 tiles whose patch rows can be read as whole vectors
+ * (inside the image, 8 columns from c0 within the row) are loaded row by row and
+ * transposed into in[i*alpha + j].  Returns 0 (nothing done) for any other block. */
+static inline __attribute__((always_inline)) int vgs__wino_load_fast__avx2(
+    const int m, size_t h, size_t w, const float *x, const ptrdiff_t *r0, const ptrdiff_t *c0,
+    size_t nt, __m256 *in)
+{
+    const int a = m + 2;
+    if (nt < 8) return 0;
+    for (int l = 0; l < 8; l++)
+        if (r0[l] < 0 || c0[l] < 0 || r0[l] + a > (ptrdiff_t)h || c0[l] + 8 > (ptrdiff_t)w) return 0;
+    for (int i = 0; i < a; i++) {
+        __m256 r[8];
+#pragma GCC unroll 8
+        for (int l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(x + (size_t)(r0[l] + i) * w + (size_t)c0[l]);
+        vgs__wino_transpose8__avx2(r);
+#pragma GCC unroll 8
+        for (int j = 0; j < a; j++) in[i * a + j] = r[j];
+    }
+    return 1;
+}
+
+/* Store the first n (constant, <= 6) floats of v at p. */
+static inline __attribute__((always_inline)) void vgs__wino_storeq__avx2(float *p, __m256 v, int n)
+{
+    __m128 lo = _mm256_castps256_ps128(v);
+    if (n >= 4) {
+        _mm_storeu_ps(p, lo);
+        if (n == 4) return;
+        lo = _mm256_extractf128_ps(v, 1);
+        p += 4, n -= 4;
+    }
+    if (n >= 2) {
+        _mm_storel_pi((__m64 *)(void *)p, lo);
+        if (n == 2) return;
+        lo = _mm_movehl_ps(lo, lo);
+        p += 2;
+    }
+    _mm_store_ss(p, lo);
+}
+#endif
+
+/* 1D transforms of the variant (m is a constant at every call site). */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_bt)(const int m, const vgs_v *d, size_t ds, vgs_v *o, size_t os)
+{
+    if (m == 2) VGS_FN(vgs__wino_bt_f23)(d, ds, o, os);
+    else if (m == 4) VGS_FN(vgs__wino_bt_f43)(d, ds, o, os);
+    else VGS_FN(vgs__wino_bt_f63)(d, ds, o, os);
+}
+
+static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_at)(const int m, const vgs_v *d, size_t ds, vgs_v *o, size_t os)
+{
+    if (m == 2) VGS_FN(vgs__wino_at_f23)(d, ds, o, os);
+    else if (m == 4) VGS_FN(vgs__wino_at_f43)(d, ds, o, os);
+    else VGS_FN(vgs__wino_at_f63)(d, ds, o, os);
+}
+
+/* The input transform of VW tiles of one channel: V[xi*v_stride] = (B^T d B)[xi], d the tiles'
+ * patches (lanes >= nt: zero). */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_input)(
+    const int m, size_t h, size_t w, const float *x, const ptrdiff_t *r0, const ptrdiff_t *c0,
+    size_t nt, float *d, float *V, size_t v_stride)
+{
+    const int a = m + 2;
+    vgs_v in[8 * 8], tmp[8 * 8], row[8];
+#if VGS_VW == 8
+    if (!vgs__wino_load_fast__avx2(m, h, w, x, r0, c0, nt, in))
+#endif
+    {
+        VGS_FN(vgs__wino_gather)(m, h, w, x, r0, c0, nt, d);
+        for (int e = 0; e < a * a; e++) in[e] = vgs_v_load(d + e * VGS_VW);
+    }
+    /* columns: tmp[i][j] = sum_n B^T[i][n] in[n][j] */
+    for (int j = 0; j < a; j++) VGS_FN(vgs__wino_bt)(m, in + j, (size_t)a, tmp + j, (size_t)a);
+    /* rows: V[i][j] = sum_n B^T[j][n] tmp[i][n] */
+    for (int i = 0; i < a; i++) {
+        VGS_FN(vgs__wino_bt)(m, tmp + i * a, 1, row, 1);
+        for (int j = 0; j < a; j++) vgs_v_store(V + (size_t)(i * a + j) * v_stride, row[j]);
+    }
+}
+
+/* The block's transformed-domain products for output channel block cb (rows r < MR of
+ * U[xi][cb]) into M[(r*alpha^2 + xi)*T + lane]. */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_products)(
+    const int m, size_t cin, size_t ncb, size_t cb, const float *u, const float *V, float *M)
+{
+    const size_t a2 = (size_t)(m + 2) * (size_t)(m + 2);
+    for (size_t xi = 0; xi < a2; xi++) {
+        const float *up = u + (xi * ncb + cb) * cin * VGS_WINO_MR;
+        const float *vp = V + xi * cin * VGS_WINO_T;
+        vgs_v acc[VGS_WINO_MR][2];
+#pragma GCC unroll 6
+        for (int r = 0; r < VGS_WINO_MR; r++) acc[r][0] = acc[r][1] = vgs_v_zero();
+        for (size_t ci = 0; ci < cin; ci++) {
+            const vgs_v b0 = vgs_v_load(vp), b1 = vgs_v_load(vp + VGS_VW);
+#pragma GCC unroll 6
+            for (int r = 0; r < VGS_WINO_MR; r++) {
+                const vgs_v ar = vgs_v_set1(up[r]);
+                acc[r][0] = vgs_v_fma(ar, b0, acc[r][0]);
+                acc[r][1] = vgs_v_fma(ar, b1, acc[r][1]);
+            }
+            up += VGS_WINO_MR;
+            vp += VGS_WINO_T;
+        }
+#pragma GCC unroll 6
+        for (int r = 0; r < VGS_WINO_MR; r++) {
+            vgs_v_store(M + (r * a2 + xi) * VGS_WINO_T, acc[r][0]);
+            vgs_v_store(M + (r * a2 + xi) * VGS_WINO_T + VGS_VW, acc[r][1]);
+        }
+    }
+}
+
+/* Output transform of one channel's M (the VW lanes at M + v): Y = A^T M A + bias, clamped,
+ * optionally 2x2-max-pooled, stored for the block's valid tiles into plane y. */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_output)(
+    const int m, const float *M, size_t v, float bias, vgs_v vmin, vgs_v vmax, int pool, size_t h,
+    size_t w, const ptrdiff_t *r0, const ptrdiff_t *c0, size_t nt, float *y)
+{
+    const int a = m + 2, a2 = a * a;
+    vgs_v in[8 * 8], tmp[8 * 6], out[6 * 6];
+    float st[6 * 6][VGS_VW];
+    for (int e = 0; e < a2; e++) in[e] = vgs_v_load(M + (size_t)e * VGS_WINO_T + v);
+    /* columns: tmp[i][j] = sum_n A^T[i][n] in[n][j]  (m x alpha) */
+    for (int j = 0; j < a; j++) VGS_FN(vgs__wino_at)(m, in + j, (size_t)a, tmp + j, (size_t)a);
+    /* rows: out[i][j] = sum_n A^T[j][n] tmp[i][n]  (m x m) */
+    for (int i = 0; i < m; i++) VGS_FN(vgs__wino_at)(m, tmp + i * a, 1, out + i * m, 1);
+    const vgs_v vb = vgs_v_set1(bias);
+    for (int e = 0; e < m * m; e++) out[e] = VGS_FN(vgs__wino_min)(VGS_FN(vgs__wino_max)(vgs_v_add(out[e], vb), vmin), vmax);
+    const int q = pool ? m / 2 : m; /* side of the stored tile */
+    if (pool) {
+        for (int i = 0; i < q; i++)
+            for (int j = 0; j < q; j++)
+                out[i * q + j] = VGS_FN(vgs__wino_max)(
+                    VGS_FN(vgs__wino_max)(out[2 * i * m + 2 * j], out[2 * i * m + 2 * j + 1]),
+                    VGS_FN(vgs__wino_max)(out[(2 * i + 1) * m + 2 * j], out[(2 * i + 1) * m + 2 * j + 1]));
+    }
+    const size_t oh = pool ? h / 2 : h, ow = pool ? w / 2 : w;
+#if VGS_VW == 8
+    /* AVX2: 8 whole tiles: transpose each output row of the 8 tiles, store q floats per tile */
+    int whole = v + 8 <= nt;
+    for (int l = 0; l < 8 && whole; l++) {
+        const size_t oy = (size_t)(r0[v + l] + 1) / (size_t)(m / q), ox = (size_t)(c0[v + l] + 1) / (size_t)(m / q);
+        whole = oy + (size_t)q <= oh && ox + (size_t)q <= ow;
+    }
+    if (whole) {
+        for (int i = 0; i < q; i++) {
+            __m256 r[8];
+#pragma GCC unroll 8
+            for (int j = 0; j < 8; j++) r[j] = j < q ? out[i * q + j] : _mm256_setzero_ps();
+            vgs__wino_transpose8__avx2(r);
+#pragma GCC unroll 8
+            for (int l = 0; l < 8; l++) {
+                const size_t oy = (size_t)(r0[v + l] + 1) / (size_t)(m / q), ox = (size_t)(c0[v + l] + 1) / (size_t)(m / q);
+                vgs__wino_storeq__avx2(y + (oy + (size_t)i) * ow + ox, r[l], q);
+            }
+        }
+        return;
+    }
+#endif
+    for (int e = 0; e < q * q; e++) vgs_v_store(st[e], out[e]);
+    for (size_t l = 0; l < VGS_VW && v + l < nt; l++) {
+        /* the tile's first output row and column: m*ty = r0 + 1 (pooled: half of it) */
+        const size_t oy = (size_t)(r0[v + l] + 1) / (size_t)(m / q), ox = (size_t)(c0[v + l] + 1) / (size_t)(m / q);
+        if (oy >= oh || ox >= ow) continue;
+        const size_t rows = oh - oy < (size_t)q ? oh - oy : (size_t)q;
+        const size_t cols = ow - ox < (size_t)q ? ow - ox : (size_t)q;
+        float *yp = y + oy * ow + ox;
+        if (rows == (size_t)q && cols == (size_t)q) {
+#pragma GCC unroll 6
+            for (int i = 0; i < q; i++)
+#pragma GCC unroll 6
+                for (int j = 0; j < q; j++) yp[(size_t)i * ow + j] = st[i * q + j][l];
+        } else {
+            for (size_t i = 0; i < rows; i++)
+                for (size_t j = 0; j < cols; j++) yp[i * ow + j] = st[i * q + j][l];
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void VGS_FN(vgs__winograd3x3)(
+    const int m, size_t cin, size_t cout, size_t h, size_t w, const float *x, size_t x_cstride,
+    const float *u, const float *bias, float *y, size_t y_cstride, float out_min, float out_max,
+    int pool, size_t tr0, size_t tr1, size_t oc0, size_t oc1, float *scratch)
+{
+    const size_t a2 = (size_t)(m + 2) * (size_t)(m + 2);
+    const size_t th = (h + m - 1) / m, tw = (w + m - 1) / m;
+    const size_t ncb = (cout + VGS_WINO_MR - 1) / VGS_WINO_MR;
+    if (tr1 > th) tr1 = th;
+    if (oc1 > cout) oc1 = cout;
+    if (tr0 >= tr1 || oc0 >= oc1 || w == 0) return;
+    float *V = scratch;                            /* a2 x cin x T          */
+    float *M = V + a2 * cin * VGS_WINO_T;          /* MR x a2 x T           */
+    float *d = M + VGS_WINO_MR * a2 * VGS_WINO_T;  /* a2 x VW (gather)      */
+    const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
+    const size_t t_end = tr1 * tw;
+    ptrdiff_t r0[VGS_WINO_T], c0[VGS_WINO_T]; /* per lane: the patch's first row and column */
+    for (size_t t0 = tr0 * tw; t0 < t_end; t0 += VGS_WINO_T) {
+        const size_t nt = t_end - t0 < VGS_WINO_T ? t_end - t0 : VGS_WINO_T;
+        for (size_t l = 0; l < VGS_WINO_T; l++) {
+            const size_t t = t0 + (l < nt ? l : 0);
+            r0[l] = (ptrdiff_t)(t / tw * (size_t)m) - 1;
+            c0[l] = (ptrdiff_t)(t % tw * (size_t)m) - 1;
+        }
+        for (size_t ci = 0; ci < cin; ci++) {
+            for (size_t v = 0; v < VGS_WINO_T; v += VGS_VW)
+                VGS_FN(vgs__wino_input)(m, h, w, x + ci * x_cstride, r0 + v, c0 + v, nt > v ? nt - v : 0, d,
+                                        V + ci * VGS_WINO_T + v, cin * VGS_WINO_T);
+        }
+        for (size_t cb = oc0 / VGS_WINO_MR; cb * VGS_WINO_MR < oc1; cb++) {
+            VGS_FN(vgs__wino_products)(m, cin, ncb, cb, u, V, M);
+            for (size_t r = 0; r < VGS_WINO_MR; r++) {
+                const size_t co = cb * VGS_WINO_MR + r;
+                if (co < oc0 || co >= oc1) continue;
+                for (size_t v = 0; v < VGS_WINO_T; v += VGS_VW)
+                    VGS_FN(vgs__wino_output)(m, M + r * a2 * VGS_WINO_T, v, bias ? bias[co] : 0.0f, vmin,
+                                             vmax, pool, h, w, r0, c0, nt, y + co * y_cstride);
+            }
+        }
+    }
+}
+
+#define VGS__WINO_DEFINE(NAME, M)                                                                  \
+    static void VGS_FN(NAME)(size_t cin, size_t cout, size_t h, size_t w, const float *x,           \
+                             size_t x_cstride, const float *u, const float *bias, float *y,         \
+                             size_t y_cstride, float out_min, float out_max, int pool,              \
+                             size_t tile_row_begin, size_t tile_row_end, size_t oc_begin,           \
+                             size_t oc_end, float *scratch)                                         \
+    {                                                                                               \
+        VGS_FN(vgs__winograd3x3)(M, cin, cout, h, w, x, x_cstride, u, bias, y, y_cstride, out_min,  \
+                                 out_max, pool, tile_row_begin, tile_row_end, oc_begin, oc_end,     \
+                                 scratch);                                                          \
+    }
+VGS__WINO_DEFINE(vgs_f32_winograd3x3_f23, 2)
+VGS__WINO_DEFINE(vgs_f32_winograd3x3_f43, 4)
+VGS__WINO_DEFINE(vgs_f32_winograd3x3_f63, 6)
+#undef VGS__WINO_DEFINE
+
+#undef VGS_WINO_MR
+#undef VGS_WINO_T
