@@ -183,7 +183,9 @@ VGS_API const char *vgs_dtype_name(vgs_dtype dtype);
  *                          0_5, 1_0, 1_5, 2_0 (Megvii's published sizes), or any other in
  *                          0_25 .. 4_0 (vgs_shufflenet_v1_config for explicit channel counts).
  *                          Megvii shuffle order and ShuffleNet-Series tensor names.
- *  VGG and ShuffleNet V2 come in later releases.                                            */
+ *    vgg11 vgg13 vgg16 vgg19, vgg11_bn ... vgg19_bn
+ *                          torchvision's VGG (configurations A, B, D, E) and tensor names.
+ *  ShuffleNet V2 comes in a later release.                                                  */
 
 typedef enum vgs_shuffle_order {
     /* Zhang et al. 2017, "ShuffleNet", Fig. 1: reshape (g, C/g), transpose, flatten:
@@ -210,8 +212,13 @@ typedef struct vgs_net_options {
     int max_batch;     /* images one pass takes at once (the workspace is sized for it);
                           0 = 1.  vgs_net_forward takes any n: larger batches run in chunks. */
     vgs_parallel_for_fn parallel_for; /* optional: run the tasks on the host's own pool
-                                         instead of the net's (num_threads is then ignored) */
+                                         instead of the net's; num_threads is then the most
+                                         tasks it runs at once (0 = cores): per-thread
+                                         scratch is sized for that many                     */
     void *parallel_ctx;               /* passed to parallel_for                            */
+    int winograd;      /* 3x3 stride-1 convolutions (VGG): 0 = the algorithm chosen per layer
+                          by shape; 2, 4 or 6 = Winograd F(m x m, 3 x 3) for every one of
+                          them; -1 = direct convolution for every one (tests, benchmarks)  */
 } vgs_net_options;
 
 typedef struct vgs_shufflenet_v1_config {
@@ -266,6 +273,29 @@ VGS_API vgs_status vgs_net_create(const char *model, const char *weights_path,
 VGS_API vgs_status vgs_shufflenet_v1_create(const vgs_shufflenet_v1_config *config,
                                             const vgs_weights *weights,
                                             const vgs_net_options *options, vgs_net **out);
+
+/* VGG (Simonyan & Zisserman 2015) as torchvision 0.14 defines it: five blocks of 3x3
+ * convolutions (+ BatchNorm for the _bn variants) + ReLU, each ended by a 2x2 max-pool;
+ * adaptive average pool to 7 x 7 (any input of at least 32 x 32); classifier 25088 -> 4096
+ * -> 4096 -> classes with ReLU.  torchvision's tensor names (features.N.*, classifier.N.*)
+ * and preprocessing (RGB, 0..1, ImageNet mean and std).  BN is folded and every tensor the
+ * net needs copied at create (the weights may be closed after).  The 3x3 convolutions run
+ * by Winograd F(2,3), F(4,3) or F(6,3) or directly, chosen per layer by shape (or forced by
+ * vgs_net_options.winograd); a block's max-pool is fused into a Winograd convolution.
+ * Errors: as vgs_net_create. */
+typedef struct vgs_vgg_config {
+    int depth;              /* 11, 13, 16 or 19                                            */
+    int batch_norm;         /* 1: the _bn variant                                          */
+    int num_classes;        /* 1000 for ImageNet                                            */
+    /* Optional (0 = torchvision's): the five blocks' channels (64, 128, 256, 512, 512) and
+     * the classifier's hidden width (4096): smaller ones make small models of the same
+     * structure and names (tests). */
+    int block_channels[5];
+    int hidden;
+} vgs_vgg_config;
+
+VGS_API vgs_status vgs_vgg_create(const vgs_vgg_config *config, const vgs_weights *weights,
+                                  const vgs_net_options *options, vgs_net **out);
 
 VGS_API void vgs_net_destroy(vgs_net *net); /* NULL is fine */
 VGS_API int vgs_net_num_classes(const vgs_net *net);
@@ -417,12 +447,13 @@ typedef struct vgs_kernels {
     /* Global average pool: y[i] = mean of the hw floats at x + i*x_cstride, i < c. */
     void (*global_avgpool)(size_t c, size_t hw, const float *x, size_t x_cstride, float *y);
 
-    /* Fully connected over a batch: y[b*y_stride + o] = bias[o] + sum_p w[o*k + p] *
-     * x[b*x_stride + p] for o < n, b < batch; bias may be NULL.  w is PyTorch's Linear weight
-     * (out x in), streamed from memory once per call.  Image b's outputs are bit-identical
-     * to a call with batch 1 on that image. */
+    /* Fully connected over a batch: y[b*y_stride + o] = clamp(bias[o] + sum_p w[o*k + p] *
+     * x[b*x_stride + p]) for o < n, b < batch; bias may be NULL.  w is PyTorch's Linear
+     * weight (out x in), streamed from memory once per call.  Image b's outputs are
+     * bit-identical to a call with batch 1 on that image. */
     void (*fc)(size_t n, size_t k, const float *w, const float *bias, size_t batch,
-               const float *x, size_t x_stride, float *y, size_t y_stride);
+               const float *x, size_t x_stride, float *y, size_t y_stride, float out_min,
+               float out_max);
 
     /* Softmax over n floats, y = exp(x - max) / sum (SLEEF expf u10); y may alias x. */
     void (*softmax)(size_t n, const float *x, float *y);
@@ -451,6 +482,15 @@ typedef struct vgs_kernels {
      * into NaN every output of the tiles whose (m+2) x (m+2) input patch holds it (inherent
      * to the transforms), a superset of where a direct convolution puts it. */
     vgs_winograd3x3_fn winograd3x3_f23, winograd3x3_f43, winograd3x3_f63;
+
+    /* 2x2 max pooling, stride 2, no padding, floor mode (PyTorch MaxPool2d(2, 2)): c planes
+     * h x w into c planes (h/2) x (w/2); a window with a NaN gives NaN. */
+    void (*maxpool2x2s2)(size_t c, size_t h, size_t w, const float *x, size_t x_cstride, float *y,
+                         size_t y_cstride);
+    /* Adaptive average pooling to oh x ow (PyTorch AdaptiveAvgPool2d): output (oy, ox) is the
+     * mean of input rows floor(oy*h/oh) .. ceil((oy+1)*h/oh) - 1, columns likewise. */
+    void (*adaptive_avgpool)(size_t c, size_t h, size_t w, const float *x, size_t x_cstride, size_t oh,
+                             size_t ow, float *y, size_t y_cstride);
 } vgs_kernels;
 
 /* Kernel table of a tier.  NULL if the tier is not compiled in (it may still be unsupported
@@ -1785,11 +1825,13 @@ static void vgs__pool_run(vgs__pool *p, vgs_task_fn fn, void *arg, size_t n)
  *  The runtime knows layer kinds and kernels, never a model family.                         */
 
 typedef enum vgs__kind {
-    VGS__CONV3X3, VGS__CONV1X1, VGS__DWCONV3X3, VGS__MAXPOOL3X3, VGS__AVGPOOL3X3, VGS__GAVGPOOL, VGS__LINEAR
+    VGS__CONV3X3, VGS__CONV1X1, VGS__DWCONV3X3, VGS__MAXPOOL3X3, VGS__AVGPOOL3X3, VGS__GAVGPOOL, VGS__LINEAR,
+    VGS__MAXPOOL2X2, VGS__ADAPTIVE_AVGPOOL
 } vgs__kind;
 
 static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "dwconv3x3", "maxpool3x3",
-                                              "avgpool3x3", "global_avgpool", "linear"};
+                                              "avgpool3x3", "global_avgpool", "linear",    "maxpool2x2",
+                                              "adaptive_avgpool"};
 
 /* Task partition constants (they depend on the layer's shape only, never on threads). */
 #define VGS__TASK_OC 8        /* conv3x3: output channels a task (the kernel's block)      */
@@ -1797,6 +1839,7 @@ static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "d
 #define VGS__TASK_COLS 256    /* conv1x1: pixels a task (a multiple of every tier's tile)  */
 #define VGS__TASK_PIXELS 4096 /* channel-wise layers: output pixels a task, at least       */
 #define VGS__TASK_FC 64       /* linear: outputs a task (all images of the chunk)          */
+#define VGS__TASK_WINO 16     /* Winograd: tasks an image at least (tile rows x oc blocks)  */
 #define VGS__IN 0             /* tensor: the caller's input                                */
 #define VGS__OUT 1            /* tensor: the caller's logits                               */
 
@@ -1820,6 +1863,9 @@ typedef struct vgs__layer {
     vgs__view x, y, r;        /* input, output, residual (r.t = -1: none)                    */
     const float *wt, *bias;   /* owned by the net                                            */
     const int32_t *y_index;   /* dwconv3x3: channel -> output plane (a folded shuffle)       */
+    int winograd;             /* conv3x3 stride 1: m of F(m x m, 3 x 3), or 0: direct        */
+    int pool;                 /* conv3x3 by Winograd: a 2x2/s2 max-pool fused into its store */
+    const float *u;           /* conv3x3 by Winograd: the transformed weights                */
     float out_min, out_max;
     size_t tasks;             /* per image (linear: per chunk)                              */
     size_t block;             /* channels a task (conv3x3, channel-wise kinds; linear: outputs) */
@@ -1840,6 +1886,9 @@ struct vgs_net {
     float **base;             /* per tensor: where image 0 of the current chunk starts       */
     float *arena;
     size_t arena_bytes, max_batch;
+    float *scratch;           /* per-thread scratch (Winograd), n_slots x slot_floats        */
+    size_t slot_floats, n_slots;
+    int *slot_busy;           /* (atomic)                                                    */
     vgs__pool pool;
     vgs_parallel_for_fn parallel_for;
     void *parallel_ctx;
@@ -1912,6 +1961,7 @@ void vgs_net_destroy(vgs_net *net)
     free(net->layers);
     free(net->tensors);
     free(net->base);
+    free(net->slot_busy);
     free(net);
 }
 
@@ -2000,11 +2050,22 @@ static vgs_status vgs__add_pool(vgs_net *net, vgs__kind kind, const char *name, 
 }
 
 static vgs_status vgs__add_linear(vgs_net *net, const char *name, size_t cin, size_t cout, vgs__view x, vgs__view y,
-                                  const float *wt, const float *bias)
+                                  const float *wt, const float *bias, int relu)
 {
     vgs__layer *L = vgs__net_layer(net, VGS__LINEAR, name, cin, cout, 1, 1, x, y);
     if (!L) return VGS_ERR_OUT_OF_MEMORY;
     L->wt = wt, L->bias = bias;
+    if (relu) L->out_min = 0.0f;
+    return VGS_OK;
+}
+
+/* 2x2/s2 max-pool (floor), or adaptive average pool to oh x ow. */
+static vgs_status vgs__add_pool2(vgs_net *net, vgs__kind kind, const char *name, size_t c, size_t h, size_t w,
+                                 size_t oh, size_t ow, vgs__view x, vgs__view y)
+{
+    vgs__layer *L = vgs__net_layer(net, kind, name, c, c, h, w, x, y);
+    if (!L) return VGS_ERR_OUT_OF_MEMORY;
+    L->oh = kind == VGS__MAXPOOL2X2 ? h / 2 : oh, L->ow = kind == VGS__MAXPOOL2X2 ? w / 2 : ow;
     return VGS_OK;
 }
 
@@ -2028,13 +2089,18 @@ static void vgs__name_kernels(vgs_net *net, const vgs_kernels *k)
         char *s = L->kernel;
         const size_t n = sizeof L->kernel;
         switch (L->kind) {
-        case VGS__CONV3X3: snprintf(s, n, "vgs_f32_conv3x3s%dp1__%s", L->stride, isa); break;
+        case VGS__CONV3X3:
+            if (L->winograd) snprintf(s, n, "vgs_f32_winograd3x3_f%d3%s__%s", L->winograd, L->pool ? "_maxpool2x2" : "", isa);
+            else snprintf(s, n, "vgs_f32_conv3x3s%dp1__%s", L->stride, isa);
+            break;
         case VGS__CONV1X1: snprintf(s, n, "%s", k->gemm_name); break;
         case VGS__DWCONV3X3: snprintf(s, n, "vgs_f32_dwconv3x3s%dp1__%s", L->stride, isa); break;
         case VGS__MAXPOOL3X3: snprintf(s, n, "vgs_f32_maxpool3x3s2p1__%s", isa); break;
         case VGS__AVGPOOL3X3: snprintf(s, n, "vgs_f32_avgpool3x3s2p1__%s", isa); break;
         case VGS__GAVGPOOL: snprintf(s, n, "vgs_f32_gavgpool__%s", isa); break;
         case VGS__LINEAR: snprintf(s, n, "vgs_f32_fc__%s", isa); break;
+        case VGS__MAXPOOL2X2: snprintf(s, n, "vgs_f32_maxpool2x2s2__%s", isa); break;
+        case VGS__ADAPTIVE_AVGPOOL: snprintf(s, n, "vgs_f32_adaptive_avgpool__%s", isa); break;
         }
     }
     net->kernel_isa = (int)k->isa;
@@ -2047,9 +2113,27 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
     const size_t cin = L->cin, cout = L->cout;
     size_t win = 0;
     switch (L->kind) {
-    case VGS__CONV3X3:
-        L->block = VGS__TASK_OC, L->tasks = vgs__div_up(cout, L->block);
-        L->flops = 2.0 * 9 * (double)cin * cout * ohw, L->wbytes = 4.0 * (9 * cin + 1) * cout;
+    case VGS__CONV3X3: {
+        const size_t conv_px = L->stride == 1 ? hw : ((L->h + 1) / 2) * ((L->w + 1) / 2); /* before a fused pool */
+        L->flops = 2.0 * 9 * (double)cin * cout * conv_px, L->wbytes = 4.0 * (9 * cin + 1) * cout;
+        if (L->winograd) { /* tile rows x blocks of output channels (multiples of 6, the weights' blocks) */
+            L->mtiles = vgs_winograd3x3_tile_rows(L->winograd, L->h);
+            L->block = cout;
+            while (L->block > 6 && L->mtiles * vgs__div_up(cout, L->block) < VGS__TASK_WINO) {
+                L->block = vgs__div_up(vgs__div_up(L->block, 2), 6) * 6;
+            }
+            L->tasks = L->mtiles * vgs__div_up(cout, L->block);
+        } else {
+            L->block = VGS__TASK_OC, L->tasks = vgs__div_up(cout, L->block);
+        }
+        break;
+    }
+    case VGS__MAXPOOL2X2:
+    case VGS__ADAPTIVE_AVGPOOL:
+        L->block = vgs__div_up(VGS__TASK_PIXELS, hw);
+        if (L->block > cin) L->block = cin;
+        L->tasks = vgs__div_up(cin, L->block);
+        L->flops = (double)cin * (L->kind == VGS__MAXPOOL2X2 ? 4 * ohw : hw);
         break;
     case VGS__CONV1X1: {
         const size_t g = (size_t)L->groups;
@@ -2089,11 +2173,68 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
     return VGS_OK;
 }
 
+/* The algorithm of a 3x3 stride-1 convolution: `forced` (vgs_net_options.winograd: -1 direct,
+ * 2, 4 or 6), else by shape: direct below 8 input channels (the transforms would cost more
+ * than they save), else the F(m x m, 3 x 3) with the fewest multiplies, (m+2)^2 / m^2 per
+ * output over the ceil(h/m) m x ceil(w/m) m outputs its tiles compute (cropped ones included),
+ * F(4,3) on a tie (its rounding error is smaller than F(6,3)'s). */
+static int vgs__choose_winograd(const vgs__layer *L, int forced)
+{
+    if (L->kind != VGS__CONV3X3 || L->stride != 1) return 0;
+    if (forced) return forced < 0 ? 0 : forced;
+    if (L->cin < 8) return 0;
+    static const int ms[3] = {4, 6, 2};
+    int best = 0;
+    double best_cost = 0.0;
+    for (int i = 0; i < 3; i++) {
+        const size_t m = (size_t)ms[i];
+        const double cost = (double)((m + 2) * (m + 2)) / (double)(m * m) * (double)(vgs__div_up(L->h, m) * m) *
+                            (double)(vgs__div_up(L->w, m) * m);
+        if (!best || cost < best_cost) best = ms[i], best_cost = cost;
+    }
+    return best;
+}
+
+/* Is tensor t used by a layer other than i and j? */
+static int vgs__used_elsewhere(const vgs_net *net, int t, size_t i, size_t j)
+{
+    for (size_t k = 0; k < net->n_layers; k++) {
+        const vgs__layer *L = &net->layers[k];
+        if (k != i && k != j && (L->x.t == t || L->y.t == t || L->r.t == t)) return 1;
+    }
+    return 0;
+}
+
+/* Each 3x3 stride-1 convolution's algorithm (Winograd weights transformed here, once), and a
+ * 2x2 max-pool that only reads a Winograd convolution's output fused into its store. */
+static vgs_status vgs__plan_convolutions(vgs_net *net, int forced)
+{
+    for (size_t i = 0; i < net->n_layers; i++) {
+        vgs__layer *L = &net->layers[i];
+        if (!(L->winograd = vgs__choose_winograd(L, forced))) continue;
+        const size_t n = vgs_winograd3x3_weights_floats(L->winograd, L->cout, L->cin);
+        float *u = vgs__net_alloc(net, n);
+        if (!u) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for the Winograd weights of %s", L->name);
+        vgs_status st = vgs_winograd3x3_transform_weights(L->winograd, L->cout, L->cin, L->wt, u);
+        if (st != VGS_OK) return st;
+        L->u = u;
+        vgs__layer *P = i + 1 < net->n_layers ? &net->layers[i + 1] : NULL;
+        if (P && P->kind == VGS__MAXPOOL2X2 && P->x.t == L->y.t && P->x.off == L->y.off && P->x.cs == L->y.cs &&
+            !vgs__used_elsewhere(net, L->y.t, i, i + 1)) {
+            L->pool = 1, L->y = P->y, L->oh = P->oh, L->ow = P->ow;
+            memmove(P, P + 1, (net->n_layers - i - 2) * sizeof *P);
+            net->n_layers--;
+        }
+    }
+    return VGS_OK;
+}
+
 /* Lifetimes, arena placement, partitions; allocates the arena and starts the threads. */
 static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
 {
     vgs_status st;
     net->max_batch = o && o->max_batch > 0 ? (size_t)o->max_batch : 1;
+    if ((st = vgs__plan_convolutions(net, o ? o->winograd : 0)) != VGS_OK) return st;
     for (size_t t = 0; t < net->n_tensors; t++) net->tensors[t].first = -1, net->tensors[t].last = -1;
     for (size_t i = 0; i < net->n_layers; i++) {
         vgs__layer *L = &net->layers[i];
@@ -2151,16 +2292,44 @@ static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
     net->arena_bytes = total * sizeof(float);
     for (size_t t = 2; t < nt; t++) net->base[t] = net->arena + net->tensors[t].offset;
     vgs__name_kernels(net, vgs_kernels_current());
-    if (o && o->parallel_for) {
-        net->parallel_for = o->parallel_for, net->parallel_ctx = o->parallel_ctx;
-        return vgs__pool_start(&net->pool, 1);
-    }
     int threads = o ? o->num_threads : 0;
     if (threads == 0) {
         const long cores = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cores < 1 ? 1 : cores > VGS__MAX_THREADS ? VGS__MAX_THREADS : (int)cores;
     }
+    /* scratch: one slot per thread that can run a task at once */
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const vgs__layer *L = &net->layers[i];
+        const size_t f = L->winograd ? (vgs_winograd3x3_scratch_floats(L->winograd, L->cin) + 15) & ~(size_t)15 : 0;
+        if (f > net->slot_floats) net->slot_floats = f;
+    }
+    if (net->slot_floats) {
+        net->n_slots = (size_t)threads;
+        net->scratch = vgs__net_alloc(net, net->n_slots * net->slot_floats);
+        net->slot_busy = (int *)calloc(net->n_slots, sizeof *net->slot_busy);
+        if (!net->scratch || !net->slot_busy) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for scratch");
+    }
+    if (o && o->parallel_for) {
+        net->parallel_for = o->parallel_for, net->parallel_ctx = o->parallel_ctx;
+        return vgs__pool_start(&net->pool, 1);
+    }
     return vgs__pool_start(&net->pool, threads);
+}
+
+/* A free scratch slot for the calling task (one is free unless a host pool runs more tasks
+ * at once than num_threads promised; then it waits for one). */
+static size_t vgs__slot_take(const vgs_net *net)
+{
+    for (;;) {
+        for (size_t i = 0; i < net->n_slots; i++) {
+            int free_ = 0;
+            if (!__atomic_load_n(&net->slot_busy[i], __ATOMIC_RELAXED) &&
+                __atomic_compare_exchange_n(&net->slot_busy[i], &free_, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+                return i;
+            }
+        }
+        sched_yield();
+    }
 }
 
 /* Image `img` of view v in the current chunk. */
@@ -2178,7 +2347,8 @@ static void vgs__task(void *arg, size_t t)
     if (L->kind == VGS__LINEAR) {
         const size_t o0 = t * L->block, on = L->cout - o0 < L->block ? L->cout - o0 : L->block;
         k->fc(on, L->cin, L->wt + o0 * L->cin, L->bias ? L->bias + o0 : NULL, net->run_n, vgs__at(net, L->x, 0),
-              net->tensors[L->x.t].floats, vgs__at(net, L->y, 0) + o0 * L->y.cs, net->tensors[L->y.t].floats);
+              net->tensors[L->x.t].floats, vgs__at(net, L->y, 0) + o0 * L->y.cs, net->tensors[L->y.t].floats,
+              L->out_min, L->out_max);
         return;
     }
     const size_t img = t / L->tasks, part = t % L->tasks;
@@ -2194,6 +2364,16 @@ static void vgs__task(void *arg, size_t t)
         const float *r = L->r.t >= 0 ? vgs__at(net, L->r, img) + i0 * L->r.cs + j0 : NULL;
         k->gemm(rows, cols, kk, L->wt + i0 * kk, kk, x + grp * kk * xcs + j0, xcs, L->bias ? L->bias + i0 : NULL, r,
                 L->r.cs, y + i0 * ycs + j0, ycs, L->out_min, L->out_max);
+        return;
+    }
+    if (L->winograd) {
+        const vgs_winograd3x3_fn f = L->winograd == 2 ? k->winograd3x3_f23
+                                   : L->winograd == 4 ? k->winograd3x3_f43 : k->winograd3x3_f63;
+        const size_t tr = part % L->mtiles, oc = part / L->mtiles * L->block;
+        const size_t slot = vgs__slot_take(net);
+        f(L->cin, L->cout, L->h, L->w, x, xcs, L->u, L->bias, y, ycs, L->out_min, L->out_max, L->pool, tr, tr + 1, oc,
+          oc + L->block, net->scratch + slot * net->slot_floats);
+        __atomic_store_n(&net->slot_busy[slot], 0, __ATOMIC_RELEASE);
         return;
     }
     const size_t c0 = part * L->block, cn = L->cout - c0 < L->block ? L->cout - c0 : L->block;
@@ -2212,6 +2392,10 @@ static void vgs__task(void *arg, size_t t)
     case VGS__MAXPOOL3X3: k->maxpool3x3s2p1(cn, L->h, L->w, x + c0 * xcs, xcs, y + c0 * ycs, ycs); break;
     case VGS__AVGPOOL3X3: k->avgpool3x3s2p1(cn, L->h, L->w, x + c0 * xcs, xcs, y + c0 * ycs, ycs); break;
     case VGS__GAVGPOOL: k->global_avgpool(cn, L->h * L->w, x + c0 * xcs, xcs, y + c0 * ycs); break;
+    case VGS__MAXPOOL2X2: k->maxpool2x2s2(cn, L->h, L->w, x + c0 * xcs, xcs, y + c0 * ycs, ycs); break;
+    case VGS__ADAPTIVE_AVGPOOL:
+        k->adaptive_avgpool(cn, L->h, L->w, x + c0 * xcs, xcs, L->oh, L->ow, y + c0 * ycs, ycs);
+        break;
     default: break;
     }
 }
@@ -2402,6 +2586,9 @@ static vgs_status vgs__check_options(const vgs_net_options *o, int *h, int *w)
     if (o->num_threads > VGS__MAX_THREADS) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "num_threads %d: at most %d", o->num_threads, VGS__MAX_THREADS);
     }
+    if (o->winograd != 0 && o->winograd != -1 && o->winograd != 2 && o->winograd != 4 && o->winograd != 6) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "winograd %d: 0 (by shape), -1 (direct), 2, 4 or 6", o->winograd);
+    }
     if (o->input_height) *h = o->input_height;
     if (o->input_width) *w = o->input_width;
     if (*h < 32 || *w < 32 || *h > 4096 || *w > 4096) {
@@ -2414,10 +2601,37 @@ static vgs_status vgs__check_options(const vgs_net_options *o, int *h, int *w)
  *  Model families: one builder file each (nets/), on the runtime above
  * ========================================================================================== */
 #include "nets/shufflenet_v1.h"
+#include "nets/vgg.h"
 
 /* ==========================================================================================
  *  Networks by name
  * ========================================================================================== */
+
+/* A model family as vgs_net_create knows it: its names parsed into its config, and its
+ * builder's entry point. */
+typedef union vgs__config {
+    vgs_shufflenet_v1_config sv1;
+    vgs_vgg_config vgg;
+} vgs__config;
+
+static vgs_status vgs__create_sv1(const vgs__config *c, const vgs_weights *w, const vgs_net_options *o, vgs_net **out)
+{
+    return vgs_shufflenet_v1_create(&c->sv1, w, o, out);
+}
+static int vgs__parse_sv1(const char *model, vgs__config *c) { return vgs__sv1_parse_name(model, &c->sv1); }
+static vgs_status vgs__create_vgg(const vgs__config *c, const vgs_weights *w, const vgs_net_options *o, vgs_net **out)
+{
+    return vgs_vgg_create(&c->vgg, w, o, out);
+}
+static int vgs__parse_vgg(const char *model, vgs__config *c) { return vgs__vgg_parse_name(model, &c->vgg); }
+
+static const struct {
+    int (*parse)(const char *model, vgs__config *c);
+    vgs_status (*create)(const vgs__config *c, const vgs_weights *w, const vgs_net_options *o, vgs_net **out);
+} vgs__families[] = {
+    {vgs__parse_sv1, vgs__create_sv1},
+    {vgs__parse_vgg, vgs__create_vgg},
+};
 
 vgs_status vgs_net_create(const char *model, const char *weights_path, const vgs_net_options *options,
                           vgs_net **out)
@@ -2425,16 +2639,19 @@ vgs_status vgs_net_create(const char *model, const char *weights_path, const vgs
     if (!out) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_net_create: out is NULL");
     *out = NULL;
     if (!model || !weights_path) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_net_create: NULL model or path");
-    vgs_shufflenet_v1_config sv1;
-    if (!vgs__sv1_parse_name(model, &sv1)) {
+    vgs__config cfg;
+    size_t f = 0;
+    while (f < sizeof vgs__families / sizeof vgs__families[0] && !vgs__families[f].parse(model, &cfg)) f++;
+    if (f == sizeof vgs__families / sizeof vgs__families[0]) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
-                         "unknown model '%.*s%s' (known: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, 2_0)",
+                         "unknown model '%.*s%s' (known: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, "
+                         "2_0; vgg11, vgg13, vgg16, vgg19 and their _bn variants)",
                          VGS__CLIPPED(model));
     }
     vgs_weights *w;
     vgs_status st = vgs_weights_open(weights_path, &w);
     if (st != VGS_OK) return st;
-    st = vgs_shufflenet_v1_create(&sv1, w, options, out);
+    st = vgs__families[f].create(&cfg, w, options, out);
     vgs_weights_close(w);
     if (st == VGS_ERR_SHAPE || st == VGS_ERR_MISSING_TENSOR || st == VGS_ERR_UNKNOWN_TENSOR) {
         char why[sizeof vgs__error];

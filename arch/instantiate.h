@@ -12,6 +12,7 @@
 #include "../kernels/fc.h"
 #include "../kernels/softmax.h"
 #include "../kernels/peak.h"
+#include "../kernels/pool2x2.h"
 #include "../kernels/winograd3x3.h"
 
 #define VGS__STR2(x) #x
@@ -35,6 +36,8 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
     VGS_FN(vgs_f32_winograd3x3_f23),
     VGS_FN(vgs_f32_winograd3x3_f43),
     VGS_FN(vgs_f32_winograd3x3_f63),
+    VGS_FN(vgs_f32_maxpool2x2s2),
+    VGS_FN(vgs_f32_adaptive_avgpool),
 };
 
 #undef VGS__STR2

@@ -54,7 +54,7 @@ static void run(const vgs_kernels *k, const shape *s, const float *x, const floa
     case 3: k->conv3x3s2p1(3, s->a, s->b, s->c, x, hw, wt, wt, y, ((s->b + 1) / 2) * ((s->c + 1) / 2), 0.0f, INFINITY); break;
     case 4: k->avgpool3x3s2p1(s->a, s->b, s->c, x, hw, y, hw); break;
     case 5: k->maxpool3x3s2p1(s->a, s->b, s->c, x, hw, y, hw); break;
-    case 6: k->fc(s->a, s->b, wt, NULL, 1, x, s->b, y, s->a); break;
+    case 6: k->fc(s->a, s->b, wt, NULL, 1, x, s->b, y, s->a, -INFINITY, INFINITY); break;
     case 7: k->softmax(s->a, x, y); break;
     }
 }

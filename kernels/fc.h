@@ -19,9 +19,12 @@ static inline float VGS_FN(vgs__dot)(const float *a, const float *b, size_t n)
     return vgs_v_hsum(vgs_v_add(a0, a1));
 }
 
+/* The store's clamp, NaN kept (every comparison with NaN is false). */
+static inline float VGS_FN(vgs__fc_clamp)(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+
 static void VGS_FN(vgs_f32_fc)(size_t n, size_t k, const float *w, const float *bias,
                                size_t batch, const float *x, size_t x_stride, float *y,
-                               size_t y_stride)
+                               size_t y_stride, float out_min, float out_max)
 {
     size_t o = 0;
     for (; o + 4 <= n; o += 4) {
@@ -45,15 +48,16 @@ static void VGS_FN(vgs_f32_fc)(size_t n, size_t k, const float *w, const float *
                 a2 = vgs_v_fma(vgs_v_loadn(w2 + i, k - i), xv, a2);
                 a3 = vgs_v_fma(vgs_v_loadn(w3 + i, k - i), xv, a3);
             }
-            yb[o + 0] = vgs_v_hsum(a0) + (bias ? bias[o + 0] : 0.0f);
-            yb[o + 1] = vgs_v_hsum(a1) + (bias ? bias[o + 1] : 0.0f);
-            yb[o + 2] = vgs_v_hsum(a2) + (bias ? bias[o + 2] : 0.0f);
-            yb[o + 3] = vgs_v_hsum(a3) + (bias ? bias[o + 3] : 0.0f);
+            yb[o + 0] = VGS_FN(vgs__fc_clamp)(vgs_v_hsum(a0) + (bias ? bias[o + 0] : 0.0f), out_min, out_max);
+            yb[o + 1] = VGS_FN(vgs__fc_clamp)(vgs_v_hsum(a1) + (bias ? bias[o + 1] : 0.0f), out_min, out_max);
+            yb[o + 2] = VGS_FN(vgs__fc_clamp)(vgs_v_hsum(a2) + (bias ? bias[o + 2] : 0.0f), out_min, out_max);
+            yb[o + 3] = VGS_FN(vgs__fc_clamp)(vgs_v_hsum(a3) + (bias ? bias[o + 3] : 0.0f), out_min, out_max);
         }
     }
     for (; o < n; o++) {
         for (size_t b = 0; b < batch; b++) {
-            y[b * y_stride + o] = VGS_FN(vgs__dot)(w + o * k, x + b * x_stride, k) + (bias ? bias[o] : 0.0f);
+            y[b * y_stride + o] =
+                VGS_FN(vgs__fc_clamp)(VGS_FN(vgs__dot)(w + o * k, x + b * x_stride, k) + (bias ? bias[o] : 0.0f), out_min, out_max);
         }
     }
 }

@@ -159,7 +159,7 @@ static vgs_status vgs__sv1_build(vgs__loader *ld, const vgs_shufflenet_v1_config
         (st = vgs__add_pool(net, VGS__GAVGPOOL, "globalpool", (size_t)in_c, h, wd, vgs__v(t_in, 0, h * wd),
                             vgs__v(t_pool, 0, 1))) != VGS_OK ||
         (st = vgs__add_linear(net, "classifier.0", (size_t)in_c, (size_t)cfg->num_classes, vgs__v(t_pool, 0, 1),
-                              vgs__v(VGS__OUT, 0, 1), w, NULL)) != VGS_OK) {
+                              vgs__v(VGS__OUT, 0, 1), w, NULL, 0)) != VGS_OK) {
         return st;
     }
     return vgs__check_unknown(ld);

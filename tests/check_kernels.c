@@ -349,12 +349,13 @@ typedef struct fc_args {
     size_t x_stride;
     float *y;
     size_t y_stride;
+    float out_min, out_max;
 } fc_args;
 
 static void fc_thunk(void *p)
 {
     const fc_args *a = (const fc_args *)p;
-    a->K->fc(a->n, a->k, a->w, a->bias, a->batch, a->x, a->x_stride, a->y, a->y_stride);
+    a->K->fc(a->n, a->k, a->w, a->bias, a->batch, a->x, a->x_stride, a->y, a->y_stride, a->out_min, a->out_max);
 }
 
 typedef struct softmax_args {
@@ -950,7 +951,8 @@ static int check_global_avgpool(vgs_isa isa, char *msg, size_t len)
  *  fc: n in 1..37, k in 1..40 plus 480 and 768 (ShuffleNet's classifier widths), bias given
  *  and NULL, guard side rotating; batch 1, and batch 3 with gaps between the images of x
  *  (stride k + 3) and of y (stride n + 2: the gaps must stay untouched), where every image
- *  must also be bit-identical to that image run as a batch of 1.
+ *  must also be bit-identical to that image run as a batch of 1; every third case with the
+ *  ReLU clamp [0, +inf), the others with none.
  * ------------------------------------------------------------------------------------------ */
 
 static int check_fc(vgs_isa isa, char *msg, size_t len)
@@ -983,22 +985,25 @@ static int check_fc(vgs_isa isa, char *msg, size_t len)
                 if (bias) vgs_rng_fill(&rng, vgs_guard_wr(&gb, bias), n, -1.0f, 1.0f);
                 for (size_t batch = 1; batch <= B && !fail; batch += B - 1) {
                     const size_t xs = batch == 1 ? k : k + 3, ys = batch == 1 ? n : n + 2;
+                    const int relu = v % 3 == 1;
+                    const float lo = relu ? 0.0f : -INFINITY;
                     char wh[200];
-                    snprintf(wh, sizeof wh, "fc [%s]: n=%zu k=%zu bias=%s batch=%zu guard=%s",
-                             vgs_isa_to_string(isa), n, k, has_bias ? "yes" : "NULL", batch,
+                    snprintf(wh, sizeof wh, "fc [%s]: n=%zu k=%zu bias=%s batch=%zu%s guard=%s",
+                             vgs_isa_to_string(isa), n, k, has_bias ? "yes" : "NULL", batch, relu ? " relu" : "",
                              layout_name(where));
                     const float *x = vgs_guard_place(&gx, footprint2d(batch, k, xs), where);
                     fill_strided(&rng, vgs_guard_wr(&gx, x), batch, k, xs, -1.0f, 1.0f);
                     float *y = outbuf_prepare(&out, footprint2d(batch, n, ys));
-                    fc_args fa = {K, n, k, w, bias, batch, x, xs, y, ys};
+                    fc_args fa = {K, n, k, w, bias, batch, x, xs, y, ys, lo, INFINITY};
                     if ((fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh))) break;
                     for (size_t b = 0; b < batch; b++) ref_fc(n, k, w, bias, x + b * xs, s.ref + b * n, s.mag + b * n);
+                    for (size_t i = 0; relu && i < batch * n; i++) s.ref[i] = s.ref[i] < 0 ? 0 : s.ref[i];
                     dot_tolerance(s.tol, s.mag, batch * n, k);
                     static const out_names nm = {"image", "o", 0};
                     fail = check_output(msg, len, wh, y, batch, n, ys, s.ref, s.tol, s.got, &nm);
                     /* every image of the batch, bit for bit, as a batch of 1 */
                     for (size_t b = 0; b < batch && !fail && batch > 1; b++) {
-                        K->fc(n, k, w, bias, 1, x + b * xs, k, one[b], n);
+                        K->fc(n, k, w, bias, 1, x + b * xs, k, one[b], n, lo, INFINITY);
                         if (memcmp(one[b], y + b * ys, n * sizeof(float)) != 0) {
                             fail = vgs_check_fail(msg, len, "%s: image %zu differs from the same image run alone", wh, b);
                         }
@@ -1249,7 +1254,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
     if (!fail) {
         snprintf(wh, sizeof wh, "fc [%s]: n=0 k=5 (must write nothing)", in);
         float *y = outbuf_prepare(&out, 0);
-        fc_args fa = {K, 0, 5, e0, e1, 1, e2, 5, y, 0};
+        fc_args fa = {K, 0, 5, e0, e1, 1, e2, 5, y, 0, -INFINITY, INFINITY};
         if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
             fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
     }
@@ -1259,7 +1264,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
         snprintf(wh, sizeof wh, "fc [%s]: n=3 k=0 bias=%s (y = bias, or 0)", in,
                  has_bias ? "yes" : "NULL");
         float *y = outbuf_prepare(&out, 3);
-        fc_args fa = {K, 3, 0, e0, has_bias ? vgs_guard_place(&g2, 3, VGS_AT_TAIL) : NULL, 1, e1, 0, y, 3};
+        fc_args fa = {K, 3, 0, e0, has_bias ? vgs_guard_place(&g2, 3, VGS_AT_TAIL) : NULL, 1, e1, 0, y, 3, -INFINITY, INFINITY};
         for (int i = 0; i < 3; i++) ref[i] = has_bias ? (double)b[i] : 0.0;
         if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
             fail = check_output(msg, len, wh, y, 1, 3, 3, ref, NULL, got, &nm1);

@@ -318,7 +318,7 @@ static int check_api_helpers(vgs_isa isa, char *msg, size_t len)
     }
     char path[1024];
     snprintf(path, sizeof path, "%s/shufflenet_v1_g3_x0_5.safetensors", env_or("VGS_WEIGHTS_DIR", "."));
-    const vgs_net_options opt = {1, 160, 192, 0, NULL, NULL};
+    const vgs_net_options opt = vgs_check_options(1, 160, 192);
     vgs_net *net;
     if (vgs_net_create("shufflenet_v1_g3_x0_5", path, &opt, &net) != VGS_OK) {
         return vgs_check_fail(msg, len, "160x192 net: %s", vgs_last_error());

@@ -576,7 +576,7 @@ static int rn_run(const rn_config *c, vgs_isa isa, char *msg, size_t len)
     const double t0 = rn_now();
     const uint64_t seed = rn_seed(c);
     const vgs_shufflenet_v1_config lc = rn_lib_config(c);
-    const vgs_net_options opt = {1, c->h, c->w, 0, NULL, NULL};
+    const vgs_net_options opt = vgs_check_options(1, c->h, c->w);
     const size_t nc = (size_t)c->num_classes, image = (size_t)3 * c->h * c->w;
     rn_model m;
     st_entry *e = NULL;
@@ -724,7 +724,7 @@ static int rn_expect_error(const char *what, const vgs_shufflenet_v1_config *lc,
                            vgs_status want, const char *name, char *msg, size_t len)
 {
     vgs_weights *w = NULL;
-    const vgs_net_options opt = {1, 40, 48, 0, NULL, NULL};
+    const vgs_net_options opt = vgs_check_options(1, 40, 48);
     if (rn_open(e, n, &w, msg, len)) {
         size_t l = strlen(msg);
         snprintf(msg + l, len - l, " (case: %s)", what);

@@ -42,7 +42,7 @@ typedef struct vgs_check_case {
 /* The tables, one per check file (the TAP runner links whichever are given to it): each
  * tests/check_NAME.c exports vgs_NAME_checks[] and vgs_NAME_checks_count.  The front ends
  * (test_main.c, tap_runner.c) run every table of this list, in this order. */
-#define VGS_CHECK_TABLES(X) X(kernel) X(weights) X(refnet) X(network) X(runtime) X(winograd)
+#define VGS_CHECK_TABLES(X) X(kernel) X(weights) X(refnet) X(network) X(runtime) X(winograd) X(vgg)
 #define VGS_CHECK_DECLARE(name)                                                                \
     extern const vgs_check_case vgs_##name##_checks[];                                         \
     extern const size_t vgs_##name##_checks_count;
@@ -56,6 +56,15 @@ typedef int (*vgs_runtime_make_fn)(void *ctx, const vgs_net_options *o, vgs_net 
 int vgs_runtime_same_logits(const char *where, vgs_runtime_make_fn make, void *ctx, int h, int w, vgs_isa isa,
                             const float *x, size_t batch, const float *want, size_t nc, char *msg, size_t len);
 int vgs_refnet_make_tiny(const vgs_net_options *o, vgs_net **net, char *msg, size_t len);
+
+/* Net options: the defaults (all zero, as the header asks) but threads and the input size. */
+static inline vgs_net_options vgs_check_options(int threads, int h, int w)
+{
+    vgs_net_options o;
+    memset(&o, 0, sizeof o);
+    o.num_threads = threads, o.input_height = h, o.input_width = w;
+    return o;
+}
 
 #if defined(__GNUC__)
 #define VGS_CHECK_UNUSED __attribute__((unused))
