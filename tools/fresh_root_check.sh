@@ -8,7 +8,7 @@
 #      /etc/apt/sources.list; the root gets the same bookworm, -updates and -security lines);
 #   2. the committed tree (`git archive REV`, default HEAD: uncommitted changes are NOT in it)
 #      in ROOT/work/vggshuffle, and a read-only copy of ../shared in ROOT/work/shared;
-#   3. chroot (in a private mount namespace: /proc, /sys, /dev, /dev/shm, unmounted
+#   3. chroot (in a private mount namespace: /proc, /sys, /dev, /dev/pts, /dev/shm, unmounted
 #      on exit), as root with an empty environment but PATH and HOME, runs in /work/vggshuffle
 #      the two ```sh blocks of README.md exactly as written, one after the other;
 #   4. prints pass/fail per command with its time (and the failing lines), the total time, and
@@ -81,6 +81,7 @@ arch=$(dpkg --print-architecture)
 
 t_start=$(date +%s)
 root=$(mktemp -d /var/tmp/vgs-fresh-root.XXXXXX)
+chmod 755 "$root" # a root folder, not mktemp's 0700 (apt's downloads run as user _apt)
 log=$root.log
 cleanup() {
   # The mounts live in the private namespace of the chroot step and end with it; refuse to
@@ -130,8 +131,9 @@ run_in_root() {
   mount -t proc proc "$root/proc"
   mount -t sysfs sysfs "$root/sys"
   mount --bind /dev "$root/dev"
+  mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts "$root/dev/pts" # apt's log
   mount -t tmpfs tmpfs "$root/dev/shm"
-  trap 'umount "$root/dev/shm" "$root/dev" "$root/sys" "$root/proc"' EXIT
+  trap 'umount "$root/dev/shm" "$root/dev/pts" "$root/dev" "$root/sys" "$root/proc"' EXIT
   for cmd in "$@"; do
     n=$((n + 1)) t0=$(date +%s)
     echo "=== command $n: $cmd"
