@@ -24,6 +24,7 @@
 # itself is always new: apt-get update and every install still happen in it.  --refresh
 # rebuilds the tarball; --no-cache uses and writes no cache at all.
 set -euo pipefail
+{ # the whole script is read before it runs: editing it meanwhile does not change this run
 
 usage() { sed -n '2,3p' "$0" | sed 's/^# //'; exit 2; }
 cache=${VGS_FRESH_ROOT_CACHE:-/var/cache/vgs-fresh-root} use_cache=1 refresh=0 keep=0 rev=HEAD
@@ -125,15 +126,16 @@ chmod -R a-w "$root/work/shared"
 
 # 3. the commands, in the chroot, in a private mount namespace
 run_in_root() {
-  set -u
   local root=$1 n=0 status=0 cmd t0
   shift
+  set -e # a mount that fails stops here
   mount -t proc proc "$root/proc"
   mount -t sysfs sysfs "$root/sys"
   mount --bind /dev "$root/dev"
   mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts "$root/dev/pts" # apt's log
   mount -t tmpfs tmpfs "$root/dev/shm"
-  trap 'umount "$root/dev/shm" "$root/dev/pts" "$root/dev" "$root/sys" "$root/proc"' EXIT
+  trap "umount '$root/dev/shm' '$root/dev/pts' '$root/dev' '$root/sys' '$root/proc'" EXIT
+  set +e
   for cmd in "$@"; do
     n=$((n + 1)) t0=$(date +%s)
     echo "=== command $n: $cmd"
@@ -166,3 +168,4 @@ for n in 1 2; do
 done
 echo "fresh_root_check: $([ $fail = 0 ] && echo PASSED || echo FAILED) in $(($(date +%s) - t_start)) s (log: $log)"
 exit $fail
+}
