@@ -155,13 +155,13 @@ unshare --mount --propagation private bash -c 'run_in_root "$@"' run_in_root "$r
 echo "fresh_root_check: README commands in the fresh root: $(($(date +%s) - phase)) s"
 fail=0
 for n in 1 2; do
-  line=$(grep -E "^=== command $n: exit [0-9]+" "$log" | tail -1)
+  line=$(grep -E "^=== command $n: exit [0-9]+" "$log" | tail -1 || true)
   if [ -z "$line" ] || ! grep -q ": exit 0," <<<"$line"; then
     fail=1
     echo "FAIL: command $n: ${commands[$((n - 1))]}"
     echo "  ${line:-did not finish}; its failing lines:"
     sed -n "/^=== command $n: /,/^=== command $n: exit/p" "$log" |
-      grep -E -i 'error|fail|not ok|cannot|no such|bail out|timeout' | grep -v -E '^(Ok|Expected Fail|Unexpected Pass|Skipped|Timeout):' | head -40 | sed 's/^/    /'
+      grep -E -i 'error|fail|not ok|cannot|no such|bail out|timeout' | grep -v -E '^(Ok|Expected Fail|Unexpected Pass|Skipped|Timeout):' | head -40 | sed 's/^/    /' || true
   else
     echo "PASS: command $n (${line#*exit 0, })"
   fi
