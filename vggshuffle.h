@@ -1,5 +1,6 @@
 /* vggshuffle.h — SIMD kernels for CNN inference on CPUs, and the VGG and ShuffleNet
  * networks built from them.  One include, header-only, C99 + a few GCC/Clang extensions.
+ * Copyright (c) 2026 the vggshuffle authors.  MIT licence (SPDX: MIT), text in LICENSE.
  *
  * ==========================================================================================
  *  OVERVIEW

@@ -2,8 +2,8 @@
  * (tests/test_kernels.c) and the plain TAP runner (tests/tap_runner.c, for qemu-user where
  * Criterion cannot fork).
  *
- * A check is a function (isa, msg, msg_len) -> 0 pass / 1 fail, with the reason written into
- * msg.  Each check file exports a table of vgs_check_case.  The helpers below are static so
+ * A check is a function (isa, msg, msg_len) -> 0 pass / 1 fail / VGS_CHECK_SKIP (it cannot run
+ * here: the data it needs is absent), with the reason written into msg.  Each check file exports a table of vgs_check_case.  The helpers below are static so
  * every translation unit that includes this header gets its own copy (no link-time coupling).
  *
  * POSIX only (mmap/mprotect guard pages, sigsetjmp): Linux x86-64 and aarch64 (qemu-user). */
@@ -90,6 +90,10 @@ vgs_check_fail(char *msg, size_t msg_len, const char *fmt, ...)
     }
     return 1;
 }
+
+/* A check's result when it cannot run here, e.g. the real-data checks in a clone without
+ * ../shared (check_network.c); the front ends report it as skipped, with msg as the reason. */
+#define VGS_CHECK_SKIP 2
 
 /* Why an ISA cannot be run here, or NULL if it can. */
 static VGS_CHECK_UNUSED const char *vgs_check_skip_reason(vgs_isa isa, char *buf, size_t len)

@@ -135,6 +135,9 @@ static void run_one(tally *t, const vgs_check_case *tc, vgs_isa isa, const char 
     if (rc == 0) {
         printf("ok %zu - %s/%s%s\n", t->n, tc->suite, tc->name, label);
         t->passed++;
+    } else if (rc == VGS_CHECK_SKIP) {
+        printf("ok %zu - %s/%s%s # SKIP %s\n", t->n, tc->suite, tc->name, label, msg);
+        t->skipped++;
     } else {
         printf("not ok %zu - %s/%s%s\n", t->n, tc->suite, tc->name, label);
         print_diag(msg[0] ? msg : "(no message)");
