@@ -78,12 +78,6 @@
 #define U23 (1.0 / 8388608.0) /* 2^-23 = 2u */
 
 /* VGS_CHECK_QUICK set, non-empty and not "0": the subsampled sweeps of the header comment. */
-static int quick_mode(void)
-{
-    const char *q = getenv("VGS_CHECK_QUICK");
-    return q && *q && strcmp(q, "0") != 0;
-}
-
 /* ------------------------------------------------------------------------------------------
  *  Shared plumbing
  * ------------------------------------------------------------------------------------------ */
@@ -506,7 +500,7 @@ static int gemm_sweep(vgs_isa isa, int strided, char *msg, size_t len)
         return SETUP_FAIL(msg, len);
     }
     int fail = 0;
-    const int quick = quick_mode();
+    const int quick = vgs_check_quick();
     unsigned v = 0;
     for (size_t ik = 0; ik < sizeof GEMM_KS / sizeof GEMM_KS[0] && !fail; ik++)
         for (size_t m = 1; m <= GEMM_MAX_M && !fail; m++)
@@ -571,7 +565,7 @@ static const size_t NET_HW[] = {56, 112, 224};
 /* Whether quick mode keeps the shape h x w (always 1 outside quick mode): see the header. */
 static int window_shape_kept(size_t h, size_t w)
 {
-    if (!quick_mode()) return 1;
+    if (!vgs_check_quick()) return 1;
     if (h <= 33 && w <= 33) return h <= 9 || h == 16 || h == 17 || h == 33 || w <= 3; /* grid */
     if (h <= 5) return h == 1 || h == 3;  /* long rows (WIDE_W x WIDE_H) */
     if (w <= 9) return 1;                 /* tall planes (TALL_H x TALL_W) */
@@ -685,7 +679,7 @@ static int conv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
     size_t h, w;
     unsigned char untouched[CONV_MAX_COUT];
     memset(untouched, 0, sizeof untouched);
-    const int quick = quick_mode();
+    const int quick = vgs_check_quick();
     for (size_t shape = 0; !fail && window_shape(shape, &h, &w); shape++) {
         if (!window_shape_kept(h, w)) continue;
         /* quick: one cin per shape, rotating */

@@ -281,12 +281,6 @@ static int vg_make(void *ctx, const vgs_net_options *o, vgs_net **net, char *msg
     return st == VGS_OK ? 0 : vgs_check_fail(msg, len, "vgs_vgg_create: %s: %s", vgs_status_name(st), vgs_last_error());
 }
 
-static int vg_quick(void)
-{
-    const char *q = getenv("VGS_CHECK_QUICK");
-    return q && *q && strcmp(q, "0") != 0;
-}
-
 static int vg_run(int depth, int bn, vgs_isa isa, char *msg, size_t len)
 {
     static const int sizes[3][2] = {{32, 32}, {97, 71}, {224, 224}};
@@ -298,7 +292,7 @@ static int vg_run(int depth, int bn, vgs_isa isa, char *msg, size_t len)
         return vgs_check_fail(msg, len, "out of memory");
     }
     int rc = 0;
-    const int n_sizes = vg_quick() ? 2 : 3;
+    const int n_sizes = vgs_check_quick() ? 2 : 3;
     for (int s = 0; !rc && s < n_sizes; s++) {
         m.h = sizes[s][0], m.w = sizes[s][1];
         const size_t image = (size_t)3 * m.h * m.w;

@@ -47,12 +47,6 @@
 #define CH_N 6
 static const size_t CHS[CH_N] = {1, 3, 7, 16, 17, 64};
 
-static int quick(void)
-{
-    const char *q = getenv("VGS_CHECK_QUICK");
-    return q && *q && strcmp(q, "0") != 0;
-}
-
 static vgs_winograd3x3_fn variant_fn(const vgs_kernels *K, int m)
 {
     return m == 2 ? K->winograd3x3_f23 : m == 4 ? K->winograd3x3_f43 : K->winograd3x3_f63;
@@ -445,7 +439,7 @@ static int sweep(vgs_isa isa, int m, char *msg, size_t len)
     if (!variant_fn(K, m)) return vgs_check_fail(msg, len, "winograd3x3_f%d3 is NULL", m);
     fixture f;
     if (fixture_init(&f)) return vgs_check_fail(msg, len, "test setup: out of memory / mmap failed");
-    const int q = quick();
+    const int q = vgs_check_quick();
     vgs_rng rng = vgs_rng_seed(0x3a0 + (uint64_t)m);
     stats st = {{0, 0}, 0};
     int fail = 0;

@@ -42,7 +42,7 @@ typedef struct vgs_check_case {
 /* The tables, one per check file (the TAP runner links whichever are given to it): each
  * tests/check_NAME.c exports vgs_NAME_checks[] and vgs_NAME_checks_count.  The front ends
  * (test_main.c, tap_runner.c) run every table of this list, in this order. */
-#define VGS_CHECK_TABLES(X) X(kernel) X(weights) X(refnet) X(network) X(runtime) X(winograd) X(vgg)
+#define VGS_CHECK_TABLES(X) X(kernel) X(weights) X(refnet) X(network) X(runtime) X(winograd) X(vgg) X(vgg_golden)
 #define VGS_CHECK_DECLARE(name)                                                                \
     extern const vgs_check_case vgs_##name##_checks[];                                         \
     extern const size_t vgs_##name##_checks_count;
@@ -94,6 +94,20 @@ vgs_check_fail(char *msg, size_t msg_len, const char *fmt, ...)
 /* A check's result when it cannot run here, e.g. the real-data checks in a clone without
  * ../shared (check_network.c); the front ends report it as skipped, with msg as the reason. */
 #define VGS_CHECK_SKIP 2
+
+/* Skip with the reason in msg: `return vgs_check_skip(msg, len, "why");`. */
+static VGS_CHECK_UNUSED int vgs_check_skip(char *msg, size_t msg_len, const char *why)
+{
+    snprintf(msg, msg_len, "%s", why);
+    return VGS_CHECK_SKIP;
+}
+
+/* Quick mode (VGS_CHECK_QUICK=1, the emulated runs): the checks thin their sweeps. */
+static VGS_CHECK_UNUSED int vgs_check_quick(void)
+{
+    const char *q = getenv("VGS_CHECK_QUICK");
+    return q && *q && strcmp(q, "0") != 0;
+}
 
 /* Why an ISA cannot be run here, or NULL if it can. */
 static VGS_CHECK_UNUSED const char *vgs_check_skip_reason(vgs_isa isa, char *buf, size_t len)
