@@ -15,9 +15,16 @@
  *  No `-m` flag is needed: every ISA's code lives in a target-attribute region and a runtime
  *  dispatcher picks the best tier once (scalar, AVX2+FMA, AVX-512 on x86-64; NEON on aarch64).
  *
- *  The implementation is spread over the `kernels/` (one generic body per kernel family) and
- *  `arch/` (one folder per ISA: the vector layer and the instantiation of every family)
- *  folders next to this file; this header includes them, so keep the three together.
+ *  In the source tree the implementation is spread over `kernels/` (one generic body per
+ *  kernel family), `arch/` (one folder per ISA: the vector layer and the instantiation of
+ *  every family) and `nets/` (one builder per model family) next to this file, which
+ *  includes them: keep them together.  The generated single file (build/single/vggshuffle.h,
+ *  tools/amalgamate.py) has them all inlined and needs nothing beside it.
+ *
+ *  The layers, each using only those before it: errors -> weights (safetensors) -> dispatch
+ *  and kernels -> the runtime (a net is a planned list of layers over one arena, run by a
+ *  thread pool) -> the model builders (nets/) -> the by-name entry point vgs_net_create.
+ *  Nets are bit-identical for any number of threads, and per image for any batch.
  *
  *  Typical use (ShuffleNet V1, real Megvii weights converted by tools/torch2safetensors.py):
  *
