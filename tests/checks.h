@@ -3,8 +3,9 @@
  * Criterion cannot fork).
  *
  * A check is a function (isa, msg, msg_len) -> 0 pass / 1 fail / VGS_CHECK_SKIP (it cannot run
- * here: the data it needs is absent), with the reason written into msg.  Each check file exports a table of vgs_check_case.  The helpers below are static so
- * every translation unit that includes this header gets its own copy (no link-time coupling).
+ * here: the data it needs is absent), with the reason written into msg.  Each check file
+ * exports a table of vgs_check_case.  The helpers below are static so every translation unit
+ * that includes this header gets its own copy (no link-time coupling).
  *
  * POSIX only (mmap/mprotect guard pages, sigsetjmp): Linux x86-64 and aarch64 (qemu-user). */
 #ifndef VGS_TESTS_CHECKS_H
