@@ -285,7 +285,8 @@ VGS_API vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height
                                        const vgs_preprocess *pp, float *out);
 
 /* Softmax over n floats (x and y may alias): y = exp(x - max) / sum, computed with the
- * current tier's kernel (SLEEF expf, 1.0 ULP).  A NaN in x makes every y NaN.
+ * current tier's kernel (SLEEF expf, 1.0 ULP).  A NaN or +inf in x makes every y NaN; a -inf
+ * gives 0 there.
  * Errors: VGS_ERR_INVALID_ARGUMENT (x or y NULL, n == 0). */
 VGS_API vgs_status vgs_softmax(const float *x, size_t n, float *y);
 
@@ -301,8 +302,20 @@ VGS_API vgs_status vgs_topk(const float *x, size_t n, size_t k, int *indices);
  *  instantiated per ISA (arch/ISA/), named like XNNPACK's microkernels:
  *  vgs_f32_gemm_6x16__avx2, vgs_f32_conv3x3s2p1__neon, ...  Parameters are pointers, sizes
  *  (in elements) and strides (in floats); all tensors are float32 NCHW planes with contiguous
- *  rows.  `out_min`/`out_max` clamp the result (ReLU: 0, +INFINITY; none: -INFINITY, +INFINITY).
- *  No kernel allocates, fails or reads outside the ranges given.                             */
+ *  rows.  `out_min`/`out_max` clamp the result (ReLU: 0, +INFINITY; none: -INFINITY, +INFINITY;
+ *  out_min <= out_max, neither NaN).  No kernel allocates, fails or reads outside the ranges given.
+ *
+ *  NaN and infinities, as in PyTorch and identically on every tier, in vector bodies and tails
+ *  (tests/check_nan.c puts them at every position):
+ *    - a clamp never turns a NaN into a number or an infinity: ReLU(NaN) = NaN, ReLU(-inf) = 0,
+ *      ReLU(+inf) = +inf; "none" leaves every value as it is;
+ *    - sums (GEMM, convolutions, fc, average pools) are IEEE arithmetic: a NaN term gives NaN,
+ *      +inf and -inf terms together give NaN, as does 0 * inf;
+ *    - max pooling: a window holding a NaN gives NaN, one holding +inf (and no NaN) +inf;
+ *    - global_avgpool of hw = 0 pixels gives 0, the empty sum (PyTorch rejects an empty input;
+ *      a kernel cannot fail);
+ *    - softmax: a NaN or +inf anywhere makes every output NaN, -inf gives exactly 0 there;
+ *      large finite logits are safe (the maximum is subtracted first).                      */
 
 typedef struct vgs_kernels {
     vgs_isa isa;
@@ -356,7 +369,7 @@ typedef struct vgs_kernels {
     void (*avgpool3x3s2p1)(size_t c, size_t h, size_t w, const float *x, size_t x_cstride,
                            float *y, size_t y_cstride);
 
-    /* Global average pool: y[i] = mean of the hw floats at x + i*x_cstride, i < c. */
+    /* Global average pool: y[i] = mean of the hw floats at x + i*x_cstride, i < c (0 if hw = 0). */
     void (*global_avgpool)(size_t c, size_t hw, const float *x, size_t x_cstride, float *y);
 
     /* Fully connected (GEMV): y[o] = bias[o] + sum_p w[o*k + p] * x[p], o < n; bias may be NULL.

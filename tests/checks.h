@@ -48,6 +48,10 @@ extern const vgs_check_case vgs_refnet_checks[];  /* tests/check_refnet.c  */
 extern const size_t vgs_refnet_checks_count;
 extern const vgs_check_case vgs_network_checks[]; /* tests/check_network.c */
 extern const size_t vgs_network_checks_count;
+extern const vgs_check_case vgs_nan_checks[];     /* tests/check_nan.c     */
+extern const size_t vgs_nan_checks_count;
+extern const vgs_check_case vgs_api_checks[];     /* tests/check_api.c     */
+extern const size_t vgs_api_checks_count;
 
 #if defined(__GNUC__)
 #define VGS_CHECK_UNUSED __attribute__((unused))

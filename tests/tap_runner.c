@@ -17,7 +17,8 @@
  *
  * Tables: every table of checks.h whose check file is linked into this executable (they are
  * weak references here): vgs_kernel_checks (check_kernels.c), vgs_weights_checks,
- * vgs_refnet_checks, vgs_network_checks.  A check with `once` set runs once, on
+ * vgs_refnet_checks, vgs_network_checks, vgs_nan_checks (check_nan.c), vgs_api_checks
+ * (check_api.c).  A check with `once` set runs once, on
  * vgs_isa_current(); the others once per ISA.
  *
  * Output: "# isa: NAME" before the checks of each ISA, "ok N - kernels/gemm [avx2]",
@@ -40,22 +41,27 @@
 #pragma weak vgs_refnet_checks_count
 #pragma weak vgs_network_checks
 #pragma weak vgs_network_checks_count
+#pragma weak vgs_nan_checks
+#pragma weak vgs_nan_checks_count
+#pragma weak vgs_api_checks
+#pragma weak vgs_api_checks_count
 
 typedef struct table {
     const vgs_check_case *cases; /* NULL if that check file is not linked */
     const size_t *count;
 } table;
 
-static table TABLES[4];
+static table TABLES[6];
 static size_t NTABLES;
 
 static void collect_tables(void)
 {
-    const vgs_check_case *cases[4] = {vgs_kernel_checks, vgs_weights_checks, vgs_refnet_checks,
-                                      vgs_network_checks};
-    const size_t *counts[4] = {&vgs_kernel_checks_count, &vgs_weights_checks_count,
-                               &vgs_refnet_checks_count, &vgs_network_checks_count};
-    for (size_t i = 0; i < 4; i++)
+    const vgs_check_case *cases[6] = {vgs_kernel_checks, vgs_weights_checks, vgs_refnet_checks,
+                                      vgs_network_checks, vgs_nan_checks, vgs_api_checks};
+    const size_t *counts[6] = {&vgs_kernel_checks_count, &vgs_weights_checks_count,
+                               &vgs_refnet_checks_count, &vgs_network_checks_count,
+                               &vgs_nan_checks_count, &vgs_api_checks_count};
+    for (size_t i = 0; i < 6; i++)
         if (cases[i] && counts[i]) {
             TABLES[NTABLES].cases = cases[i];
             TABLES[NTABLES].count = counts[i];

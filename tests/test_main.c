@@ -15,6 +15,8 @@ typedef struct check_param {
     vgs_isa isa;
 } check_param;
 
+#define NTABLES 6
+
 static const vgs_check_case *table(size_t t, size_t *n)
 {
     switch (t) {
@@ -22,6 +24,8 @@ static const vgs_check_case *table(size_t t, size_t *n)
     case 1: *n = vgs_weights_checks_count; return vgs_weights_checks;
     case 2: *n = vgs_refnet_checks_count; return vgs_refnet_checks;
     case 3: *n = vgs_network_checks_count; return vgs_network_checks;
+    case 4: *n = vgs_nan_checks_count; return vgs_nan_checks;
+    case 5: *n = vgs_api_checks_count; return vgs_api_checks;
     default: *n = 0; return NULL;
     }
 }
@@ -32,9 +36,9 @@ static void free_params(struct criterion_test_params *crp) { cr_free(crp->params
 static struct criterion_test_params params(vgs_isa isa, int once_wanted)
 {
     size_t total = 0, n, k = 0;
-    for (size_t t = 0; t < 4; t++) table(t, &n), total += n;
+    for (size_t t = 0; t < NTABLES; t++) table(t, &n), total += n;
     check_param *p = cr_malloc(total * sizeof *p);
-    for (size_t t = 0; t < 4; t++) {
+    for (size_t t = 0; t < NTABLES; t++) {
         const vgs_check_case *cases = table(t, &n);
         for (size_t c = 0; c < n; c++) {
             if (!cases[c].once != !once_wanted) continue;
