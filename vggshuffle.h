@@ -137,7 +137,9 @@ VGS_API vgs_status vgs_isa_parse(const char *name, vgs_isa *out);
  *  N bytes of JSON {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]},
  *  "__metadata__": {...}}, then the data; offsets are relative to the end of the header.
  *  Opening validates everything: header length within the file, well-formed JSON, known
- *  dtypes, shape * dtype size == end - begin, offsets inside the data and not overlapping.
+ *  dtypes, shape * dtype size == end - begin, one "__metadata__" at most, offsets inside the
+ *  data, and the tensors covering the data section exactly (no overlap, no gap: a byte no
+ *  tensor owns is an error, as in the format's reference implementation).
  *  A malformed file is VGS_ERR_FORMAT with a message naming the tensor and the problem.     */
 
 typedef enum vgs_dtype {
@@ -1004,7 +1006,7 @@ static vgs_status vgs__parse_tensor(vgs__json *js, vgs_weights *w, const char *n
 /* The whole header: one object of tensor entries and an optional "__metadata__". */
 static vgs_status vgs__parse_header(vgs__json *js, vgs_weights *w)
 {
-    int first = 1, more;
+    int first = 1, more, seen_metadata = 0;
     vgs_status st;
     if (!vgs__accept(js, '{')) return vgs__json_fail(js, "expected '{'");
     while ((st = vgs__next(js, '}', &first, &more)) == VGS_OK && more) {
@@ -1012,6 +1014,9 @@ static vgs_status vgs__parse_header(vgs__json *js, vgs_weights *w)
         size_t len;
         if ((st = vgs__parse_key(js, &key, &len)) != VGS_OK) return st;
         if (vgs__key_is(key, len, "__metadata__")) {
+            if (seen_metadata++)
+                return vgs__fail(VGS_ERR_FORMAT, "%s: duplicate key \"__metadata__\" in the header",
+                                 js->label);
             st = vgs__skip_value(js, 1);
         } else if (strlen(key) != len) {
             /* a \u0000 would silently truncate the name */
@@ -1056,30 +1061,50 @@ static vgs_status vgs__check_duplicates(vgs_weights *w)
     return VGS_OK;
 }
 
-/* After sorting by begin, a non-empty range overlaps an earlier one iff it begins before the
- * largest end seen so far; the tensor with that end is the one it overlaps.  Empty tensors
- * occupy no bytes and overlap nothing. */
-static vgs_status vgs__check_overlaps(vgs_weights *w)
+/* The tensors must tile the data section exactly (the safetensors format: no overlaps, and no
+ * byte outside every tensor, which would let a file carry hidden content).  After sorting by
+ * begin, a non-empty range overlaps an earlier one iff it begins before the largest end seen
+ * so far (the tensor with that end is the one it overlaps), and leaves a gap iff it begins
+ * after it.  Empty tensors occupy no bytes and overlap nothing. */
+static vgs_status vgs__check_layout(vgs_weights *w, uint64_t data_size)
 {
     vgs__entry **r, *last = NULL;
     vgs_status st = VGS_OK;
-    if (w->count < 2) return VGS_OK;
+    uint64_t covered = 0; /* the data section's bytes [0, covered) belong to tensors */
+    if (w->count == 0) {
+        if (data_size == 0) return VGS_OK;
+        return vgs__fail(VGS_ERR_FORMAT, "%s: no tensors, but a data section of %llu bytes",
+                         w->label, (unsigned long long)data_size);
+    }
     r = (vgs__entry **)malloc(w->count * sizeof *r);
     if (!r) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "%s: out of memory", w->label);
     for (size_t i = 0; i < w->count; i++) r[i] = &w->tensors[i];
     qsort(r, w->count, sizeof *r, vgs__cmp_range);
     for (size_t i = 0; i < w->count && st == VGS_OK; i++) {
         if (r[i]->begin == r[i]->end) continue;
-        if (last && r[i]->begin < last->end)
+        if (r[i]->begin > covered)
+            st = vgs__fail(VGS_ERR_FORMAT,
+                           "%s: bytes [%llu, %llu) of the data section belong to no tensor (the "
+                           "next is '%.*s%s' at [%llu, %llu]); the format requires no gaps",
+                           w->label, (unsigned long long)covered,
+                           (unsigned long long)r[i]->begin, VGS__CLIPPED(r[i]->view.name),
+                           (unsigned long long)r[i]->begin, (unsigned long long)r[i]->end);
+        else if (last && r[i]->begin < last->end)
             st = vgs__fail(VGS_ERR_FORMAT,
                            "%s: data_offsets overlap: tensor '%.*s%s' [%llu, %llu] and "
                            "tensor '%.*s%s' [%llu, %llu]", w->label,
                            VGS__CLIPPED(last->view.name), (unsigned long long)last->begin,
                            (unsigned long long)last->end, VGS__CLIPPED(r[i]->view.name),
                            (unsigned long long)r[i]->begin, (unsigned long long)r[i]->end);
-        if (!last || r[i]->end > last->end) last = r[i];
+        if (!last || r[i]->end > last->end) last = r[i], covered = r[i]->end;
     }
     free(r);
+    if (st == VGS_OK && covered < data_size)
+        st = vgs__fail(VGS_ERR_FORMAT,
+                       "%s: the last %llu bytes of the data section ([%llu, %llu)) belong to no "
+                       "tensor; the format requires no gaps",
+                       w->label, (unsigned long long)(data_size - covered),
+                       (unsigned long long)covered, (unsigned long long)data_size);
     return st;
 }
 
@@ -1102,7 +1127,7 @@ static vgs_status vgs__load(vgs_weights *w, size_t size, size_t n)
         if (!w->by_name) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "%s: out of memory", w->label);
     }
     if ((st = vgs__check_duplicates(w)) != VGS_OK) return st;
-    if ((st = vgs__check_overlaps(w)) != VGS_OK) return st;
+    if ((st = vgs__check_layout(w, js.data_size)) != VGS_OK) return st;
     for (size_t i = 0; i < w->count; i++) {
         vgs__entry *e = &w->tensors[i];
         e->view.data = data + e->begin;
