@@ -8,12 +8,16 @@
  *     plain sort, and k or n in the millions in O(n log k);
  *   - the x86 tier decision as a pure function of CPUID / XGETBV values;
  *   - the floating-point environment of a forward pass (flush-to-zero / denormals-are-zero
- *     set inside, restored after).
+ *     set inside, restored after);
+ *   - the fuzz seed corpus and the fuzz regressions, replayed.
  * Each runs once (isa-independent) unless it says otherwise. */
 #include "checks.h"
 
+#include <dirent.h>
 #include <float.h>
 #include <limits.h>
+
+#include "fuzz/fuzz_driver.h"
 
 #define CHECK(cond, ...)                                                                      \
     do {                                                                                      \
@@ -110,7 +114,66 @@ static int check_loader_gaps(vgs_isa isa, char *msg, size_t len)
     return 0;
 }
 
+/* ------------------------------------------------------------------------------------------
+ *  The fuzz seed corpus and every input a fuzz campaign turned into a regression
+ *  (tests/fuzz/corpus, tests/fuzz/regressions; VGS_FUZZ_DIR = tests/fuzz, set by
+ *  tests/meson.build) through the fuzz driver: valid_* must load, valid_sv1_* build a network,
+ *  broken_* be rejected (by the loader, or by every builder), and nothing may crash.
+ * ------------------------------------------------------------------------------------------ */
+
+static int replay_file(const char *dir, const char *name, size_t *n, char *msg, size_t len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    CHECK(f, "%s: cannot open", path);
+    unsigned char *b = NULL;
+    size_t size = 0, cap = 0, got;
+    do {
+        if (size == cap) {
+            unsigned char *t = (unsigned char *)realloc(b, cap = 2 * cap + 65536);
+            if (!t) break;
+            b = t;
+        }
+        got = fread(b + size, 1, cap - size, f);
+        size += got;
+    } while (got > 0);
+    fclose(f);
+    CHECK(b, "%s: out of memory", path);
+    const int built = vgs_fuzz_one(b, size);
+    free(b);
+    (*n)++;
+    if (strncmp(name, "valid_sv1_", 10) == 0) CHECK(built > 0, "%s: no network built (%s)", path, vgs_last_error());
+    else if (strncmp(name, "valid_", 6) == 0) CHECK(built >= 0, "%s: rejected: %s", path, vgs_last_error());
+    else if (strncmp(name, "broken_", 7) == 0) CHECK(built <= 0, "%s: accepted and %d networks built", path, built);
+    return 0;
+}
+
+static int check_fuzz_inputs(vgs_isa isa, char *msg, size_t len)
+{
+    (void)isa;
+    const char *root = getenv("VGS_FUZZ_DIR");
+    CHECK(root && *root, "VGS_FUZZ_DIR is not set (tests/meson.build sets it to tests/fuzz)");
+    static const char *const subdirs[2] = {"corpus", "regressions"};
+    size_t n = 0;
+    for (int i = 0; i < 2; i++) {
+        char dir[900];
+        snprintf(dir, sizeof dir, "%s/%s", root, subdirs[i]);
+        DIR *d = opendir(dir);
+        CHECK(d, "%s: cannot open the directory", dir);
+        struct dirent *e;
+        int fail = 0;
+        while (!fail && (e = readdir(d)) != NULL)
+            if (e->d_name[0] != '.') fail = replay_file(dir, e->d_name, &n, msg, len);
+        closedir(d);
+        if (fail) return 1;
+    }
+    CHECK(n >= 10, "only %zu inputs in %s/corpus and regressions", n, root);
+    return 0;
+}
+
 const vgs_check_case vgs_api_checks[] = {
+    {"api", "fuzz_inputs", check_fuzz_inputs, 1},
     {"api", "loader_metadata_once", check_loader_metadata_once, 1},
     {"api", "loader_no_gaps", check_loader_gaps, 1},
 };

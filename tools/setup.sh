@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(meson ninja-build pkg-config gcc python3 libsleef-dev libcriterion-dev libstb-dev)
+packages+=(clang libclang-rt-14-dev) # tools/fuzz.sh: clang and its libFuzzer / sanitizer runtimes
 foreign=()
 if [ "$(dpkg --print-architecture)" = amd64 ]; then
   packages+=(qemu-user gcc-aarch64-linux-gnu)
