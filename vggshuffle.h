@@ -130,6 +130,36 @@ VGS_API const char *vgs_isa_name(void);
 /* Parse "scalar|avx2|avx512|neon" (case-sensitive). Errors: VGS_ERR_INVALID_ARGUMENT. */
 VGS_API vgs_status vgs_isa_parse(const char *name, vgs_isa *out);
 
+/* The x86-64 tier decision as a pure function of what the processor answered (advanced:
+ * vgs_isa_supported feeds it this CPU's values; tests and tools can feed it any).
+ *   max_leaf    CPUID leaf 0, EAX: the highest standard leaf (leaf 7 is read only if >= 7)
+ *   leaf1_ecx   CPUID leaf 1, ECX: FMA (bit 12), OSXSAVE (27), AVX (28)
+ *   leaf7_ebx   CPUID leaf 7 subleaf 0, EBX: AVX2 (bit 5), AVX512F (16), DQ (17), BW (30), VL (31)
+ *   xcr0        XGETBV(0), which exists only if OSXSAVE is set (then 0 is passed)
+ * Returns the tiers this CPU and OS can run as a bit set, bit i for vgs_isa i: scalar always;
+ * AVX2 with AVX, OSXSAVE, XCR0 bits 1 and 2 (XMM, YMM state), leaf 7, AVX2 and FMA; AVX-512
+ * with all of that, F, DQ, BW, VL and XCR0 bits 5, 6, 7 (opmask, ZMM state).  So AVX-512
+ * advertised with the ZMM state off gives AVX2, AVX2 without FMA scalar.  Whether a tier is
+ * compiled into this build is not its concern (vgs_isa_supported adds that). */
+typedef struct vgs_x86_cpuid {
+    uint32_t max_leaf, leaf1_ecx, leaf7_ebx;
+    uint64_t xcr0;
+} vgs_x86_cpuid;
+VGS_API unsigned vgs_x86_tiers(const vgs_x86_cpuid *id);
+
+/* Denormals (subnormal floats) off for a stretch of float work, in the calling thread:
+ * returns the current floating-point control state and sets flush-to-zero and
+ * denormals-are-zero (x86-64: MXCSR bits FTZ 15 and DAZ 6; aarch64: FPCR bit FZ 24, which does
+ * both); vgs_fp_restore(saved) puts the state back exactly (x86: with the sticky exception
+ * flags of MXCSR, so flags raised in between are dropped).  In between, a denormal input of
+ * an operation reads as zero and a denormal result is stored as zero (of the same sign): no
+ * pass slows down on denormal activations (microcode assists cost ~100 cycles each on x86),
+ * at a cost below 2^-126 in absolute value per operation.  vgs_net_forward runs inside such a
+ * pair; kernels called directly run in whatever state the caller set.  Other architectures:
+ * nothing is changed (returns 0). */
+VGS_API uint64_t vgs_fp_flush_denormals(void);
+VGS_API void vgs_fp_restore(uint64_t saved);
+
 /* ==========================================================================================
  *  WEIGHTS (safetensors)
  * ==========================================================================================
@@ -218,8 +248,8 @@ typedef struct vgs_shufflenet_v1_config {
  * for `channels` channels in `groups` groups and the given order (see vgs_shuffle_order).
  * E.g. channels 12, groups 4, paper order: src = 0,3,6,9,1,4,7,10,2,5,8,11.  No kernel ever
  * moves data for it: the kernel producing the channels writes channel src[o] to plane o.
- * Errors: VGS_ERR_INVALID_ARGUMENT (src NULL, unknown order, groups 0 or not dividing
- * channels). */
+ * Errors: VGS_ERR_INVALID_ARGUMENT (src NULL, unknown order, channels 0 or above 2^31 - 1,
+ * groups 0 or not dividing channels). */
 VGS_API vgs_status vgs_channel_shuffle_map(vgs_shuffle_order order, size_t channels,
                                            size_t groups, int32_t *src);
 
@@ -263,8 +293,9 @@ VGS_API const vgs_preprocess *vgs_net_preprocess(const vgs_net *net);
  * vgs_net_options said otherwise); images are run one after another through the workspace;
  * logits: n x num_classes floats (pre-softmax), logits_len is its length in floats.
  * Uses the net's own workspace (allocated at create), so calls on one net must not overlap.
- * No finiteness checks are made: NaN or infinite inputs or weights give unspecified (but
- * memory-safe) logits.
+ * Runs with denormals flushed to zero (vgs_fp_flush_denormals; the caller's floating-point
+ * state is restored before it returns).  No finiteness checks are made: NaN and infinities
+ * propagate by the kernels' rules (see KERNELS), as in PyTorch.
  * Errors: VGS_ERR_INVALID_ARGUMENT (NULL, n == 0), VGS_ERR_SHAPE (logits_len too small). */
 VGS_API vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float *logits,
                                    size_t logits_len);
@@ -293,8 +324,9 @@ VGS_API vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height
 VGS_API vgs_status vgs_softmax(const float *x, size_t n, float *y);
 
 /* Indices of the k largest of x[0..n) in decreasing order (ties: lower index first; NaNs
- * rank below every number); indices[j] = -1 for j >= n.
- * Errors: VGS_ERR_INVALID_ARGUMENT (x or indices NULL). */
+ * rank below every number, among themselves by index); indices[j] = -1 for j >= n.
+ * O(n log k) time, no allocation (any k: 1000000 is fine).
+ * Errors: VGS_ERR_INVALID_ARGUMENT (x or indices NULL, n > INT_MAX). */
 VGS_API vgs_status vgs_topk(const float *x, size_t n, size_t k, int *indices);
 
 /* ==========================================================================================
@@ -402,6 +434,7 @@ VGS_API const vgs_kernels *vgs_kernels_current(void);
 #define VGS__IMPLEMENTED
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1350,23 +1383,66 @@ static uint64_t vgs__xgetbv0(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* This CPU's answers for vgs_x86_tiers. */
 static int vgs__x86_supports(vgs_isa isa)
 {
+    vgs_x86_cpuid id = {0, 0, 0, 0};
     unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
-    if (!osxsave || !avx) return 0;
-    const uint64_t xcr0 = vgs__xgetbv0();
-    if ((xcr0 & 0x6) != 0x6) return 0; /* XMM and YMM state saved by the OS */
-    if (__get_cpuid_max(0, NULL) < 7) return 0;
-    __cpuid_count(7, 0, a, b, c, d);
-    const int avx2 = (b >> 5) & 1;
-    if (isa == VGS_ISA_AVX2) return avx2 && fma;
-    const int f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
-    const int zmm_state = (xcr0 & 0xe0) == 0xe0; /* opmask, ZMM0-15 upper, ZMM16-31 */
-    return isa == VGS_ISA_AVX512 && avx2 && fma && f && dq && bw && vl && zmm_state;
+    id.max_leaf = __get_cpuid_max(0, NULL);
+    if (id.max_leaf >= 1) {
+        __cpuid(1, a, b, c, d);
+        id.leaf1_ecx = c;
+    }
+    if (id.max_leaf >= 7) {
+        __cpuid_count(7, 0, a, b, c, d);
+        id.leaf7_ebx = b;
+    }
+    if ((id.leaf1_ecx >> 27) & 1) id.xcr0 = vgs__xgetbv0(); /* XGETBV faults without OSXSAVE */
+    return (int)((vgs_x86_tiers(&id) >> isa) & 1u);
 }
 #endif
+
+unsigned vgs_x86_tiers(const vgs_x86_cpuid *id)
+{
+    const uint32_t avx512 = 1u << 16 | 1u << 17 | 1u << 30 | 1u << 31; /* F, DQ, BW, VL */
+    unsigned tiers = 1u << VGS_ISA_SCALAR;
+    if (!id) return tiers;
+    const uint32_t c = id->leaf1_ecx, b = id->max_leaf >= 7 ? id->leaf7_ebx : 0;
+    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    if (!osxsave || !avx || (id->xcr0 & 0x6) != 0x6) return tiers; /* XMM and YMM state saved */
+    if (!((b >> 5) & 1) || !fma) return tiers;                        /* AVX2 and FMA         */
+    tiers |= 1u << VGS_ISA_AVX2;
+    if ((b & avx512) == avx512 && (id->xcr0 & 0xe0) == 0xe0) /* opmask, ZMM0-15 upper, ZMM16-31 */
+        tiers |= 1u << VGS_ISA_AVX512;
+    return tiers;
+}
+
+uint64_t vgs_fp_flush_denormals(void)
+{
+#if VGS__X86
+    const unsigned saved = _mm_getcsr(); /* SSE: baseline on x86-64, no -m flag needed */
+    _mm_setcsr(saved | 0x8040u);         /* FTZ (bit 15) | DAZ (bit 6) */
+    return saved;
+#elif VGS__ARM64
+    uint64_t saved;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(saved));
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(saved | (1u << 24))); /* FZ */
+    return saved;
+#else
+    return 0;
+#endif
+}
+
+void vgs_fp_restore(uint64_t saved)
+{
+#if VGS__X86
+    _mm_setcsr((unsigned)saved);
+#elif VGS__ARM64
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(saved));
+#else
+    (void)saved;
+#endif
+}
 
 int vgs_isa_supported(vgs_isa isa)
 {
@@ -1481,21 +1557,53 @@ vgs_status vgs_softmax(const float *x, size_t n, float *y)
     return VGS_OK;
 }
 
+/* Whether x[i] ranks before x[j] in vgs_topk's order: the larger first, a number before a
+ * NaN, the lower index among equals (and among NaNs). */
+static int vgs__topk_before(const float *x, int i, int j)
+{
+    const float a = x[i], b = x[j];
+    if (a != a || b != b) return b != b && (a == a || i < j);
+    return a > b || (a == b && i < j);
+}
+
+/* Restores the heap below position i of heap[0..m), whose root is the element ranking last. */
+static void vgs__topk_sift(const float *x, int *heap, size_t m, size_t i)
+{
+    for (;;) {
+        size_t last = i;
+        const size_t l = 2 * i + 1, r = l + 1;
+        if (l < m && vgs__topk_before(x, heap[last], heap[l])) last = l;
+        if (r < m && vgs__topk_before(x, heap[last], heap[r])) last = r;
+        if (last == i) return;
+        const int t = heap[i];
+        heap[i] = heap[last], heap[last] = t;
+        i = last;
+    }
+}
+
 vgs_status vgs_topk(const float *x, size_t n, size_t k, int *indices)
 {
     if ((!x && n) || (!indices && k)) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_topk: NULL pointer");
-    /* k is small (5): selection by repeated scans keeps it obvious; ties keep the lower index,
-     * a number beats a NaN. */
-    for (size_t j = 0; j < k; j++) {
-        int best = -1;
-        for (size_t i = 0; i < n; i++) {
-            int taken = 0;
-            for (size_t t = 0; t < j; t++) taken |= indices[t] == (int)i;
-            if (taken) continue;
-            if (best < 0 || x[i] > x[best] || (x[best] != x[best] && x[i] == x[i])) best = (int)i;
+    if (n > (size_t)INT_MAX)
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_topk: n = %zu does not fit the int indices", n);
+    /* The best m = min(k, n) so far in a heap in indices[0..m) whose root ranks last: each
+     * further element that ranks before the root replaces it.  Then the heap is sorted in
+     * place by moving the root to the end.  O(n log k) time, no memory but indices. */
+    const size_t m = k < n ? k : n;
+    for (size_t i = 0; i < m; i++) indices[i] = (int)i;
+    for (size_t i = m / 2; i-- > 0;) vgs__topk_sift(x, indices, m, i);
+    for (size_t i = m; i < n && m > 0; i++) {
+        if (vgs__topk_before(x, (int)i, indices[0])) {
+            indices[0] = (int)i;
+            vgs__topk_sift(x, indices, m, 0);
         }
-        indices[j] = best;
     }
+    for (size_t end = m; end > 1; end--) {
+        const int t = indices[0];
+        indices[0] = indices[end - 1], indices[end - 1] = t;
+        vgs__topk_sift(x, indices, end - 1, 0);
+    }
+    for (size_t j = m; j < k; j++) indices[j] = -1;
     return VGS_OK;
 }
 
@@ -1508,6 +1616,9 @@ vgs_status vgs_channel_shuffle_map(vgs_shuffle_order order, size_t channels, siz
     if (!src) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "channel shuffle: src is NULL");
     if (order != VGS_SHUFFLE_PAPER && order != VGS_SHUFFLE_MEGVII) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "channel shuffle: unknown order %d", (int)order);
+    }
+    if (channels == 0 || channels > (size_t)INT32_MAX) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "channel shuffle: %zu channels (1 .. 2^31-1)", channels);
     }
     if (groups == 0 || channels % groups != 0) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
@@ -1930,9 +2041,12 @@ vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float *logits
     }
     const vgs_kernels *k = vgs_kernels_current();
     const size_t image = (size_t)net->in_c * (size_t)net->in_h * (size_t)net->in_w;
+    if (n > SIZE_MAX / image) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_net_forward: n = %zu too large", n);
+    const uint64_t fp = vgs_fp_flush_denormals();
     for (size_t i = 0; i < n; i++) {
         vgs__sv1_forward(net, k, x + i * image, logits + i * (size_t)net->num_classes);
     }
+    vgs_fp_restore(fp);
     return VGS_OK;
 }
 
@@ -1990,25 +2104,26 @@ vgs_status vgs_net_create(const char *model, const char *weights_path, const vgs
  * ========================================================================================== */
 
 /* Source coordinate and weight of destination index d for OpenCV's INTER_LINEAR:
- * half-pixel centres, clamped at the borders. */
-static void vgs__linear_coord(int d, double scale, int n, int *i0, int *i1, float *f)
+ * half-pixel centres, clamped at the borders.  d is 64-bit: a resized side may pass INT_MAX. */
+static void vgs__linear_coord(int64_t d, double scale, int n, int *i0, int *i1, float *f)
 {
-    double s = (d + 0.5) * scale - 0.5;
-    int i = (int)floor(s);
-    double t = s - i;
-    if (i < 0) i = 0, t = 0;
-    if (i >= n - 1) i = n - 1, t = 0;
+    const double s = ((double)d + 0.5) * scale - 0.5, fl = floor(s);
+    double t = s - fl;
+    int i;
+    if (fl < 0) i = 0, t = 0;
+    else if (fl >= n - 1) i = n - 1, t = 0;
+    else i = (int)fl;
     *i0 = i;
     *i1 = i + 1 < n ? i + 1 : n - 1;
     *f = (float)t;
 }
 
 /* Python's round() (half to even), used by torchvision's CenterCrop for the offsets. */
-static int vgs__round_half_even(double v)
+static int64_t vgs__round_half_even(double v)
 {
     double r = floor(v + 0.5);
     if (r - v == 0.5 && fmod(r, 2.0) != 0.0) r -= 1.0;
-    return (int)r;
+    return (int64_t)r;
 }
 
 vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height, size_t stride,
@@ -2021,16 +2136,17 @@ vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height, size_t
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: crop %dx%d / resize %d must be positive",
                          pp->crop_height, pp->crop_width, pp->resize_short);
     }
-    /* Megvii's OpencvResize: the short side becomes S, the long one int(S / short * long + 0.5). */
-    int rw, rh;
-    if (height < width) rh = pp->resize_short, rw = (int)((double)pp->resize_short / height * width + 0.5);
-    else rw = pp->resize_short, rh = (int)((double)pp->resize_short / width * height + 0.5);
+    /* Megvii's OpencvResize: the short side becomes S, the long one int(S / short * long + 0.5).
+     * In 64 bits: a 1 x 9000000 image resizes to 256 x 2304000000 (at most 2^31 * 2^31 here). */
+    int64_t rw, rh;
+    if (height < width) rh = pp->resize_short, rw = (int64_t)((double)pp->resize_short / height * width + 0.5);
+    else rw = pp->resize_short, rh = (int64_t)((double)pp->resize_short / width * height + 0.5);
     if (pp->crop_height > rh || pp->crop_width > rw) {
-        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: crop %dx%d exceeds the resized image %dx%d",
-                         pp->crop_height, pp->crop_width, rh, rw);
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: crop %dx%d exceeds the resized image %lldx%lld",
+                         pp->crop_height, pp->crop_width, (long long)rh, (long long)rw);
     }
-    const int top = vgs__round_half_even((rh - pp->crop_height) / 2.0);
-    const int left = vgs__round_half_even((rw - pp->crop_width) / 2.0);
+    const int64_t top = vgs__round_half_even((double)(rh - pp->crop_height) / 2.0);
+    const int64_t left = vgs__round_half_even((double)(rw - pp->crop_width) / 2.0);
     const size_t plane = (size_t)pp->crop_height * (size_t)pp->crop_width;
     for (int y = 0; y < pp->crop_height; y++) {
         int y0, y1, x0, x1;
@@ -2039,9 +2155,10 @@ vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height, size_t
         for (int x = 0; x < pp->crop_width; x++) {
             vgs__linear_coord(x + left, (double)width / rw, width, &x0, &x1, &fx);
             for (int c = 0; c < 3; c++) {
-                const uint8_t *r0 = rgb + (size_t)y0 * stride, *r1 = rgb + (size_t)y1 * stride;
-                const float top_v = r0[x0 * 3 + c] + fx * (r0[x1 * 3 + c] - r0[x0 * 3 + c]);
-                const float bot_v = r1[x0 * 3 + c] + fx * (r1[x1 * 3 + c] - r1[x0 * 3 + c]);
+                const uint8_t *r0 = rgb + (size_t)y0 * stride + c, *r1 = rgb + (size_t)y1 * stride + c;
+                const size_t c0 = (size_t)x0 * 3, c1 = (size_t)x1 * 3;
+                const float top_v = r0[c0] + fx * (r0[c1] - r0[c0]);
+                const float bot_v = r1[c0] + fx * (r1[c1] - r1[c0]);
                 /* OpenCV resizes 8-bit images to 8-bit: round to the nearest integer */
                 const float v = floorf(top_v + fy * (bot_v - top_v) + 0.5f);
                 const int oc = pp->bgr ? 2 - c : c;
