@@ -182,19 +182,22 @@ static int conv_poisoned(const conv_case *cc, const float *base, size_t pc, size
                          char *msg, size_t len)
 {
     float y[CV_COUT * CV_PLANE];
-    const size_t iy = p / cc->w, ix = p % cc->w, ohw = cc->oh * cc->ow;
+    const int is_bias = p == SIZE_MAX;
+    const size_t iy = is_bias ? 0 : p / cc->w, ix = is_bias ? 0 : p % cc->w, ohw = cc->oh * cc->ow;
     conv_call(cc, y);
     for (size_t o = 0; o < cc->cout; o++)
         for (size_t i = 0; i < ohw; i++) {
             const size_t oy = i / cc->ow, ox = i % cc->ow;
             const ptrdiff_t ky = (ptrdiff_t)iy - (ptrdiff_t)(cc->S * oy) + 1;
             const ptrdiff_t kx = (ptrdiff_t)ix - (ptrdiff_t)(cc->S * ox) + 1;
-            const int hit = (!cc->dw || o == pc) && ky >= 0 && ky < 3 && kx >= 0 && kx < 3;
+            const int hit = !is_bias && (!cc->dw || o == pc) && ky >= 0 && ky < 3 && kx >= 0 && kx < 3;
             const float got = y[o * ohw + i], was = base[o * ohw + i];
             double want = 0;
             int ok;
-            if (p == SIZE_MAX) /* the bias */
+            if (is_bias) {
+                want = o == pc ? NAN : (double)was;
                 ok = o == pc ? isnan(got) : memcmp(&got, &was, sizeof got) == 0;
+            }
             else if (hit) {
                 const float wk = cc->k[((cc->dw ? 0 : o * cc->cin) + pc) * 9 + (size_t)(ky * 3 + kx)];
                 want = ref_clamp((double)wk * pv, cc->cl->lo, cc->cl->hi);
@@ -203,15 +206,15 @@ static int conv_poisoned(const conv_case *cc, const float *base, size_t pc, size
                 ok = memcmp(&got, &was, sizeof got) == 0;
             if (!ok) {
                 char wh[96];
-                if (p == SIZE_MAX) snprintf(wh, sizeof wh, "bias[%zu] = %s", pc, pname);
+                if (is_bias) snprintf(wh, sizeof wh, "bias[%zu] = %s", pc, pname);
                 else snprintf(wh, sizeof wh, "x[c=%zu][%zu][%zu] = %s", pc, iy, ix, pname);
                 return vgs_check_fail(msg, len,
                                       "%s3x3s%zup1 [%s]: c%s=%zu h=%zu w=%zu clamp=%s, %s: output [o=%zu][%zu][%zu] "
                                       "is %.9g, expected %.9g%s",
                                       cc->dw ? "dwconv" : "conv", cc->S, vgs_isa_to_string(cc->K->isa),
                                       cc->dw ? "" : "in", cc->cin, cc->h, cc->w, cc->cl->name, wh, o, oy, ox,
-                                      (double)got, hit || (p == SIZE_MAX && o == pc) ? want : (double)was,
-                                      hit || p == SIZE_MAX ? " (the window holds the poisoned value)"
+                                      (double)got, hit || (is_bias && o == pc) ? want : (double)was,
+                                      hit || (is_bias && o == pc) ? " (the window holds the poisoned value)"
                                                            : " (as without the poison: the window does not hold it)");
             }
         }
@@ -251,10 +254,11 @@ static int conv_nan_sweep(vgs_isa isa, int dw, char *msg, size_t len)
                                 *xp = keep;
                             }
                         if (!fail) { /* a bias: the whole plane */
-                            const float keep = bias[pc];
-                            bias[pc] = NAN;
-                            fail = conv_poisoned(&cc, base, pc, SIZE_MAX, NAN, "NaN", msg, len);
-                            bias[pc] = keep;
+                            const size_t bc = pc < cc.cout ? pc : 0;
+                            const float keep = bias[bc];
+                            bias[bc] = NAN;
+                            fail = conv_poisoned(&cc, base, bc, SIZE_MAX, NAN, "NaN", msg, len);
+                            bias[bc] = keep;
                         }
                     }
     return fail;
