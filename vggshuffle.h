@@ -139,6 +139,36 @@ VGS_API const char *vgs_isa_name(void);
 /* Parse "scalar|avx2|avx512|neon" (case-sensitive). Errors: VGS_ERR_INVALID_ARGUMENT. */
 VGS_API vgs_status vgs_isa_parse(const char *name, vgs_isa *out);
 
+/* The x86-64 tier decision as a pure function of what the processor answered (advanced:
+ * vgs_isa_supported feeds it this CPU's values; tests and tools can feed it any).
+ *   max_leaf    CPUID leaf 0, EAX: the highest standard leaf (leaf 7 is read only if >= 7)
+ *   leaf1_ecx   CPUID leaf 1, ECX: FMA (bit 12), OSXSAVE (27), AVX (28)
+ *   leaf7_ebx   CPUID leaf 7 subleaf 0, EBX: AVX2 (bit 5), AVX512F (16), DQ (17), BW (30), VL (31)
+ *   xcr0        XGETBV(0), which exists only if OSXSAVE is set (then 0 is passed)
+ * Returns the tiers this CPU and OS can run as a bit set, bit i for vgs_isa i: scalar always;
+ * AVX2 with AVX, OSXSAVE, XCR0 bits 1 and 2 (XMM, YMM state), leaf 7, AVX2 and FMA; AVX-512
+ * with all of that, F, DQ, BW, VL and XCR0 bits 5, 6, 7 (opmask, ZMM state).  So AVX-512
+ * advertised with the ZMM state off gives AVX2, AVX2 without FMA scalar.  Whether a tier is
+ * compiled into this build is not its concern (vgs_isa_supported adds that). */
+typedef struct vgs_x86_cpuid {
+    uint32_t max_leaf, leaf1_ecx, leaf7_ebx;
+    uint64_t xcr0;
+} vgs_x86_cpuid;
+VGS_API unsigned vgs_x86_tiers(const vgs_x86_cpuid *id);
+
+/* Denormals (subnormal floats) off for a stretch of float work, in the calling thread:
+ * returns the current floating-point control state and sets flush-to-zero and
+ * denormals-are-zero (x86-64: MXCSR bits FTZ 15 and DAZ 6; aarch64: FPCR bit FZ 24, which does
+ * both); vgs_fp_restore(saved) puts the state back exactly (x86: with the sticky exception
+ * flags of MXCSR, so flags raised in between are dropped).  In between, a denormal input of
+ * an operation reads as zero and a denormal result is stored as zero (of the same sign): no
+ * pass slows down on denormal activations (microcode assists cost ~100 cycles each on x86),
+ * at a cost below 2^-126 in absolute value per operation.  vgs_net_forward runs inside such a
+ * pair; kernels called directly run in whatever state the caller set.  Other architectures:
+ * nothing is changed (returns 0). */
+VGS_API uint64_t vgs_fp_flush_denormals(void);
+VGS_API void vgs_fp_restore(uint64_t saved);
+
 /* ==========================================================================================
  *  WEIGHTS (safetensors)
  * ==========================================================================================
@@ -146,7 +176,9 @@ VGS_API vgs_status vgs_isa_parse(const char *name, vgs_isa *out);
  *  N bytes of JSON {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]},
  *  "__metadata__": {...}}, then the data; offsets are relative to the end of the header.
  *  Opening validates everything: header length within the file, well-formed JSON, known
- *  dtypes, shape * dtype size == end - begin, offsets inside the data and not overlapping.
+ *  dtypes, shape * dtype size == end - begin, one "__metadata__" at most, offsets inside the
+ *  data, and the tensors covering the data section exactly (no overlap, no gap: a byte no
+ *  tensor owns is an error, as in the format's reference implementation).
  *  A malformed file is VGS_ERR_FORMAT with a message naming the tensor and the problem.     */
 
 typedef enum vgs_dtype {
@@ -247,8 +279,8 @@ typedef struct vgs_shufflenet_v1_config {
  * for `channels` channels in `groups` groups and the given order (see vgs_shuffle_order).
  * E.g. channels 12, groups 4, paper order: src = 0,3,6,9,1,4,7,10,2,5,8,11.  No kernel ever
  * moves data for it: the kernel producing the channels writes channel src[o] to plane o.
- * Errors: VGS_ERR_INVALID_ARGUMENT (src NULL, unknown order, groups 0 or not dividing
- * channels). */
+ * Errors: VGS_ERR_INVALID_ARGUMENT (src NULL, unknown order, channels 0 or above 2^31 - 1,
+ * groups 0 or not dividing channels). */
 VGS_API vgs_status vgs_channel_shuffle_map(vgs_shuffle_order order, size_t channels,
                                            size_t groups, int32_t *src);
 
@@ -326,7 +358,9 @@ VGS_API const vgs_preprocess *vgs_net_preprocess(const vgs_net *net);
  *
  * One forward at a time per net: a call while another is running on the same net (from
  * another thread) returns VGS_ERR_BUSY and touches nothing; use one net per thread.
- * No finiteness checks are made on x (NaN and Inf propagate as in PyTorch).
+ * Runs with denormals flushed to zero (vgs_fp_flush_denormals, on every thread that runs a
+ * task; each thread's floating-point state is restored after).  No finiteness checks are made:
+ * NaN and infinities propagate by the kernels' rules (see KERNELS), as in PyTorch.
  * Errors: VGS_ERR_INVALID_ARGUMENT (NULL, n == 0), VGS_ERR_SHAPE (logits_len too small),
  * VGS_ERR_BUSY. */
 VGS_API vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float *logits,
@@ -374,13 +408,15 @@ VGS_API vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height
                                        const vgs_preprocess *pp, float *out);
 
 /* Softmax over n floats (x and y may alias): y = exp(x - max) / sum, computed with the
- * current tier's kernel (SLEEF expf, 1.0 ULP).  A NaN in x makes every y NaN.
+ * current tier's kernel (SLEEF expf, 1.0 ULP).  A NaN or +inf in x makes every y NaN; a -inf
+ * gives 0 there.
  * Errors: VGS_ERR_INVALID_ARGUMENT (x or y NULL, n == 0). */
 VGS_API vgs_status vgs_softmax(const float *x, size_t n, float *y);
 
 /* Indices of the k largest of x[0..n) in decreasing order (ties: lower index first; NaNs
- * rank below every number); indices[j] = -1 for j >= n.
- * Errors: VGS_ERR_INVALID_ARGUMENT (x or indices NULL). */
+ * rank below every number, among themselves by index); indices[j] = -1 for j >= n.
+ * O(n log k) time, no allocation (any k: 1000000 is fine).
+ * Errors: VGS_ERR_INVALID_ARGUMENT (x or indices NULL, n > INT_MAX). */
 VGS_API vgs_status vgs_topk(const float *x, size_t n, size_t k, int *indices);
 
 /* ==========================================================================================
@@ -390,8 +426,20 @@ VGS_API vgs_status vgs_topk(const float *x, size_t n, size_t k, int *indices);
  *  instantiated per ISA (arch/ISA/), named like XNNPACK's microkernels:
  *  vgs_f32_gemm_6x16__avx2, vgs_f32_conv3x3s2p1__neon, ...  Parameters are pointers, sizes
  *  (in elements) and strides (in floats); all tensors are float32 NCHW planes with contiguous
- *  rows.  `out_min`/`out_max` clamp the result (ReLU: 0, +INFINITY; none: -INFINITY, +INFINITY).
- *  No kernel allocates, fails or reads outside the ranges given.                             */
+ *  rows.  `out_min`/`out_max` clamp the result (ReLU: 0, +INFINITY; none: -INFINITY, +INFINITY;
+ *  out_min <= out_max, neither NaN).  No kernel allocates, fails or reads outside the ranges given.
+ *
+ *  NaN and infinities, as in PyTorch and identically on every tier, in vector bodies and tails
+ *  (tests/check_nan.c puts them at every position):
+ *    - a clamp never turns a NaN into a number or an infinity: ReLU(NaN) = NaN, ReLU(-inf) = 0,
+ *      ReLU(+inf) = +inf; "none" leaves every value as it is;
+ *    - sums (GEMM, convolutions, fc, average pools) are IEEE arithmetic: a NaN term gives NaN,
+ *      +inf and -inf terms together give NaN, as does 0 * inf;
+ *    - max pooling: a window holding a NaN gives NaN, one holding +inf (and no NaN) +inf;
+ *    - global_avgpool of hw = 0 pixels gives 0, the empty sum (PyTorch rejects an empty input;
+ *      a kernel cannot fail);
+ *    - softmax: a NaN or +inf anywhere makes every output NaN, -inf gives exactly 0 there;
+ *      large finite logits are safe (the maximum is subtracted first).                      */
 
 /* The Winograd convolution kernels' type (vgs_kernels.winograd3x3_*). */
 typedef void (*vgs_winograd3x3_fn)(size_t cin, size_t cout, size_t h, size_t w, const float *x,
@@ -452,7 +500,7 @@ typedef struct vgs_kernels {
     void (*avgpool3x3s2p1)(size_t c, size_t h, size_t w, const float *x, size_t x_cstride,
                            float *y, size_t y_cstride);
 
-    /* Global average pool: y[i] = mean of the hw floats at x + i*x_cstride, i < c. */
+    /* Global average pool: y[i] = mean of the hw floats at x + i*x_cstride, i < c (0 if hw = 0). */
     void (*global_avgpool)(size_t c, size_t hw, const float *x, size_t x_cstride, float *y);
 
     /* Fully connected over a batch: y[b*y_stride + o] = clamp(bias[o] + sum_p w[o*k + p] *
@@ -543,6 +591,7 @@ VGS_API vgs_status vgs_winograd3x3_matrices(int m, const double **at, const doub
 #define VGS__IMPLEMENTED
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1148,7 +1197,7 @@ static vgs_status vgs__parse_tensor(vgs__json *js, vgs_weights *w, const char *n
 /* The whole header: one object of tensor entries and an optional "__metadata__". */
 static vgs_status vgs__parse_header(vgs__json *js, vgs_weights *w)
 {
-    int first = 1, more;
+    int first = 1, more, seen_metadata = 0;
     vgs_status st;
     if (!vgs__accept(js, '{')) return vgs__json_fail(js, "expected '{'");
     while ((st = vgs__next(js, '}', &first, &more)) == VGS_OK && more) {
@@ -1156,6 +1205,9 @@ static vgs_status vgs__parse_header(vgs__json *js, vgs_weights *w)
         size_t len;
         if ((st = vgs__parse_key(js, &key, &len)) != VGS_OK) return st;
         if (vgs__key_is(key, len, "__metadata__")) {
+            if (seen_metadata++)
+                return vgs__fail(VGS_ERR_FORMAT, "%s: duplicate key \"__metadata__\" in the header",
+                                 js->label);
             st = vgs__skip_value(js, 1);
         } else if (strlen(key) != len) {
             /* a \u0000 would silently truncate the name */
@@ -1200,30 +1252,50 @@ static vgs_status vgs__check_duplicates(vgs_weights *w)
     return VGS_OK;
 }
 
-/* After sorting by begin, a non-empty range overlaps an earlier one iff it begins before the
- * largest end seen so far; the tensor with that end is the one it overlaps.  Empty tensors
- * occupy no bytes and overlap nothing. */
-static vgs_status vgs__check_overlaps(vgs_weights *w)
+/* The tensors must tile the data section exactly (the safetensors format: no overlaps, and no
+ * byte outside every tensor, which would let a file carry hidden content).  After sorting by
+ * begin, a non-empty range overlaps an earlier one iff it begins before the largest end seen
+ * so far (the tensor with that end is the one it overlaps), and leaves a gap iff it begins
+ * after it.  Empty tensors occupy no bytes and overlap nothing. */
+static vgs_status vgs__check_layout(vgs_weights *w, uint64_t data_size)
 {
     vgs__entry **r, *last = NULL;
     vgs_status st = VGS_OK;
-    if (w->count < 2) return VGS_OK;
+    uint64_t covered = 0; /* the data section's bytes [0, covered) belong to tensors */
+    if (w->count == 0) {
+        if (data_size == 0) return VGS_OK;
+        return vgs__fail(VGS_ERR_FORMAT, "%s: no tensors, but a data section of %llu bytes",
+                         w->label, (unsigned long long)data_size);
+    }
     r = (vgs__entry **)malloc(w->count * sizeof *r);
     if (!r) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "%s: out of memory", w->label);
     for (size_t i = 0; i < w->count; i++) r[i] = &w->tensors[i];
     qsort(r, w->count, sizeof *r, vgs__cmp_range);
     for (size_t i = 0; i < w->count && st == VGS_OK; i++) {
         if (r[i]->begin == r[i]->end) continue;
-        if (last && r[i]->begin < last->end)
+        if (r[i]->begin > covered)
+            st = vgs__fail(VGS_ERR_FORMAT,
+                           "%s: bytes [%llu, %llu) of the data section belong to no tensor (the "
+                           "next is '%.*s%s' at [%llu, %llu]); the format requires no gaps",
+                           w->label, (unsigned long long)covered,
+                           (unsigned long long)r[i]->begin, VGS__CLIPPED(r[i]->view.name),
+                           (unsigned long long)r[i]->begin, (unsigned long long)r[i]->end);
+        else if (last && r[i]->begin < last->end)
             st = vgs__fail(VGS_ERR_FORMAT,
                            "%s: data_offsets overlap: tensor '%.*s%s' [%llu, %llu] and "
                            "tensor '%.*s%s' [%llu, %llu]", w->label,
                            VGS__CLIPPED(last->view.name), (unsigned long long)last->begin,
                            (unsigned long long)last->end, VGS__CLIPPED(r[i]->view.name),
                            (unsigned long long)r[i]->begin, (unsigned long long)r[i]->end);
-        if (!last || r[i]->end > last->end) last = r[i];
+        if (!last || r[i]->end > last->end) last = r[i], covered = r[i]->end;
     }
     free(r);
+    if (st == VGS_OK && covered < data_size)
+        st = vgs__fail(VGS_ERR_FORMAT,
+                       "%s: the last %llu bytes of the data section ([%llu, %llu)) belong to no "
+                       "tensor; the format requires no gaps",
+                       w->label, (unsigned long long)(data_size - covered),
+                       (unsigned long long)covered, (unsigned long long)data_size);
     return st;
 }
 
@@ -1246,7 +1318,7 @@ static vgs_status vgs__load(vgs_weights *w, size_t size, size_t n)
         if (!w->by_name) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "%s: out of memory", w->label);
     }
     if ((st = vgs__check_duplicates(w)) != VGS_OK) return st;
-    if ((st = vgs__check_overlaps(w)) != VGS_OK) return st;
+    if ((st = vgs__check_layout(w, js.data_size)) != VGS_OK) return st;
     for (size_t i = 0; i < w->count; i++) {
         vgs__entry *e = &w->tensors[i];
         e->view.data = data + e->begin;
@@ -1478,23 +1550,66 @@ static uint64_t vgs__xgetbv0(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* This CPU's answers for vgs_x86_tiers. */
 static int vgs__x86_supports(vgs_isa isa)
 {
+    vgs_x86_cpuid id = {0, 0, 0, 0};
     unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
-    if (!osxsave || !avx) return 0;
-    const uint64_t xcr0 = vgs__xgetbv0();
-    if ((xcr0 & 0x6) != 0x6) return 0; /* XMM and YMM state saved by the OS */
-    if (__get_cpuid_max(0, NULL) < 7) return 0;
-    __cpuid_count(7, 0, a, b, c, d);
-    const int avx2 = (b >> 5) & 1;
-    if (isa == VGS_ISA_AVX2) return avx2 && fma;
-    const int f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
-    const int zmm_state = (xcr0 & 0xe0) == 0xe0; /* opmask, ZMM0-15 upper, ZMM16-31 */
-    return isa == VGS_ISA_AVX512 && avx2 && fma && f && dq && bw && vl && zmm_state;
+    id.max_leaf = __get_cpuid_max(0, NULL);
+    if (id.max_leaf >= 1) {
+        __cpuid(1, a, b, c, d);
+        id.leaf1_ecx = c;
+    }
+    if (id.max_leaf >= 7) {
+        __cpuid_count(7, 0, a, b, c, d);
+        id.leaf7_ebx = b;
+    }
+    if ((id.leaf1_ecx >> 27) & 1) id.xcr0 = vgs__xgetbv0(); /* XGETBV faults without OSXSAVE */
+    return (int)((vgs_x86_tiers(&id) >> isa) & 1u);
 }
 #endif
+
+unsigned vgs_x86_tiers(const vgs_x86_cpuid *id)
+{
+    const uint32_t avx512 = 1u << 16 | 1u << 17 | 1u << 30 | 1u << 31; /* F, DQ, BW, VL */
+    unsigned tiers = 1u << VGS_ISA_SCALAR;
+    if (!id) return tiers;
+    const uint32_t c = id->leaf1_ecx, b = id->max_leaf >= 7 ? id->leaf7_ebx : 0;
+    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    if (!osxsave || !avx || (id->xcr0 & 0x6) != 0x6) return tiers; /* XMM and YMM state saved */
+    if (!((b >> 5) & 1) || !fma) return tiers;                        /* AVX2 and FMA         */
+    tiers |= 1u << VGS_ISA_AVX2;
+    if ((b & avx512) == avx512 && (id->xcr0 & 0xe0) == 0xe0) /* opmask, ZMM0-15 upper, ZMM16-31 */
+        tiers |= 1u << VGS_ISA_AVX512;
+    return tiers;
+}
+
+uint64_t vgs_fp_flush_denormals(void)
+{
+#if VGS__X86
+    const unsigned saved = _mm_getcsr(); /* SSE: baseline on x86-64, no -m flag needed */
+    _mm_setcsr(saved | 0x8040u);         /* FTZ (bit 15) | DAZ (bit 6) */
+    return saved;
+#elif VGS__ARM64
+    uint64_t saved;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(saved));
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(saved | (1u << 24))); /* FZ */
+    return saved;
+#else
+    return 0;
+#endif
+}
+
+void vgs_fp_restore(uint64_t saved)
+{
+#if VGS__X86
+    _mm_setcsr((unsigned)saved);
+#elif VGS__ARM64
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(saved));
+#else
+    (void)saved;
+#endif
+}
 
 int vgs_isa_supported(vgs_isa isa)
 {
@@ -1609,21 +1724,53 @@ vgs_status vgs_softmax(const float *x, size_t n, float *y)
     return VGS_OK;
 }
 
+/* Whether x[i] ranks before x[j] in vgs_topk's order: the larger first, a number before a
+ * NaN, the lower index among equals (and among NaNs). */
+static int vgs__topk_before(const float *x, int i, int j)
+{
+    const float a = x[i], b = x[j];
+    if (a != a || b != b) return b != b && (a == a || i < j);
+    return a > b || (a == b && i < j);
+}
+
+/* Restores the heap below position i of heap[0..m), whose root is the element ranking last. */
+static void vgs__topk_sift(const float *x, int *heap, size_t m, size_t i)
+{
+    for (;;) {
+        size_t last = i;
+        const size_t l = 2 * i + 1, r = l + 1;
+        if (l < m && vgs__topk_before(x, heap[last], heap[l])) last = l;
+        if (r < m && vgs__topk_before(x, heap[last], heap[r])) last = r;
+        if (last == i) return;
+        const int t = heap[i];
+        heap[i] = heap[last], heap[last] = t;
+        i = last;
+    }
+}
+
 vgs_status vgs_topk(const float *x, size_t n, size_t k, int *indices)
 {
     if ((!x && n) || (!indices && k)) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_topk: NULL pointer");
-    /* k is small (5): selection by repeated scans keeps it obvious; ties keep the lower index,
-     * a number beats a NaN. */
-    for (size_t j = 0; j < k; j++) {
-        int best = -1;
-        for (size_t i = 0; i < n; i++) {
-            int taken = 0;
-            for (size_t t = 0; t < j; t++) taken |= indices[t] == (int)i;
-            if (taken) continue;
-            if (best < 0 || x[i] > x[best] || (x[best] != x[best] && x[i] == x[i])) best = (int)i;
+    if (n > (size_t)INT_MAX)
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_topk: n = %zu does not fit the int indices", n);
+    /* The best m = min(k, n) so far in a heap in indices[0..m) whose root ranks last: each
+     * further element that ranks before the root replaces it.  Then the heap is sorted in
+     * place by moving the root to the end.  O(n log k) time, no memory but indices. */
+    const size_t m = k < n ? k : n;
+    for (size_t i = 0; i < m; i++) indices[i] = (int)i;
+    for (size_t i = m / 2; i-- > 0;) vgs__topk_sift(x, indices, m, i);
+    for (size_t i = m; i < n && m > 0; i++) {
+        if (vgs__topk_before(x, (int)i, indices[0])) {
+            indices[0] = (int)i;
+            vgs__topk_sift(x, indices, m, 0);
         }
-        indices[j] = best;
     }
+    for (size_t end = m; end > 1; end--) {
+        const int t = indices[0];
+        indices[0] = indices[end - 1], indices[end - 1] = t;
+        vgs__topk_sift(x, indices, end - 1, 0);
+    }
+    for (size_t j = m; j < k; j++) indices[j] = -1;
     return VGS_OK;
 }
 
@@ -1636,6 +1783,9 @@ vgs_status vgs_channel_shuffle_map(vgs_shuffle_order order, size_t channels, siz
     if (!src) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "channel shuffle: src is NULL");
     if (order != VGS_SHUFFLE_PAPER && order != VGS_SHUFFLE_MEGVII) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "channel shuffle: unknown order %d", (int)order);
+    }
+    if (channels == 0 || channels > (size_t)INT32_MAX) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "channel shuffle: %zu channels (1 .. 2^31-1)", channels);
     }
     if (groups == 0 || channels % groups != 0) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
@@ -2347,7 +2497,7 @@ static float *vgs__at(const vgs_net *net, vgs__view v, size_t img)
 }
 
 /* Task t of the running layer: t = image * tasks + part (linear: t = part, every image). */
-static void vgs__task(void *arg, size_t t)
+static void vgs__task_run(void *arg, size_t t)
 {
     const vgs_net *net = (const vgs_net *)arg;
     const vgs__layer *L = net->run_layer;
@@ -2408,6 +2558,14 @@ static void vgs__task(void *arg, size_t t)
     }
 }
 
+/* A task with denormals flushed on the thread that runs it (a pool's or the host's). */
+static void vgs__task(void *arg, size_t t)
+{
+    const uint64_t fp = vgs_fp_flush_denormals();
+    vgs__task_run(arg, t);
+    vgs_fp_restore(fp);
+}
+
 vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float *logits, size_t logits_len)
 {
     if (!net || !x || !logits || n == 0) {
@@ -2416,6 +2574,9 @@ vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float *logits
     if (logits_len / (size_t)net->num_classes < n) {
         return vgs__fail(VGS_ERR_SHAPE, "vgs_net_forward: logits holds %zu floats, %zu x %d needed",
                          logits_len, n, net->num_classes);
+    }
+    if (n > SIZE_MAX / net->tensors[VGS__IN].floats) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_net_forward: n = %zu images do not fit in memory", n);
     }
     if (__atomic_exchange_n(&net->busy, 1, __ATOMIC_ACQUIRE)) {
         return vgs__fail(VGS_ERR_BUSY, "vgs_net_forward: this net is already running a forward pass (in another "
@@ -2674,25 +2835,26 @@ vgs_status vgs_net_create(const char *model, const char *weights_path, const vgs
  * ========================================================================================== */
 
 /* Source coordinate and weight of destination index d for OpenCV's INTER_LINEAR:
- * half-pixel centres, clamped at the borders. */
-static void vgs__linear_coord(int d, double scale, int n, int *i0, int *i1, float *f)
+ * half-pixel centres, clamped at the borders.  d is 64-bit: a resized side may pass INT_MAX. */
+static void vgs__linear_coord(int64_t d, double scale, int n, int *i0, int *i1, float *f)
 {
-    double s = (d + 0.5) * scale - 0.5;
-    int i = (int)floor(s);
-    double t = s - i;
-    if (i < 0) i = 0, t = 0;
-    if (i >= n - 1) i = n - 1, t = 0;
+    const double s = ((double)d + 0.5) * scale - 0.5, fl = floor(s);
+    double t = s - fl;
+    int i;
+    if (fl < 0) i = 0, t = 0;
+    else if (fl >= n - 1) i = n - 1, t = 0;
+    else i = (int)fl;
     *i0 = i;
     *i1 = i + 1 < n ? i + 1 : n - 1;
     *f = (float)t;
 }
 
 /* Python's round() (half to even), used by torchvision's CenterCrop for the offsets. */
-static int vgs__round_half_even(double v)
+static int64_t vgs__round_half_even(double v)
 {
     double r = floor(v + 0.5);
     if (r - v == 0.5 && fmod(r, 2.0) != 0.0) r -= 1.0;
-    return (int)r;
+    return (int64_t)r;
 }
 
 vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height, size_t stride,
@@ -2705,16 +2867,17 @@ vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height, size_t
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: crop %dx%d / resize %d must be positive",
                          pp->crop_height, pp->crop_width, pp->resize_short);
     }
-    /* Megvii's OpencvResize: the short side becomes S, the long one int(S / short * long + 0.5). */
-    int rw, rh;
-    if (height < width) rh = pp->resize_short, rw = (int)((double)pp->resize_short / height * width + 0.5);
-    else rw = pp->resize_short, rh = (int)((double)pp->resize_short / width * height + 0.5);
+    /* Megvii's OpencvResize: the short side becomes S, the long one int(S / short * long + 0.5).
+     * In 64 bits: a 1 x 9000000 image resizes to 256 x 2304000000 (at most 2^31 * 2^31 here). */
+    int64_t rw, rh;
+    if (height < width) rh = pp->resize_short, rw = (int64_t)((double)pp->resize_short / height * width + 0.5);
+    else rw = pp->resize_short, rh = (int64_t)((double)pp->resize_short / width * height + 0.5);
     if (pp->crop_height > rh || pp->crop_width > rw) {
-        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: crop %dx%d exceeds the resized image %dx%d",
-                         pp->crop_height, pp->crop_width, rh, rw);
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: crop %dx%d exceeds the resized image %lldx%lld",
+                         pp->crop_height, pp->crop_width, (long long)rh, (long long)rw);
     }
-    const int top = vgs__round_half_even((rh - pp->crop_height) / 2.0);
-    const int left = vgs__round_half_even((rw - pp->crop_width) / 2.0);
+    const int64_t top = vgs__round_half_even((double)(rh - pp->crop_height) / 2.0);
+    const int64_t left = vgs__round_half_even((double)(rw - pp->crop_width) / 2.0);
     const size_t plane = (size_t)pp->crop_height * (size_t)pp->crop_width;
     for (int y = 0; y < pp->crop_height; y++) {
         int y0, y1, x0, x1;
@@ -2723,9 +2886,10 @@ vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height, size_t
         for (int x = 0; x < pp->crop_width; x++) {
             vgs__linear_coord(x + left, (double)width / rw, width, &x0, &x1, &fx);
             for (int c = 0; c < 3; c++) {
-                const uint8_t *r0 = rgb + (size_t)y0 * stride, *r1 = rgb + (size_t)y1 * stride;
-                const float top_v = r0[x0 * 3 + c] + fx * (r0[x1 * 3 + c] - r0[x0 * 3 + c]);
-                const float bot_v = r1[x0 * 3 + c] + fx * (r1[x1 * 3 + c] - r1[x0 * 3 + c]);
+                const uint8_t *r0 = rgb + (size_t)y0 * stride + c, *r1 = rgb + (size_t)y1 * stride + c;
+                const size_t c0 = (size_t)x0 * 3, c1 = (size_t)x1 * 3;
+                const float top_v = r0[c0] + fx * (r0[c1] - r0[c0]);
+                const float bot_v = r1[c0] + fx * (r1[c1] - r1[c0]);
                 /* OpenCV resizes 8-bit images to 8-bit: round to the nearest integer */
                 const float v = floorf(top_v + fy * (bot_v - top_v) + 0.5f);
                 const int oc = pp->bgr ? 2 - c : c;

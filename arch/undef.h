@@ -13,7 +13,7 @@
 #undef vgs_v_sub
 #undef vgs_v_mul
 #undef vgs_v_max
-#undef vgs_v_min
+#undef vgs_v_clamp
 #undef vgs_v_hsum
 #undef vgs_v_hmax
 #undef vgs_v_exp

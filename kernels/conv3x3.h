@@ -67,7 +67,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__conv3x3)(
                         for (size_t o = 0; o < VGS_CONV_OB; o++) {
                             if (o >= ob) break;
                             vgs_v v = acc[o];
-                            if (last_slice) v = vgs_v_min(vgs_v_max(v, vmin), vmax);
+                            if (last_slice) v = vgs_v_clamp(v, vmin, vmax);
                             VGS_FN(vgs__store_upto)(y + (o0 + o) * y_cstride + yoff, v, n);
                         }
                     }

@@ -18,6 +18,6 @@ static inline float VGS_FN(vgs__sum)(const float *x, size_t n)
 static void VGS_FN(vgs_f32_gavgpool)(size_t c, size_t hw, const float *x, size_t x_cstride,
                                      float *y)
 {
-    const float inv = 1.0f / (float)hw;
+    const float inv = hw ? 1.0f / (float)hw : 0.0f; /* hw = 0: the empty sum, 0 (not 0 / 0) */
     for (size_t i = 0; i < c; i++) y[i] = VGS_FN(vgs__sum)(x + i * x_cstride, hw) * inv;
 }

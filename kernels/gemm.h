@@ -46,12 +46,12 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
         const float *ri = r ? r + i * r_stride : NULL;
         vgs_v v0 = acc[i][0], v1 = acc[i][1];
         if (ri) v0 = vgs_v_add(v0, full ? vgs_v_load(ri) : vgs_v_loadn(ri, n0));
-        v0 = vgs_v_min(vgs_v_max(v0, vmin), vmax);
+        v0 = vgs_v_clamp(v0, vmin, vmax);
         if (full || n0 == VGS_VW) vgs_v_store(ci, v0);
         else vgs_v_storen(ci, v0, n0);
         if (nvec == 2 && (full || n1)) {
             if (ri) v1 = vgs_v_add(v1, full ? vgs_v_load(ri + VGS_VW) : vgs_v_loadn(ri + VGS_VW, n1));
-            v1 = vgs_v_min(vgs_v_max(v1, vmin), vmax);
+            v1 = vgs_v_clamp(v1, vmin, vmax);
             if (full) vgs_v_store(ci + VGS_VW, v1);
             else vgs_v_storen(ci + VGS_VW, v1, n1);
         }

@@ -110,7 +110,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__window3x3)(
                     }
                 }
                 if (op == VGS__WIN_AVG) acc = vgs_v_mul(acc, ninth);
-                if (op == VGS__WIN_DWCONV) acc = vgs_v_min(vgs_v_max(acc, vmin), vmax);
+                if (op == VGS__WIN_DWCONV) acc = vgs_v_clamp(acc, vmin, vmax);
                 VGS_FN(vgs__store_upto)(yrow + ox, acc, sw - ox);
             }
         }

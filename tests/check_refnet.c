@@ -1045,6 +1045,82 @@ static int check_wrong_dtype(vgs_isa isa, char *msg, size_t len)
  *  The table
  * ------------------------------------------------------------------------------------------ */
 
+/* Denormals in a forward pass (vggshuffle.h, vgs_fp_flush_denormals): the pass runs with
+ * flush-to-zero and denormals-are-zero and gives the caller's control word back.  The
+ * g3_tiny_paper model with its classifier weights replaced by denormals (+-1e-39): IEEE
+ * arithmetic gives denormal, nonzero logits (weights times pooled activations ~0.5, summed),
+ * read as zero they must all be exactly 0.  With the real weights, an input holding denormals
+ * where another holds zeros must give the same logits bit for bit (a denormal reads as zero).
+ * Both from the default control word and from one where the caller set a flush bit alone. */
+static int check_denormals(vgs_isa isa, char *msg, size_t len)
+{
+    const rn_config *c = &rn_configs[RN_CFG_TINY_G3];
+    const vgs_shufflenet_v1_config lc = rn_lib_config(c);
+    const vgs_net_options opt = vgs_check_options(1, 32, 32);
+    enum { NX = 3 * 32 * 32 };
+    static float x0[NX], x1[NX], logits[2][8];
+    rn_base_set b;
+    if (rn_base_open(&b, msg, len)) return 1;
+    st_entry *e = rn_base_fresh(&b);
+    const size_t fc = rn_find_entry(e, b.n, "classifier.0.weight");
+    const size_t nw = e[fc].nbytes / sizeof(float);
+    float *wd = (float *)malloc(nw * sizeof *wd);
+    vgs_weights *w[2] = {NULL, NULL};
+    vgs_net *net[2] = {NULL, NULL};
+    int rc = wd ? 0 : vgs_check_fail(msg, len, "out of memory");
+    if (!rc) rc = rn_open(e, b.n, &w[0], msg, len); /* the real weights */
+    for (size_t i = 0; wd && i < nw; i++) wd[i] = i % 3 ? 1e-39f : -2e-39f;
+    e[fc].data = wd;
+    if (!rc) rc = rn_open(e, b.n, &w[1], msg, len); /* denormal classifier */
+    for (int k = 0; k < 2 && !rc; k++)
+        if (vgs_shufflenet_v1_create(&lc, w[k], &opt, &net[k]) != VGS_OK)
+            rc = vgs_check_fail(msg, len, "create: %s", vgs_last_error());
+    vgs_rng r = vgs_rng_seed(0xde70);
+    vgs_rng_fill(&r, x0, NX, 0.0f, 1.0f);
+    for (size_t i = 0; i < NX; i += 5) x0[i] = 0.0f, x1[i] = i % 2 ? 1e-40f : -3e-41f;
+    for (size_t i = 0; i < NX; i++)
+        if (i % 5) x1[i] = x0[i];
+    const vgs_isa before = vgs_isa_current();
+    if (!rc && vgs_isa_force(isa) != VGS_OK) rc = vgs_check_fail(msg, len, "vgs_isa_force: %s", vgs_last_error());
+    const uint64_t start = vgs_fp_get();
+    const uint64_t user_bit = VGS_FP_FLUSH_BITS & 0x8000u ? 0x8000u : VGS_FP_FLUSH_BITS; /* x86: FTZ alone */
+    const uint64_t states[2] = {start & ~(uint64_t)VGS_FP_FLUSH_BITS, (start & ~(uint64_t)VGS_FP_FLUSH_BITS) | user_bit};
+    for (int s = 0; s < 2 && !rc; s++) {
+        vgs_fp_set(states[s]);
+        vgs_status st = vgs_net_forward(net[1], x0, 1, logits[0], 8);
+        const uint64_t after = vgs_fp_get();
+        if (st == VGS_OK) st = vgs_net_forward(net[0], x0, 1, logits[0], 8);
+        if (st == VGS_OK) st = vgs_net_forward(net[0], x1, 1, logits[1], 8);
+        vgs_fp_set(start);
+        if (st != VGS_OK) {
+            rc = vgs_check_fail(msg, len, "forward: %s", vgs_last_error());
+            break;
+        }
+        if (after != states[s])
+            rc = vgs_check_fail(msg, len, "[%s] control word %#llx before vgs_net_forward, %#llx after",
+                                vgs_isa_to_string(isa), (unsigned long long)states[s], (unsigned long long)after);
+        for (int i = 0; i < c->num_classes && !rc; i++)
+            if (memcmp(&logits[0][i], &logits[1][i], sizeof(float)) != 0)
+                rc = vgs_check_fail(msg, len, "[%s] logit %d: %.9g with zeros in the input, %.9g with denormals there",
+                                    vgs_isa_to_string(isa), i, (double)logits[0][i], (double)logits[1][i]);
+        /* the denormal classifier, again, for its logits */
+        if (!rc && vgs_net_forward(net[1], x0, 1, logits[0], 8) != VGS_OK)
+            rc = vgs_check_fail(msg, len, "forward: %s", vgs_last_error());
+        for (int i = 0; i < c->num_classes && !rc; i++)
+            if (logits[0][i] != 0.0f)
+                rc = vgs_check_fail(msg, len, "[%s] denormal classifier weights: logit %d is %g, expected 0 (denormals "
+                                    "read as zero in a forward pass)", vgs_isa_to_string(isa), i, (double)logits[0][i]);
+    }
+    vgs_isa_force(before);
+    vgs_net_destroy(net[0]);
+    vgs_net_destroy(net[1]);
+    vgs_weights_close(w[0]);
+    vgs_weights_close(w[1]);
+    free(wd);
+    rn_base_close(&b);
+    return rc;
+}
+
 const vgs_check_case vgs_refnet_checks[] = {
     {"refnet", "g1_tiny_paper", rn_case_0, 0},
     {"refnet", "g2_tiny_megvii", rn_case_1, 0},
@@ -1073,5 +1149,6 @@ const vgs_check_case vgs_refnet_checks[] = {
     {"refnet", "unknown_tensor", check_unknown_tensor, 1},
     {"refnet", "wrong_shape", check_wrong_shape, 1},
     {"refnet", "wrong_dtype", check_wrong_dtype, 1},
+    {"refnet", "denormals", check_denormals, 0},
 };
 const size_t vgs_refnet_checks_count = sizeof vgs_refnet_checks / sizeof vgs_refnet_checks[0];

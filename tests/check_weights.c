@@ -53,8 +53,9 @@ static unsigned char *make_file(const char *header, size_t data_len, size_t *siz
     return make_raw(header, strlen(header), data, data_len, size);
 }
 
-/* The valid file: F32 4-d and 0-d, a hole at [52, 56), I64 1-d, an empty F32, a U8 tensor
- * with an escaped name, and metadata with every kind of JSON value. */
+/* The valid file: F32 4-d and 0-d, I64 1-d, an empty F32, a U8 tensor with an escaped name
+ * (last in the header, at [52, 56) in the data: file order is not data order), and metadata
+ * with every kind of JSON value.  The tensors cover the data section without a gap. */
 static const char valid_header[] =
     "{ \"__metadata__\": {\"format\": \"pt\", \"nested\": {\"list\": [1, -2.5e+3, 0.125, true, "
     "false, null, \"x\\u00e9\\ud83d\\ude00\\n\", [], {}]}},\n"
@@ -62,10 +63,10 @@ static const char valid_header[] =
     "  \"scalar\": {\"shape\": [], \"dtype\": \"F32\", \"data_offsets\": [48, 52]},\n"
     "  \"idx\": {\"dtype\": \"I64\", \"shape\": [3], \"data_offsets\": [56, 80], \"extra\": [1]},\n"
     "  \"empty\": {\"dtype\": \"F32\", \"shape\": [0, 4], \"data_offsets\": [80, 80]},\n"
-    "  \"caf\\u00e9 \\\"q\\\"\": {\"dtype\": \"U8\", \"shape\": [2], \"data_offsets\": [80, 82]}\n"
+    "  \"caf\\u00e9 \\\"q\\\"\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [52, 56]}\n"
     "}   ";
 #define VALID_NAME5 "caf\xc3\xa9 \"q\""
-#define VALID_DATA_LEN 82
+#define VALID_DATA_LEN 80
 
 static void valid_data(unsigned char data[VALID_DATA_LEN])
 {
@@ -76,8 +77,8 @@ static void valid_data(unsigned char data[VALID_DATA_LEN])
     memcpy(data, conv, sizeof conv);
     memcpy(data + 48, &scalar, 4);
     memcpy(data + 56, idx, sizeof idx);
-    data[80] = 7;
-    data[81] = 9;
+    data[52] = 7;
+    data[53] = 9;
 }
 
 static unsigned char *make_valid(size_t *size)
@@ -140,7 +141,7 @@ static int check_view(char *msg, size_t msg_len, const vgs_tensor_view *v, const
 static int check_valid_contents(char *msg, size_t msg_len, const vgs_weights *w)
 {
     static const int64_t s_conv[] = {2, 3, 1, 2}, s_idx[] = {3}, s_empty[] = {0, 4},
-                         s_u8[] = {2};
+                         s_u8[] = {4};
     static const struct {
         const char *name;
         vgs_dtype dtype;
@@ -152,7 +153,7 @@ static int check_valid_contents(char *msg, size_t msg_len, const vgs_weights *w)
         {"scalar", VGS_DTYPE_F32, 0, NULL, 48, 4},
         {"idx", VGS_DTYPE_I64, 1, s_idx, 56, 24},
         {"empty", VGS_DTYPE_F32, 2, s_empty, 80, 0},
-        {VALID_NAME5, VGS_DTYPE_U8, 1, s_u8, 80, 2},
+        {VALID_NAME5, VGS_DTYPE_U8, 1, s_u8, 52, 4},
     };
     unsigned char data[VALID_DATA_LEN];
     vgs_tensor_view v, f;

@@ -43,7 +43,7 @@ typedef struct vgs_check_case {
 /* The tables, one per check file (the TAP runner links whichever are given to it): each
  * tests/check_NAME.c exports vgs_NAME_checks[] and vgs_NAME_checks_count.  The front ends
  * (test_main.c, tap_runner.c) run every table of this list, in this order. */
-#define VGS_CHECK_TABLES(X) X(kernel) X(weights) X(refnet) X(network) X(runtime) X(winograd) X(vgg) X(vgg_golden)
+#define VGS_CHECK_TABLES(X) X(kernel) X(weights) X(refnet) X(network) X(runtime) X(winograd) X(vgg) X(vgg_golden) X(nan) X(api)
 #define VGS_CHECK_DECLARE(name)                                                                \
     extern const vgs_check_case vgs_##name##_checks[];                                         \
     extern const size_t vgs_##name##_checks_count;
@@ -383,5 +383,30 @@ static VGS_CHECK_UNUSED size_t vgs_first_non_sentinel(const float *buf, size_t n
         if (!vgs_is_sentinel(buf[i])) return i;
     return n;
 }
+
+/* ------------------------------------------------------------------------------------------
+ *  The floating-point control word of the calling thread (x86-64 MXCSR, aarch64 FPCR), read
+ *  and written by the test itself, not through the library (vgs_fp_flush_denormals).
+ * ------------------------------------------------------------------------------------------ */
+
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#define VGS_FP_FLUSH_BITS 0x8040u /* MXCSR FTZ | DAZ */
+static VGS_CHECK_UNUSED uint64_t vgs_fp_get(void) { return _mm_getcsr(); }
+static VGS_CHECK_UNUSED void vgs_fp_set(uint64_t v) { _mm_setcsr((unsigned)v); }
+#elif defined(__aarch64__)
+#define VGS_FP_FLUSH_BITS (1u << 24) /* FPCR FZ */
+static VGS_CHECK_UNUSED uint64_t vgs_fp_get(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(v));
+    return v;
+}
+static VGS_CHECK_UNUSED void vgs_fp_set(uint64_t v) { __asm__ __volatile__("msr fpcr, %0" : : "r"(v)); }
+#else
+#define VGS_FP_FLUSH_BITS 0u
+static VGS_CHECK_UNUSED uint64_t vgs_fp_get(void) { return 0; }
+static VGS_CHECK_UNUSED void vgs_fp_set(uint64_t v) { (void)v; }
+#endif
 
 #endif /* VGS_TESTS_CHECKS_H */

@@ -77,7 +77,7 @@ static void ref_conv3x3(size_t S, size_t cin, size_t h, size_t w, const float *x
 }
 
 /* 3x3 / stride 2 / pad 1 pooling of c planes into c planes of (h+1)/2 x (w+1)/2.
- * is_max: max over the in-image taps (padding ignored, i.e. -inf);
+ * is_max: max over the in-image taps (padding ignored, i.e. -inf), NaN if one is NaN;
  * else:   sum over the in-image taps (padding = 0) divided by 9, always.
  * out, mag: c*oh*ow dense; mag (avg only, may be NULL) = sum of |taps| / 9. */
 static void ref_pool3x3s2p1(int is_max, size_t c, size_t h, size_t w, const float *x,
@@ -94,7 +94,7 @@ static void ref_pool3x3s2p1(int is_max, size_t c, size_t h, size_t w, const floa
                         if (iy < 0 || ix < 0 || iy >= (long)h || ix >= (long)w) continue;
                         double v = (double)x[ch * x_cstride + (size_t)iy * w + (size_t)ix];
                         if (is_max) {
-                            if (v > s) s = v;
+                            if (v > s || v != v) s = v; /* a NaN stays (vggshuffle.h: NaN rules) */
                         } else {
                             s += v;
                             g += fabs(v);

@@ -17,7 +17,7 @@
  *
  * Tables: every table of checks.h whose check file is linked into this executable (they are
  * weak references here): vgs_kernel_checks (check_kernels.c), vgs_weights_checks,
- * vgs_refnet_checks, vgs_network_checks, vgs_winograd_checks.  A check with `once` set runs once, on
+ * ... (the list VGS_CHECK_TABLES in checks.h).  A check with `once` set runs once, on
  * vgs_isa_current(); the others once per ISA.
  *
  * Output: "# isa: NAME" before the checks of each ISA, "ok N - kernels/gemm [avx2]",

@@ -25,6 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(meson ninja-build pkg-config gcc libc6-dev g++ clang python3 libsleef-dev libcriterion-dev libstb-dev)
+packages+=(libclang-rt-14-dev) # tools/fuzz.sh: clang's libFuzzer and sanitizer runtimes
 foreign=()
 if [ "$(dpkg --print-architecture)" = amd64 ]; then
   packages+=(qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross)

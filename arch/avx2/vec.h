@@ -55,8 +55,15 @@ static inline void vgs__avx2_storen(float *p, __m256 v, size_t n)
 #define vgs_v_add(a, b) _mm256_add_ps((a), (b))
 #define vgs_v_sub(a, b) _mm256_sub_ps((a), (b))
 #define vgs_v_mul(a, b) _mm256_mul_ps((a), (b))
-#define vgs_v_max(a, b) _mm256_max_ps((a), (b))
-#define vgs_v_min(a, b) _mm256_min_ps((a), (b))
+/* The NaN rules of vggshuffle.h.  VMAXPS / VMINPS return their SECOND operand when either
+ * is NaN.  The clamp puts v second in both, so a NaN v comes out as itself (free); the max
+ * (pooling) also takes a where a is NaN: NaN if either is. */
+#define vgs_v_clamp(v, lo, hi) _mm256_min_ps((hi), _mm256_max_ps((lo), (v)))
+static inline __m256 vgs__avx2_max(__m256 a, __m256 b)
+{
+    return _mm256_blendv_ps(_mm256_max_ps(a, b), a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
+}
+#define vgs_v_max(a, b) vgs__avx2_max((a), (b))
 
 static inline float vgs__avx2_hsum(__m256 v)
 {

@@ -17,8 +17,14 @@ typedef __m512 vgs__avx512_v;
 #define vgs_v_add(a, b) _mm512_add_ps((a), (b))
 #define vgs_v_sub(a, b) _mm512_sub_ps((a), (b))
 #define vgs_v_mul(a, b) _mm512_mul_ps((a), (b))
-#define vgs_v_max(a, b) _mm512_max_ps((a), (b))
-#define vgs_v_min(a, b) _mm512_min_ps((a), (b))
+/* The NaN rules of vggshuffle.h, as in arch/avx2/vec.h: VMAXPS / VMINPS return the second
+ * operand when either is NaN, so the clamp puts v second; the max keeps a NaN a. */
+#define vgs_v_clamp(v, lo, hi) _mm512_min_ps((hi), _mm512_max_ps((lo), (v)))
+static inline __m512 vgs__avx512_max(__m512 a, __m512 b)
+{
+    return _mm512_mask_mov_ps(_mm512_max_ps(a, b), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
+}
+#define vgs_v_max(a, b) vgs__avx512_max((a), (b))
 #define vgs_v_hsum(v) _mm512_reduce_add_ps(v)
 #define vgs_v_hmax(v) _mm512_reduce_max_ps(v)
 

@@ -30,8 +30,10 @@ static inline void vgs__neon_storen(float *p, float32x4_t v, size_t n)
 #define vgs_v_add(a, b) vaddq_f32((a), (b))
 #define vgs_v_sub(a, b) vsubq_f32((a), (b))
 #define vgs_v_mul(a, b) vmulq_f32((a), (b))
+/* The NaN rules of vggshuffle.h hold as they are: FMAX / FMIN return NaN if either operand
+ * is NaN, so the max and the clamp both propagate it. */
 #define vgs_v_max(a, b) vmaxq_f32((a), (b))
-#define vgs_v_min(a, b) vminq_f32((a), (b))
+#define vgs_v_clamp(v, lo, hi) vminq_f32(vmaxq_f32((v), (lo)), (hi))
 #define vgs_v_hsum(v) vaddvq_f32(v)
 #define vgs_v_hmax(v) vmaxvq_f32(v)
 

@@ -18,13 +18,15 @@ typedef float vgs__scalar_v;
 #define vgs_v_sub(a, b) ((a) - (b))
 #define vgs_v_mul(a, b) ((a) * (b))
 #define vgs_v_max(a, b) vgs__scalar_max((a), (b))
-#define vgs_v_min(a, b) vgs__scalar_min((a), (b))
+#define vgs_v_clamp(v, lo, hi) vgs__scalar_clamp((v), (lo), (hi))
 #define vgs_v_hsum(v) (v)
 #define vgs_v_hmax(v) (v)
 
-/* max/min with the SIMD instructions' NaN behaviour (second operand if either is NaN). */
-static inline float vgs__scalar_max(float a, float b) { return a > b ? a : b; }
-static inline float vgs__scalar_min(float a, float b) { return a < b ? a : b; }
+/* The NaN rules of vggshuffle.h, as on every tier: the max is NaN if either operand is (a
+ * pooling window with a NaN pools to NaN); the clamp gives a NaN v back unchanged (every
+ * comparison with a NaN is false), so it never turns a NaN into a bound. */
+static inline float vgs__scalar_max(float a, float b) { return a > b || a != a ? a : b; }
+static inline float vgs__scalar_clamp(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 static inline void vgs__scalar_load2(const float *p, float *even, float *odd)
 {

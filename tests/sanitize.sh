@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# tests/sanitize.sh SOURCE_DIR SANITIZE_BUILD_DIR — the native checks again, built with
+# AddressSanitizer and UndefinedBehaviorSanitizer; run by the native build's `meson test`
+# (tests/meson.build, "checks (asan+ubsan)").  Configures SANITIZE_BUILD_DIR on first use
+# (-Db_sanitize=address,undefined, debugoptimized; meson regenerates it by itself afterwards),
+# then runs that build's "checks (criterion)" (every check, every tier this CPU runs, the
+# real-weights networks) in quick mode (VGS_CHECK_QUICK=1: the kernel sweeps keep every tile
+# edge; the sanitizers make each call several times slower).  Any sanitizer report fails it:
+# UBSan halts on the first error, ASan reports leaks too.  Native only: qemu-user with ASan's
+# shadow memory exhausts the machine's memory.  Exit status: that of the inner `meson test`.
+set -uo pipefail
+src=$1 dir=$2
+command -v meson >/dev/null || { echo "sanitize.sh: meson not found: run tools/setup.sh"; exit 1; }
+if [ ! -f "$dir/build.ninja" ]; then
+  [ -n "$dir" ] && rm -rf -- "$dir" # a configuration that failed half-way
+  echo "sanitize.sh: configuring $dir (-Db_sanitize=address,undefined)"
+  meson setup -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized "$dir" "$src" || exit 1
+fi
+export VGS_CHECK_QUICK=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+rm -f "$dir/meson-logs/testlog.txt"
+meson test -C "$dir" --print-errorlogs 'checks (criterion)'
+status=$?
+echo "sanitize.sh: inner meson test exited with $status (log: $dir/meson-logs/testlog.txt)"
+exit $status
