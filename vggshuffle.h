@@ -1997,7 +1997,8 @@ static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "d
 #define VGS__TASK_COLS 256    /* conv1x1: pixels a task (a multiple of every tier's tile)  */
 #define VGS__TASK_PIXELS 4096 /* channel-wise layers: output pixels a task, at least       */
 #define VGS__TASK_FC 64       /* linear: outputs a task (all images of the chunk)          */
-#define VGS__TASK_WINO 16     /* Winograd: tasks an image at least (tile rows x oc blocks)  */
+#define VGS__TASK_TILES 16    /* Winograd: tiles a task at least (whole tile rows)          */
+#define VGS__TASK_WINO 4      /* Winograd: tasks an image at least (else oc blocks split)   */
 #define VGS__IN 0             /* tensor: the caller's input                                */
 #define VGS__OUT 1            /* tensor: the caller's logits                               */
 
@@ -2027,7 +2028,8 @@ typedef struct vgs__layer {
     float out_min, out_max;
     size_t tasks;             /* per image (linear: per chunk)                              */
     size_t block;             /* channels a task (conv3x3, channel-wise kinds; linear: outputs) */
-    size_t mtiles, ntiles;    /* conv1x1: row and column blocks a group                      */
+    size_t mtiles, ntiles;    /* conv1x1: row and column blocks a group; Winograd: bands     */
+    size_t nb;                /* Winograd: tile rows a band                                  */
     double flops, rd, wr, wbytes; /* per image: operations, activation bytes read / written;
                                      the weights' bytes                                      */
     double ms;                /* last pass                                                   */
@@ -2274,8 +2276,15 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
     case VGS__CONV3X3: {
         const size_t conv_px = L->stride == 1 ? hw : ((L->h + 1) / 2) * ((L->w + 1) / 2); /* before a fused pool */
         L->flops = 2.0 * 9 * (double)cin * cout * conv_px, L->wbytes = 4.0 * (9 * cin + 1) * cout;
-        if (L->winograd) { /* tile rows x blocks of output channels (multiples of 6, the weights' blocks) */
-            L->mtiles = vgs_winograd3x3_tile_rows(L->winograd, L->h);
+        if (L->winograd) {
+            /* bands of whole tile rows (at least VGS__TASK_TILES tiles: the transformed-domain
+             * GEMM wants columns) x blocks of output channels (multiples of 6, the weights'
+             * blocks), split only when the bands alone make too few tasks (every split repeats
+             * the input transform) */
+            const size_t rows = vgs_winograd3x3_tile_rows(L->winograd, L->h);
+            const size_t per_row = vgs_winograd3x3_tile_rows(L->winograd, L->w);
+            L->nb = vgs__div_up(VGS__TASK_TILES, per_row);
+            L->mtiles = vgs__div_up(rows, L->nb);
             L->block = cout;
             while (L->block > 6 && L->mtiles * vgs__div_up(cout, L->block) < VGS__TASK_WINO) {
                 L->block = vgs__div_up(vgs__div_up(L->block, 2), 6) * 6;
@@ -2527,9 +2536,9 @@ static void vgs__task_run(void *arg, size_t t)
     if (L->winograd) {
         const vgs_winograd3x3_fn f = L->winograd == 2 ? k->winograd3x3_f23
                                    : L->winograd == 4 ? k->winograd3x3_f43 : k->winograd3x3_f63;
-        const size_t tr = part % L->mtiles, oc = part / L->mtiles * L->block;
+        const size_t tr = part % L->mtiles * L->nb, oc = part / L->mtiles * L->block;
         const size_t slot = vgs__slot_take(net);
-        f(L->cin, L->cout, L->h, L->w, x, xcs, L->u, L->bias, y, ycs, L->out_min, L->out_max, L->pool, tr, tr + 1, oc,
+        f(L->cin, L->cout, L->h, L->w, x, xcs, L->u, L->bias, y, ycs, L->out_min, L->out_max, L->pool, tr, tr + L->nb, oc,
           oc + L->block, net->scratch + slot * net->slot_floats);
         __atomic_store_n(&net->slot_busy[slot], 0, __ATOMIC_RELEASE);
         return;

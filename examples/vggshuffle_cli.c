@@ -40,13 +40,13 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"classify", "model weights labels top threads",
+    {"classify", "model weights labels top threads conv3x3",
      "classify --model M --weights W.safetensors [--labels FILE] [--top K] [--threads T] IMAGE...",
      "Prints the top-K classes of each image (K = 5 by default, at most the model's number of\n"
      "classes), the ISA in use and the forward time (median of 5 warm passes) on T threads\n"
      "(default: one per online core).\n"
      "Class names come from --labels, else $VGS_LABELS, else " VGS_DEFAULT_LABELS ".\n"},
-    {"run", "model weights input shape output threads",
+    {"run", "model weights input shape output threads conv3x3",
      "run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32 [--threads T]",
      "Reads raw float32 NCHW (exactly N*C*H*W values; C,H,W the model's input) and writes the\n"
      "raw float32 logits (N x classes), on T threads (default: one per online core; the\n"
@@ -54,13 +54,15 @@ static const command commands[] = {
     {"preprocess", "model weights output", "preprocess --model M --weights W --output x.f32 IMAGE...",
      "Decodes and preprocesses the images as the model wants into one raw float32 NCHW tensor\n"
      "(N = the number of images): the --input of `run`, byte for byte.\n"},
-    {"bench", "model weights runs batch threads layers json",
+    {"bench", "model weights runs batch threads layers json conv3x3",
      "bench --model M --weights W [--runs R] [--batch N] [--threads T] [--layers] [--json]",
      "Median, min and max forward time of R passes (20 by default) over a batch of N synthetic\n"
      "images (1 by default; the net runs them through every layer together) on T threads\n"
      "(default: one per online core); R and N at most 1000000, T at most 256.\n"
      "--layers: the per-layer table (median time, GFLOP/s and %% of the FMA peak, GB/s and %% of\n"
-     "the read bandwidth, both measured here first).  --json: the same as JSON lines.\n"},
+     "the read bandwidth, both measured here first).  --json: the same as JSON lines.\n"
+     "--conv3x3 auto|direct|f23|f43|f63: the 3x3 convolutions' algorithm (VGG; default auto:\n"
+     "chosen per layer by shape), also on classify and run.\n"},
     {"info", "", "info", "Prints the version, the detected ISA and the compiled tiers with their GEMM microkernels.\n"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
@@ -120,7 +122,7 @@ static int select_isa(void)
 }
 
 typedef struct args {
-    const char *model, *weights, *labels, *input, *output, *shape;
+    const char *model, *weights, *labels, *input, *output, *shape, *conv3x3;
     int top, runs, batch, threads, layers, json;
     int done; /* --help or --version answered: exit 0 */
     const char **files;
@@ -189,6 +191,7 @@ static int parse_args(const command *c, int argc, char **argv, args *a)
         {"input", &a->input, NULL, 0}, {"output", &a->output, NULL, 0},    {"shape", &a->shape, NULL, 0},
         {"top", NULL, &a->top, 1000000}, {"runs", NULL, &a->runs, 1000000}, {"batch", NULL, &a->batch, 1000000},
         {"threads", NULL, &a->threads, 256}, {"layers", NULL, &a->layers, 0}, {"json", NULL, &a->json, 0},
+        {"conv3x3", &a->conv3x3, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
     int only_files = 0;
@@ -325,6 +328,15 @@ static vgs_net *open_net(const args *a, int max_batch)
     vgs_net_options o;
     memset(&o, 0, sizeof o);
     o.num_threads = a->threads, o.max_batch = max_batch;
+    static const char *const algos[5] = {"auto", "direct", "f23", "f43", "f63"};
+    static const int values[5] = {0, -1, 2, 4, 6};
+    int k = 0;
+    while (a->conv3x3 && k < 5 && strcmp(a->conv3x3, algos[k])) k++;
+    if (k == 5) {
+        fprintf(stderr, "vggshuffle: --conv3x3 %s: one of auto, direct, f23, f43, f63\n", a->conv3x3);
+        return NULL;
+    }
+    o.winograd = values[k];
     if (vgs_net_create(a->model, a->weights, &o, &net) != VGS_OK) {
         fprintf(stderr, "vggshuffle: %s\n", vgs_last_error());
         return NULL;
