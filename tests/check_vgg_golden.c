@@ -43,9 +43,9 @@ static int vgg_golden(const char *name, int h, float *want, char *msg, size_t le
 }
 
 typedef struct vgg_weights {
-    st_entry e[64];
+    st_entry e[128]; /* VGG-19 with BN: 16 x 7 + 6 tensors */
     size_t n;
-    float *data[64];
+    float *data[128];
 } vgg_weights;
 
 static void vgg_free(vgg_weights *v)
