@@ -113,6 +113,22 @@ static int vgg_draw(int depth, int bn, vgg_weights *v)
     return rc;
 }
 
+/* The largest |got - want| (at *at; NaN wins) and max |want|.  Not vectorised: gcc 12 for
+ * aarch64 stops with an internal compiler error vectorising these reductions. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-vectorize")))
+#endif
+static double vgg_worst(const float *got, const float *want, size_t *at, double *amax)
+{
+    double worst = 0;
+    for (int j = 0; j < VGG_NC; j++) {
+        const double e = fabs((double)got[j] - want[j]), a = fabs((double)want[j]);
+        if (!(e <= worst)) worst = e, *at = (size_t)j;
+        if (a > *amax) *amax = a;
+    }
+    return worst;
+}
+
 static int vgg_run(int depth, int bn, vgs_isa isa, char *msg, size_t len)
 {
     if (vgs_check_quick()) return vgs_check_skip(msg, len, "full-size VGG is too slow under emulation (check_vgg.c covers this tier)");
@@ -155,13 +171,9 @@ static int vgg_run(int depth, int bn, vgs_isa isa, char *msg, size_t len)
         if (st != VGS_OK) rc = vgs_check_fail(msg, len, "%s: forward: %s", name, vgs_last_error());
     }
     if (!rc) {
-        double amax = 0, worst = 0;
         size_t wj = 0;
-        for (int j = 0; j < VGG_NC; j++) amax = fmax(amax, fabs(want[j]));
-        for (int j = 0; j < VGG_NC; j++) {
-            const double e = fabs((double)got[j] - want[j]);
-            if (!(e <= worst)) worst = e, wj = (size_t)j;
-        }
+        double amax = 0;
+        const double worst = vgg_worst(got, want, &wj, &amax);
         int tg[5], tw[5];
         vgs_topk(got, VGG_NC, 5, tg);
         vgs_topk(want, VGG_NC, 5, tw);
