@@ -19,9 +19,12 @@
  * ranges or its lane in the block (padding lanes are zero tiles, a partial channel block is
  * computed whole and stored in part): results are bit-identical for any split.
  *
- * NaN: the clamp and the pool use NaN-propagating min/max (vgs__wino_max/min below): x86
- * MAXPS/MINPS return the second operand when either is NaN, so a plain max would lose a NaN
- * in the first operand. */
+ * NaN: the clamp and the pool go through vgs__wino_clamp / vgs__wino_max below, which keep a
+ * NaN (x86 MAXPS/MINPS return their second operand when either is NaN, so a plain max would
+ * lose a NaN in the first operand).
+ *
+ * AVX2 (VW = 8) gathers the patches and scatters the output tiles with 8 x 8 transposes;
+ * the other tiers go element by element through a small staging buffer. */
 
 #include "winograd3x3_gen.h"
 
