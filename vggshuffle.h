@@ -562,7 +562,7 @@ VGS_API const vgs_kernels *vgs_kernels_current(void);
  * transform_weights: OIHW weights k (cout x cin x 3 x 3) -> u, the layout the kernels read
  * (weights_floats(m, cout, cin) floats, the same for every tier): for xi = (i, j) < (m+2)^2,
  * output channel o (cout rounded up to a multiple of 6, the extra ones 0), input channel c,
- *   u[((xi * ceil(cout/6) + o/6) * cin + c) * 6 + o % 6] = (G k_oc G^T)[i][j]
+ *   u[((xi * ceil(cout/6) + o/6) * cin + c) * 6 + o % 6] = (G k[o][c] G^T)[i][j]
  * computed in double (terms with a zero entry of G skipped) and rounded once to float.
  * Run once at load.  Errors: VGS_ERR_INVALID_ARGUMENT (m, NULL, cout or cin 0). */
 VGS_API size_t vgs_winograd3x3_weights_floats(int m, size_t cout, size_t cin);

@@ -19,9 +19,12 @@
  * ranges or its lane in the block (padding lanes are zero tiles, a partial channel block is
  * computed whole and stored in part): results are bit-identical for any split.
  *
- * NaN: the clamp and the pool use NaN-propagating min/max (vgs__wino_max/min below): x86
- * MAXPS/MINPS return the second operand when either is NaN, so a plain max would lose a NaN
- * in the first operand. */
+ * NaN: the clamp and the pool go through vgs__wino_clamp / vgs__wino_max below, which keep a
+ * NaN (x86 MAXPS/MINPS return their second operand when either is NaN, so a plain max would
+ * lose a NaN in the first operand).
+ *
+ * AVX2 (VW = 8) gathers the patches and scatters the output tiles with 8 x 8 transposes;
+ * the other tiers go element by element through a small staging buffer. */
 
 #include "winograd3x3_gen.h"
 
@@ -57,7 +60,7 @@ size_t vgs_winograd3x3_tile_rows(int m, size_t h) { return vgs__wino_ok(m) ? (h 
 
 vgs_status vgs_winograd3x3_transform_weights(int m, size_t cout, size_t cin, const float *k, float *u)
 {
-    const double *g;
+    const double *g = NULL;
     if (vgs_winograd3x3_matrices(m, NULL, &g, NULL) != VGS_OK) return VGS_ERR_INVALID_ARGUMENT;
     if (!k || !u || cout == 0 || cin == 0)
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_winograd3x3_transform_weights: %s",
@@ -90,33 +93,38 @@ vgs_status vgs_winograd3x3_transform_weights(int m, size_t cout, size_t cin, con
 #define VGS_WINO_MR VGS__WINO_MR /* output channels per register tile (weights packed so) */
 #define VGS_WINO_T (2 * VGS_VW)  /* tiles per block: 2 vectors (<= VGS__WINO_TMAX)         */
 
-/* NaN-propagating max and min: NaN if either operand is NaN, else the max / min. */
+/* NaN-correct max and clamp, written per vector width here rather than taken from the
+ * vector layer (vgs_v_max/min follow each ISA's own NaN rule):
+ *   max(a, b): NaN if either is NaN, else the larger;
+ *   clamp(v, lo, hi) = min(max(v, lo), hi), NaN for a NaN v (lo, hi are never NaN).
+ * x86 MAXPS/MINPS return their second operand when either is NaN: the clamp puts v second;
+ * MAXPS(a, b) gives b when b is NaN and is then replaced by a where a is NaN.  aarch64
+ * FMAX/FMIN propagate NaN. */
 #if VGS_VW == 1
 static inline float VGS_FN(vgs__wino_max)(float a, float b) { return a != a || a > b ? a : b; }
-static inline float VGS_FN(vgs__wino_min)(float a, float b) { return a != a || a < b ? a : b; }
-#elif VGS_VW == 4 /* aarch64 FMAX / FMIN return NaN if either operand is NaN */
+static inline float VGS_FN(vgs__wino_clamp)(float v, float lo, float hi)
+{
+    if (v < lo) v = lo; /* false for NaN */
+    if (v > hi) v = hi;
+    return v;
+}
+#elif VGS_VW == 4
 #define vgs__wino_max__neon(a, b) vmaxq_f32((a), (b))
-#define vgs__wino_min__neon(a, b) vminq_f32((a), (b))
+#define vgs__wino_clamp__neon(v, lo, hi) vminq_f32(vmaxq_f32((v), (lo)), (hi))
 #elif VGS_VW == 8
 static inline __m256 VGS_FN(vgs__wino_max)(__m256 a, __m256 b)
 {
     return _mm256_blendv_ps(_mm256_max_ps(a, b), a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
 }
-static inline __m256 VGS_FN(vgs__wino_min)(__m256 a, __m256 b)
-{
-    return _mm256_blendv_ps(_mm256_min_ps(a, b), a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
-}
+#define vgs__wino_clamp__avx2(v, lo, hi) _mm256_min_ps((hi), _mm256_max_ps((lo), (v)))
 #elif VGS_VW == 16
 static inline __m512 VGS_FN(vgs__wino_max)(__m512 a, __m512 b)
 {
     return _mm512_mask_mov_ps(_mm512_max_ps(a, b), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
 }
-static inline __m512 VGS_FN(vgs__wino_min)(__m512 a, __m512 b)
-{
-    return _mm512_mask_mov_ps(_mm512_min_ps(a, b), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
-}
+#define vgs__wino_clamp__avx512(v, lo, hi) _mm512_min_ps((hi), _mm512_max_ps((lo), (v)))
 #else
-#error "winograd3x3.h: no NaN-propagating max/min for this vector width"
+#error "winograd3x3.h: no NaN-correct max for this vector width"
 #endif
 
 /* Gather the alpha x alpha input patches of VW tiles (lanes >= nt: zero) of one plane into
@@ -171,26 +179,34 @@ static inline __attribute__((always_inline)) void vgs__wino_transpose8__avx2(__m
     r[6] = _mm256_permute2f128_ps(s2, s6, 0x31), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
-/* AVX2 fast path of the gather: 8 tiles whose patch rows can be read as whole vectors
- * (inside the image, 8 columns from c0 within the row) are loaded row by row and
- * transposed into in[i*alpha + j].  Returns 0 (nothing done) for any other block. */
-static inline __attribute__((always_inline)) int vgs__wino_load_fast__avx2(
+/* AVX2 gather: per patch row, each of the 8 tiles' alpha columns as one vector (a plain load
+ * when the 8 columns from c0 lie inside the row, else staged with zeros around the columns
+ * inside the image), then transposed into in[i*alpha + j].  Lanes >= nt are zero. */
+static inline __attribute__((always_inline)) void vgs__wino_load__avx2(
     const int m, size_t h, size_t w, const float *x, const ptrdiff_t *r0, const ptrdiff_t *c0,
     size_t nt, __m256 *in)
 {
     const int a = m + 2;
-    if (nt < 8) return 0;
-    for (int l = 0; l < 8; l++)
-        if (r0[l] < 0 || c0[l] < 0 || r0[l] + a > (ptrdiff_t)h || c0[l] + 8 > (ptrdiff_t)w) return 0;
     for (int i = 0; i < a; i++) {
         __m256 r[8];
-#pragma GCC unroll 8
-        for (int l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(x + (size_t)(r0[l] + i) * w + (size_t)c0[l]);
+        for (int l = 0; l < 8; l++) {
+            const ptrdiff_t row = r0[l] + i;
+            if ((size_t)l >= nt || row < 0 || row >= (ptrdiff_t)h) {
+                r[l] = _mm256_setzero_ps();
+            } else if (c0[l] >= 0 && c0[l] + 8 <= (ptrdiff_t)w) {
+                r[l] = _mm256_loadu_ps(x + (size_t)row * w + (size_t)c0[l]);
+            } else {
+                float t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+                const int j0 = c0[l] < 0 ? (int)-c0[l] : 0;
+                const int j1 = c0[l] + a <= (ptrdiff_t)w ? a : (int)((ptrdiff_t)w - c0[l]);
+                for (int j = j0; j < j1; j++) t[j] = x[(size_t)row * w + (size_t)(c0[l] + j)];
+                r[l] = _mm256_loadu_ps(t);
+            }
+        }
         vgs__wino_transpose8__avx2(r);
 #pragma GCC unroll 8
         for (int j = 0; j < a; j++) in[i * a + j] = r[j];
     }
-    return 1;
 }
 
 /* Store the first n (constant, <= 6) floats of v at p. */
@@ -228,6 +244,29 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_at)(const int
     else VGS_FN(vgs__wino_at_f63)(d, ds, o, os);
 }
 
+/* Prefetch the input rows a block's tiles read from plane x (the rows of each tile row the
+ * block touches, from its first tile's patch to its last's): issued two channels ahead, so
+ * that the gather finds them in cache (the weights streaming through L2 evict them). */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_prefetch)(
+    const int m, size_t h, size_t w, const float *x, const ptrdiff_t *r0, const ptrdiff_t *c0, size_t nt)
+{
+    const int a = m + 2;
+    for (size_t l = 0; l < nt;) {
+        size_t e = l;
+        while (e + 1 < nt && r0[e + 1] == r0[l]) e++;
+        const ptrdiff_t cb = c0[l] < 0 ? 0 : c0[l];
+        const ptrdiff_t ce = c0[e] + a < (ptrdiff_t)w ? c0[e] + a : (ptrdiff_t)w;
+        for (int i = 0; i < a; i++) {
+            const ptrdiff_t row = r0[l] + i;
+            if (row < 0 || row >= (ptrdiff_t)h) continue;
+            const float *p = x + (size_t)row * w;
+            for (ptrdiff_t c = cb; c < ce; c += 16) __builtin_prefetch(p + c);
+            __builtin_prefetch(p + ce - 1);
+        }
+        l = e + 1;
+    }
+}
+
 /* The input transform of VW tiles of one channel: V[xi*v_stride] = (B^T d B)[xi], d the tiles'
  * patches (lanes >= nt: zero). */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_input)(
@@ -237,12 +276,12 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_input)(
     const int a = m + 2;
     vgs_v in[8 * 8], tmp[8 * 8], row[8];
 #if VGS_VW == 8
-    if (!vgs__wino_load_fast__avx2(m, h, w, x, r0, c0, nt, in))
+    vgs__wino_load__avx2(m, h, w, x, r0, c0, nt, in);
+    (void)d;
+#else
+    VGS_FN(vgs__wino_gather)(m, h, w, x, r0, c0, nt, d);
+    for (int e = 0; e < a * a; e++) in[e] = vgs_v_load(d + e * VGS_VW);
 #endif
-    {
-        VGS_FN(vgs__wino_gather)(m, h, w, x, r0, c0, nt, d);
-        for (int e = 0; e < a * a; e++) in[e] = vgs_v_load(d + e * VGS_VW);
-    }
     /* columns: tmp[i][j] = sum_n B^T[i][n] in[n][j] */
     for (int j = 0; j < a; j++) VGS_FN(vgs__wino_bt)(m, in + j, (size_t)a, tmp + j, (size_t)a);
     /* rows: V[i][j] = sum_n B^T[j][n] tmp[i][n] */
@@ -291,14 +330,13 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_output)(
 {
     const int a = m + 2, a2 = a * a;
     vgs_v in[8 * 8], tmp[8 * 6], out[6 * 6];
-    float st[6 * 6][VGS_VW];
     for (int e = 0; e < a2; e++) in[e] = vgs_v_load(M + (size_t)e * VGS_WINO_T + v);
     /* columns: tmp[i][j] = sum_n A^T[i][n] in[n][j]  (m x alpha) */
     for (int j = 0; j < a; j++) VGS_FN(vgs__wino_at)(m, in + j, (size_t)a, tmp + j, (size_t)a);
     /* rows: out[i][j] = sum_n A^T[j][n] tmp[i][n]  (m x m) */
     for (int i = 0; i < m; i++) VGS_FN(vgs__wino_at)(m, tmp + i * a, 1, out + i * m, 1);
     const vgs_v vb = vgs_v_set1(bias);
-    for (int e = 0; e < m * m; e++) out[e] = VGS_FN(vgs__wino_min)(VGS_FN(vgs__wino_max)(vgs_v_add(out[e], vb), vmin), vmax);
+    for (int e = 0; e < m * m; e++) out[e] = VGS_FN(vgs__wino_clamp)(vgs_v_add(out[e], vb), vmin, vmax);
     const int q = pool ? m / 2 : m; /* side of the stored tile */
     if (pool) {
         for (int i = 0; i < q; i++)
@@ -309,27 +347,24 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_output)(
     }
     const size_t oh = pool ? h / 2 : h, ow = pool ? w / 2 : w;
 #if VGS_VW == 8
-    /* AVX2: 8 whole tiles: transpose each output row of the 8 tiles, store q floats per tile */
-    int whole = v + 8 <= nt;
-    for (int l = 0; l < 8 && whole; l++) {
-        const size_t oy = (size_t)(r0[v + l] + 1) / (size_t)(m / q), ox = (size_t)(c0[v + l] + 1) / (size_t)(m / q);
-        whole = oy + (size_t)q <= oh && ox + (size_t)q <= ow;
-    }
-    if (whole) {
-        for (int i = 0; i < q; i++) {
-            __m256 r[8];
+    /* AVX2: transpose each output row of the 8 tiles; store q floats per whole tile, the
+     * rows and columns inside the plane of a cropped one */
+    for (int i = 0; i < q; i++) {
+        __m256 r[8];
 #pragma GCC unroll 8
-            for (int j = 0; j < 8; j++) r[j] = j < q ? out[i * q + j] : _mm256_setzero_ps();
-            vgs__wino_transpose8__avx2(r);
-#pragma GCC unroll 8
-            for (int l = 0; l < 8; l++) {
-                const size_t oy = (size_t)(r0[v + l] + 1) / (size_t)(m / q), ox = (size_t)(c0[v + l] + 1) / (size_t)(m / q);
-                vgs__wino_storeq__avx2(y + (oy + (size_t)i) * ow + ox, r[l], q);
-            }
+        for (int j = 0; j < 8; j++) r[j] = j < q ? out[i * q + j] : _mm256_setzero_ps();
+        vgs__wino_transpose8__avx2(r);
+        for (size_t l = 0; l < 8 && v + l < nt; l++) {
+            const size_t oy = (size_t)(r0[v + l] + 1) / (size_t)(m / q) + (size_t)i;
+            const size_t ox = (size_t)(c0[v + l] + 1) / (size_t)(m / q);
+            if (oy >= oh || ox >= ow) continue;
+            if (ox + (size_t)q <= ow) vgs__wino_storeq__avx2(y + oy * ow + ox, r[l], q);
+            else vgs_v_storen(y + oy * ow + ox, r[l], ow - ox);
         }
-        return;
     }
-#endif
+    return;
+#else
+    float st[6 * 6][VGS_VW];
     for (int e = 0; e < q * q; e++) vgs_v_store(st[e], out[e]);
     for (size_t l = 0; l < VGS_VW && v + l < nt; l++) {
         /* the tile's first output row and column: m*ty = r0 + 1 (pooled: half of it) */
@@ -348,6 +383,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_output)(
                 for (size_t j = 0; j < cols; j++) yp[i * ow + j] = st[i * q + j][l];
         }
     }
+#endif
 }
 
 static inline __attribute__((always_inline)) void VGS_FN(vgs__winograd3x3)(
@@ -375,6 +411,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__winograd3x3)(
             c0[l] = (ptrdiff_t)(t % tw * (size_t)m) - 1;
         }
         for (size_t ci = 0; ci < cin; ci++) {
+            if (ci + 2 < cin) VGS_FN(vgs__wino_prefetch)(m, h, w, x + (ci + 2) * x_cstride, r0, c0, nt);
             for (size_t v = 0; v < VGS_WINO_T; v += VGS_VW)
                 VGS_FN(vgs__wino_input)(m, h, w, x + ci * x_cstride, r0 + v, c0 + v, nt > v ? nt - v : 0, d,
                                         V + ci * VGS_WINO_T + v, cin * VGS_WINO_T);

@@ -18,8 +18,8 @@
  *    NaN every output whose 3x3 window holds it (and the pooled ones), while outputs of tiles
  *    whose input patch does not hold it are unaffected.
  * Quick mode (VGS_CHECK_QUICK=1, the qemu runs): the 13 x 13 grid keeps every shape but with
- * cin, cout <= 17 except one 64 x 64 case per variant, and of the large shapes 23 x 40 and
- * 14 x 150.
+ * cin, cout <= 17 except one 64 x 64 case per variant, and at x1000 only every third shape;
+ * of the large shapes 23 x 40 and 14 x 150.
  *
  * Tolerance (a rigorous first-order bound, u = 2^-24): every output is a sum of terms
  *   a * U_xi * b * x  (a: entries of A^T A, b: of B^T B, U = G k G^T rounded once)
@@ -465,6 +465,7 @@ static int sweep(vgs_isa isa, int m, char *msg, size_t len)
                 else big64_done = 1;
             }
             for (int big = 0; big < 2 && !fail; big++, v++) {
+                if (q && big && s < 169 && s % 3) continue; /* quick: x1000 on a third of the grid */
                 wcase c = {m, cin, cout, h, w, (int)(v % 3), (int)((v / 3) % 2), (int)((v / 2) % 2), (int)((v / 5) % 2),
                            (int)((v / 7) % 2), (int)((v + v / 4) & 1), big, big == 0 && (s % 7 == 0 || s >= 169)};
                 fail = run_case(K, &f, &rng, &c, &st, msg, len);

@@ -102,34 +102,90 @@ def emit_table(name, mat):
     return out
 
 
-def emit_1d(name, mat, nin):
-    """o[i * os] = sum_n mat[i][n] * d[n * ds], left to right over the non-zero entries."""
-    out = [
-        "static inline __attribute__((always_inline)) void VGS_FN(%s)(const vgs_v *d, size_t ds, vgs_v *o, size_t os)" % name,
-        "{",
-    ]
-    for i, row in enumerate(mat):
-        expr = None
-        for n, c in enumerate(row):
-            if c == 0:
-                continue
-            dn = "d[%d * ds]" % n
-            if expr is None:
-                if c == 1:
-                    expr = dn
-                elif c == -1:
-                    expr = "vgs_v_sub(vgs_v_zero(), %s)" % dn
-                else:
-                    expr = "vgs_v_mul(vgs_v_set1(%s), %s)" % (c_float(c), dn)
-            elif c == 1:
-                expr = "vgs_v_add(%s, %s)" % (expr, dn)
-            elif c == -1:
-                expr = "vgs_v_sub(%s, %s)" % (expr, dn)
-            else:
-                expr = "vgs_v_fma(vgs_v_set1(%s), %s, %s)" % (c_float(c), dn, expr)
+def sum_expr(terms):
+    """Left-to-right sum of (coefficient, operand) terms as vector code."""
+    expr = None
+    for c, dn in terms:
+        if c == 0:
+            continue
         if expr is None:
-            expr = "vgs_v_zero()"
-        out.append("    o[%d * os] = %s;" % (i, expr))
+            if c == 1:
+                expr = dn
+            elif c == -1:
+                expr = "vgs_v_sub(vgs_v_zero(), %s)" % dn
+            else:
+                expr = "vgs_v_mul(vgs_v_set1(%s), %s)" % (c_float(c), dn)
+        elif c == 1:
+            expr = "vgs_v_add(%s, %s)" % (expr, dn)
+        elif c == -1:
+            expr = "vgs_v_sub(%s, %s)" % (expr, dn)
+        else:
+            expr = "vgs_v_fma(vgs_v_set1(%s), %s, %s)" % (c_float(c), dn, expr)
+    return expr if expr is not None else "vgs_v_zero()"
+
+
+def emit_bt(name, bt):
+    """o = B^T d.  Rows of the points p and -p differ only in the sign of the odd (or even)
+    entries: both come from E (even entries of the row of p) and O (odd ones) as E + O and
+    E - O (or O - E)."""
+    a = len(bt)
+    out = ["static inline __attribute__((always_inline)) void VGS_FN(%s)(const vgs_v *d, size_t ds, vgs_v *o, size_t os)" % name, "{"]
+    done = set()
+    for j in range(a):
+        if j in done:
+            continue
+        row = bt[j]
+        twin = None
+        for k in range(j + 1, a):
+            if k in done:
+                continue
+            if all(bt[k][n] == (row[n] if n % 2 else -row[n]) for n in range(a)):
+                twin, sign = k, "O - E"
+            elif all(bt[k][n] == (-row[n] if n % 2 else row[n]) for n in range(a)):
+                twin, sign = k, "E - O"
+            if twin is not None:
+                break
+        if twin is None or any(c == 0 for c in [sum(1 for n in range(0, a, 2) if row[n]), sum(1 for n in range(1, a, 2) if row[n])]):
+            out.append("    o[%d * os] = %s;" % (j, sum_expr([(row[n], "d[%d * ds]" % n) for n in range(a)])))
+            done.add(j)
+            continue
+        done.update((j, twin))
+        out.append("    {")
+        out.append("        const vgs_v e = %s;" % sum_expr([(row[n], "d[%d * ds]" % n) for n in range(0, a, 2)]))
+        out.append("        const vgs_v q = %s;" % sum_expr([(row[n], "d[%d * ds]" % n) for n in range(1, a, 2)]))
+        out.append("        o[%d * os] = vgs_v_add(e, q);" % j)
+        out.append("        o[%d * os] = %s;" % (twin, "vgs_v_sub(q, e)" if sign == "O - E" else "vgs_v_sub(e, q)"))
+        out.append("    }")
+    out.append("}")
+    return out
+
+
+def emit_at(name, at):
+    """o = A^T d.  Columns of the points p and -p: p^i d_p + (-p)^i d_-p = p^i (d_p + d_-p)
+    for even i, p^i (d_p - d_-p) for odd i: the sum and difference of each pair are formed
+    once."""
+    m, a = len(at), len(at[0])
+    out = ["static inline __attribute__((always_inline)) void VGS_FN(%s)(const vgs_v *d, size_t ds, vgs_v *o, size_t os)" % name, "{"]
+    pair_of = {}
+    for j in range(a):
+        for k in range(j + 1, a):
+            if j in pair_of or k in pair_of:
+                continue
+            if at[1][j] != 0 and all(at[i][k] == (at[i][j] if i % 2 == 0 else -at[i][j]) for i in range(m)):
+                pair_of[j], pair_of[k] = k, j
+    for j in sorted(pair_of):
+        k = pair_of[j]
+        if j < k:
+            out.append("    const vgs_v s%d = vgs_v_add(d[%d * ds], d[%d * ds]), t%d = vgs_v_sub(d[%d * ds], d[%d * ds]);" % (j, j, k, j, j, k))
+    for i in range(m):
+        terms = []
+        for j in range(a):
+            if j in pair_of:
+                if j < pair_of[j]:
+                    terms.append((at[i][j], ("s%d" if i % 2 == 0 else "t%d") % j))
+            else:
+                terms.append((at[i][j], "d[%d * ds]" % j))
+        out.append("    o[%d * os] = %s;" % (i, sum_expr(terms)))
     out.append("}")
     return out
 
@@ -138,9 +194,11 @@ def main():
     lines = [
         "/* kernels/winograd3x3_gen.h — GENERATED by tools/gen_winograd.py; do not edit.",
         " * The Winograd F(m,3) matrices (row-major, double) and the 1D transforms of the",
-        " * kernels as straight-line vector code: only the non-zero entries, +-1 as add/sub,",
-        " * each output a left-to-right sum over its row (the order tests/check_winograd.c's",
-        " * error bound assumes).  Points: F(2,3) 0, +-1, inf; F(4,3) 0, +-1, +-2, inf;",
+        " * kernels as straight-line vector code: only the non-zero entries, +-1 as add/sub; the",
+        " * rows of B^T for p and -p share their even and odd partial sums, the columns of A^T",
+        " * for p and -p their sum and difference (every term still passes through at most",
+        " * 2 * (non-zeros of its row) roundings per pass, as tests/check_winograd.c's error bound",
+        " * assumes).  Points: F(2,3) 0, +-1, inf; F(4,3) 0, +-1, +-2, inf;",
         " * F(6,3) 0, +-1, +-2, +-1/2, inf.  The tables are defined once; the transforms once",
         " * per ISA (VGS_FN). */",
         "",
@@ -162,8 +220,8 @@ def main():
     for m in (2, 4, 6):
         at, g, bt = mats[m]
         lines.append("/* F(%d,3): o = B^T d (alpha -> alpha), o = A^T d (alpha -> m) */" % m)
-        lines += emit_1d("vgs__wino_bt_f%d3" % m, bt, m + 2)
-        lines += emit_1d("vgs__wino_at_f%d3" % m, at, m + 2)
+        lines += emit_bt("vgs__wino_bt_f%d3" % m, bt)
+        lines += emit_at("vgs__wino_at_f%d3" % m, at)
     sys.stdout.write("\n".join(lines) + "\n")
 
 
