@@ -30,7 +30,7 @@ for t in "${targets[@]}"; do
   bin=$dir/tests/fuzz/$t
   regressions=(tests/fuzz/regressions/*)
   if [ -e "${regressions[0]}" ]; then
-    "$bin" "${regressions[@]}" 2>&1 | tail -1
+    "$bin" "${regressions[@]}" 2>&1 | tail -n 30
   fi
   # the loader's inputs are small: a 4 KB limit keeps it at thousands of inputs per second
   extra=()

@@ -25,8 +25,16 @@ typedef float vgs__scalar_v;
 /* The NaN rules of vggshuffle.h, as on every tier: the max is NaN if either operand is (a
  * pooling window with a NaN pools to NaN); the clamp gives a NaN v back unchanged (every
  * comparison with a NaN is false), so it never turns a NaN into a bound. */
-static inline float vgs__scalar_max(float a, float b) { return a > b || a != a ? a : b; }
-static inline float vgs__scalar_clamp(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+static inline float vgs__scalar_max(float a, float b)
+{
+    const float m = a > b ? a : b; /* on x86 MAXSS: b if either is NaN */
+    return a != a ? a : m;         /* no branch (a conditional move) */
+}
+static inline float vgs__scalar_clamp(float v, float lo, float hi)
+{
+    const float t = lo > v ? lo : v; /* on x86 MAXSS lo, v: v if either is NaN */
+    return hi < t ? hi : t;          /* MINSS hi, t: t if either is NaN        */
+}
 
 static inline void vgs__scalar_load2(const float *p, float *even, float *odd)
 {
