@@ -117,7 +117,7 @@ static int check_loader_gaps(vgs_isa isa, char *msg, size_t len)
 /* ------------------------------------------------------------------------------------------
  *  The fuzz seed corpus and every input a fuzz campaign turned into a regression
  *  (tests/fuzz/corpus, tests/fuzz/regressions; VGS_FUZZ_DIR = tests/fuzz, set by
- *  tests/meson.build) through the fuzz driver: valid_* must load, valid_sv1_* build a network,
+ *  tests/meson.build) through the fuzz driver: valid_* must load, valid_sv1_* and valid_vgg* build a network,
  *  broken_* be rejected (by the loader, or by every builder), and nothing may crash.
  * ------------------------------------------------------------------------------------------ */
 
@@ -143,7 +143,8 @@ static int replay_file(const char *dir, const char *name, size_t *n, char *msg, 
     const int built = vgs_fuzz_one(b, size);
     free(b);
     (*n)++;
-    if (strncmp(name, "valid_sv1_", 10) == 0) CHECK(built > 0, "%s: no network built (%s)", path, vgs_last_error());
+    if (strncmp(name, "valid_sv1_", 10) == 0 || strncmp(name, "valid_vgg", 9) == 0)
+        CHECK(built > 0, "%s: no network built (%s)", path, vgs_last_error());
     else if (strncmp(name, "valid_", 6) == 0) CHECK(built >= 0, "%s: rejected: %s", path, vgs_last_error());
     else if (strncmp(name, "broken_", 7) == 0) CHECK(built <= 0, "%s: accepted and %d networks built", path, built);
     return 0;

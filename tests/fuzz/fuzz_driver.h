@@ -2,7 +2,8 @@
  * builder, as a hostile file would go through a program using the public API:
  * vgs_weights_from_memory, every tensor view (vgs_fuzz_load), then vgs_shufflenet_v1_create
  * with each of the VGS_FUZZ_CONFIGS (one per group count: the seed corpus holds valid weights
- * for some of them) for a 32 x 32 input, and a forward pass of every net that was built
+ * for some of them) and vgs_vgg_create with VGS_FUZZ_VGG, for a 32 x 32 input, and a forward
+ * pass of every net that was built
  * (vgs_fuzz_one).
  *
  * Used by the libFuzzer targets (fuzz_weights.c: the loader, small inputs, fast;
@@ -31,6 +32,8 @@ static const vgs_shufflenet_v1_config VGS_FUZZ_CONFIGS[] = {
     {8, 0.0f, VGS_SHUFFLE_PAPER, 3, 8, {32, 64, 96}},
 };
 #define VGS_FUZZ_NCONFIGS (sizeof VGS_FUZZ_CONFIGS / sizeof VGS_FUZZ_CONFIGS[0])
+/* a VGG-11 of 2 channels a block, hidden width 4, 3 classes (a seed holds its weights) */
+static const vgs_vgg_config VGS_FUZZ_VGG = {11, 0, 3, {2, 2, 2, 2, 2}, 4};
 #define VGS_FUZZ_HW 32
 
 static void vgs_fuzz_require(int ok, const char *what)
@@ -70,12 +73,13 @@ static int vgs_fuzz_one(const uint8_t *data, size_t size)
     vgs_weights *w = vgs_fuzz_load(data, size);
     if (!w) return -1;
     int built = 0;
-    for (size_t c = 0; c < VGS_FUZZ_NCONFIGS; c++) {
+    for (size_t c = 0; c <= VGS_FUZZ_NCONFIGS; c++) { /* every V1 config, then the VGG one */
         vgs_net_options opt;
         memset(&opt, 0, sizeof opt);
         opt.num_threads = 1, opt.input_height = opt.input_width = VGS_FUZZ_HW;
         vgs_net *net = (vgs_net *)&net;
-        const vgs_status st = vgs_shufflenet_v1_create(&VGS_FUZZ_CONFIGS[c], w, &opt, &net);
+        const vgs_status st = c < VGS_FUZZ_NCONFIGS ? vgs_shufflenet_v1_create(&VGS_FUZZ_CONFIGS[c], w, &opt, &net)
+                                                    : vgs_vgg_create(&VGS_FUZZ_VGG, w, &opt, &net);
         if (st != VGS_OK) {
             vgs_fuzz_require(net == NULL && vgs_last_error()[0] != '\0', "create error without message or with *out set");
             continue;

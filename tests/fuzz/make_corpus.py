@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """tests/fuzz/make_corpus.py [DIR] — writes the fuzz seed corpus (default: corpus/ next to
-this script): valid .safetensors files for two of the fuzz driver's ShuffleNet V1 configs
+this script): valid .safetensors files for two of the fuzz driver's ShuffleNet V1 configs and
+its tiny VGG-11
 (fuzz_driver.h: g1 and g3 with explicit channels; ~30 KB each, the header naming 256 tensors)
 and one with hostile values (NaN weights, infinite and zero variances), a net with one wrong
 shape, and small files, valid and broken, one per way a file can be wrong.  Deterministic: the same
@@ -41,6 +42,26 @@ def sv1_tensors(groups, classes, stem, stages):
             in_c = oc
             k += 1
     out.append(('classifier.0.weight', [classes, in_c]))
+    return out
+
+
+# depth, block channels, hidden width, classes: the same as VGS_FUZZ_VGG in fuzz_driver.h
+VGG = (11, (2, 2, 2, 2, 2), 4, 3)
+
+
+def vgg_tensors(depth, channels, hidden, classes):
+    """(name, shape) of every tensor vgs_vgg_create takes (no BatchNorm), in its order."""
+    convs = {11: (1, 1, 2, 2, 2), 13: (2, 2, 2, 2, 2), 16: (2, 2, 3, 3, 3), 19: (2, 2, 4, 4, 4)}[depth]
+    out, cin, idx = [], 3, 0
+    for blk in range(5):
+        for _ in range(convs[blk]):
+            out += [('features.%d.weight' % idx, [channels[blk], cin, 3, 3]), ('features.%d.bias' % idx, [channels[blk]])]
+            idx, cin = idx + 2, channels[blk]
+        idx += 1  # the max-pool
+    widths = [cin * 49, hidden, hidden, classes]
+    for layer in range(3):
+        out += [('classifier.%d.weight' % (3 * layer), [widths[layer + 1], widths[layer]]),
+                ('classifier.%d.bias' % (3 * layer), [widths[layer + 1]])]
     return out
 
 
@@ -130,6 +151,9 @@ def main():
     files['broken_utf8'] = raw_header(b'{"\xc3\x28":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', b'x')
     files['broken_nul_name'] = raw_header('{"a\\u0000b":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', b'x')
     files['broken_deep_metadata'] = raw_header('{"__metadata__":' + '[' * 100 + ']' * 100 + '}')
+    vrng = random.Random(11)  # its own stream: the files above stay as they were
+    files['valid_vgg11_tiny'] = build([(n, 'F32', sh, f32([vrng.uniform(-0.5, 0.5) for _ in range(numel(sh))]))
+                                       for n, sh in vgg_tensors(*VGG)])
     for name, data in sorted(files.items()):
         with open(os.path.join(out, name + '.safetensors'), 'wb') as f:
             f.write(data)
