@@ -50,6 +50,8 @@ extern const vgs_check_case vgs_network_checks[]; /* tests/check_network.c */
 extern const size_t vgs_network_checks_count;
 extern const vgs_check_case vgs_runtime_checks[]; /* tests/check_runtime.c */
 extern const size_t vgs_runtime_checks_count;
+extern const vgs_check_case vgs_refnet_v2_checks[]; /* tests/check_refnet_v2.c */
+extern const size_t vgs_refnet_v2_checks_count;
 
 /* Between check files (check_runtime.c and check_refnet.c): a net made by a check file's
  * model with the given options (0, or 1 and a message in msg); the runtime's contracts over

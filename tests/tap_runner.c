@@ -42,22 +42,24 @@
 #pragma weak vgs_network_checks_count
 #pragma weak vgs_runtime_checks
 #pragma weak vgs_runtime_checks_count
+#pragma weak vgs_refnet_v2_checks
+#pragma weak vgs_refnet_v2_checks_count
 
 typedef struct table {
     const vgs_check_case *cases; /* NULL if that check file is not linked */
     const size_t *count;
 } table;
 
-static table TABLES[5];
+static table TABLES[6];
 static size_t NTABLES;
 
 static void collect_tables(void)
 {
-    const vgs_check_case *cases[5] = {vgs_kernel_checks, vgs_weights_checks, vgs_refnet_checks,
-                                      vgs_network_checks, vgs_runtime_checks};
-    const size_t *counts[5] = {&vgs_kernel_checks_count, &vgs_weights_checks_count,
-                               &vgs_refnet_checks_count, &vgs_network_checks_count, &vgs_runtime_checks_count};
-    for (size_t i = 0; i < 5; i++)
+    const vgs_check_case *cases[6] = {vgs_kernel_checks, vgs_weights_checks, vgs_refnet_checks,
+                                      vgs_network_checks, vgs_runtime_checks, vgs_refnet_v2_checks};
+    const size_t *counts[6] = {&vgs_kernel_checks_count, &vgs_weights_checks_count, &vgs_refnet_checks_count,
+                               &vgs_network_checks_count, &vgs_runtime_checks_count, &vgs_refnet_v2_checks_count};
+    for (size_t i = 0; i < 6; i++)
         if (cases[i] && counts[i]) {
             TABLES[NTABLES].cases = cases[i];
             TABLES[NTABLES].count = counts[i];

@@ -23,6 +23,7 @@ static const vgs_check_case *table(size_t t, size_t *n)
     case 2: *n = vgs_refnet_checks_count; return vgs_refnet_checks;
     case 3: *n = vgs_network_checks_count; return vgs_network_checks;
     case 4: *n = vgs_runtime_checks_count; return vgs_runtime_checks;
+    case 5: *n = vgs_refnet_v2_checks_count; return vgs_refnet_v2_checks;
     default: *n = 0; return NULL;
     }
 }
@@ -33,9 +34,9 @@ static void free_params(struct criterion_test_params *crp) { cr_free(crp->params
 static struct criterion_test_params params(vgs_isa isa, int once_wanted)
 {
     size_t total = 0, n, k = 0;
-    for (size_t t = 0; t < 5; t++) table(t, &n), total += n;
+    for (size_t t = 0; t < 6; t++) table(t, &n), total += n;
     check_param *p = cr_malloc(total * sizeof *p);
-    for (size_t t = 0; t < 5; t++) {
+    for (size_t t = 0; t < 6; t++) {
         const vgs_check_case *cases = table(t, &n);
         for (size_t c = 0; c < n; c++) {
             if (!cases[c].once != !once_wanted) continue;
