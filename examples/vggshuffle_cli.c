@@ -41,7 +41,8 @@ static int usage_to(FILE *f, int status)
             "  vggshuffle preprocess --model M --weights W --output x.f32 IMAGE...\n"
             "  vggshuffle bench --model M --weights W [--runs R] [--batch N]\n"
             "  vggshuffle info\n"
-            "models: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, 2_0\n"
+            "models: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, 2_0;\n"
+            "        shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0\n"
             "options: --top K (classes printed, 5), --runs R (bench, 20), --batch N (bench, 1),\n"
             "         --labels FILE (class names; default $VGS_LABELS or %s)\n"
             "environment: VGS_ISA=scalar|avx2|avx512|neon forces a kernel tier\n", VGS_DEFAULT_LABELS);
