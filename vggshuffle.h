@@ -2079,17 +2079,18 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
         break;
     }
     L->rd += 4.0 * cin * hw, L->wr = 4.0 * cout * ohw;
-    /* planes the views span: the channels, or through an index its largest entry + 1 */
-    size_t xplanes = cin, yplanes = cout;
-    int ok = L->tasks != 0 && (!L->x_index || L->kind == VGS__CONV1X1);
-    if (L->x_index) xplanes = 0;
-    if (L->y_index && L->kind == VGS__CONV1X1) yplanes = 0;
+    /* planes the views span: the channels, or through a conv1x1's index its largest entry + 1
+     * (a dwconv3x3's y_index permutes its own cout planes) */
+    const int ix1 = L->kind == VGS__CONV1X1;
+    size_t xplanes = L->x_index ? 0 : cin, yplanes = L->y_index && ix1 ? 0 : cout;
+    int ok = L->tasks != 0 && (!L->x_index || ix1);
     for (size_t c = 0; ok && L->x_index && c < cin; c++) {
-        ok = L->x_index[c] >= 0, xplanes = (size_t)L->x_index[c] >= xplanes ? (size_t)L->x_index[c] + 1 : xplanes;
+        ok = L->x_index[c] >= 0;
+        if (ok && (size_t)L->x_index[c] >= xplanes) xplanes = (size_t)L->x_index[c] + 1;
     }
     for (size_t c = 0; ok && L->y_index && c < cout; c++) {
-        ok = L->y_index[c] >= 0 && (L->kind == VGS__CONV1X1 || (size_t)L->y_index[c] < cout);
-        if (L->kind == VGS__CONV1X1 && (size_t)L->y_index[c] >= yplanes) yplanes = (size_t)L->y_index[c] + 1;
+        ok = L->y_index[c] >= 0 && (ix1 || (size_t)L->y_index[c] < cout);
+        if (ok && ix1 && (size_t)L->y_index[c] >= yplanes) yplanes = (size_t)L->y_index[c] + 1;
     }
     ok = ok && vgs__view_fits(net, L->x, xplanes, hw) && vgs__view_fits(net, L->y, yplanes, ohw) &&
          vgs__view_fits(net, L->r, cout, ohw);

@@ -8,23 +8,23 @@
  * 1-vector tile when at most one vector of columns is left (7x7 = 49 pixels: 3 full tiles
  * and a 1-column one, which would otherwise cost a whole 2-vector tile).
  * Optional row indexes (ShuffleNet V2's zero-copy split / concat / shuffle): B row p read
- * from plane b_index[p], C row i stored to plane c_index[i].  Whether each is used is a
- * compile-time parameter too (`bix`, `cix`: four copies of the tile loop), so the plain
- * GEMM's code is the same as without them.
+ * from plane b_index[p], C row i stored to plane c_index[i].  The B index sits in the K loop,
+ * so whether it is used is a compile-time parameter (`bix`: two copies of the tile loop) and
+ * the plain GEMM's K loop is the same as without it; the C rows are stored through row
+ * pointers set once per block of MR rows (like A's), indexed or not.
  * Contract: vgs_kernels.gemm. */
 
 #define VGS_GEMM_MR 6
 #define VGS_GEMM_NR (2 * VGS_VW)
 
-/* One MR x (nvec vectors) tile with nr valid columns; `nvec` (1 or 2), `full` (nr is
- * exactly nvec vectors), `bix` and `cix` (b_index / c_index used) are compile-time
- * constants at every call site, so the full tiles' K loop has no masking, the 1-vector tile
- * no second accumulator column, and the unindexed tiles no index loads. */
+/* One MR x (nvec vectors) tile with nr valid columns at column j; `nvec` (1 or 2), `full`
+ * (nr is exactly nvec vectors) and `bix` (b_index used) are compile-time constants at every
+ * call site, so the full tiles' K loop has no masking, the 1-vector tile no second
+ * accumulator column, and the unindexed tiles no index loads. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
-    int nvec, int full, int bix, int cix, size_t mr, size_t nr, size_t k,
-    const float *const *arow, const float *b, size_t b_stride, const int32_t *b_index,
-    const float *bias, const float *r, size_t r_stride, float *c, size_t c_stride,
-    const int32_t *c_index, vgs_v vmin, vgs_v vmax)
+    int nvec, int full, int bix, size_t mr, size_t nr, size_t k, const float *const *arow,
+    const float *b, size_t b_stride, const int32_t *b_index, const float *bias, const float *r,
+    size_t r_stride, float *const *crow, size_t j, vgs_v vmin, vgs_v vmax)
 {
     vgs_v acc[VGS_GEMM_MR][2];
     const size_t n0 = full || nr >= VGS_VW ? VGS_VW : nr;   /* valid lanes of vector 0 */
@@ -48,7 +48,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
 #pragma GCC unroll 6
     for (size_t i = 0; i < VGS_GEMM_MR; i++) {
         if (i >= mr) break;
-        float *ci = c + (cix ? (size_t)c_index[i] : i) * c_stride;
+        float *ci = crow[i] + j;
         const float *ri = r ? r + i * r_stride : NULL;
         vgs_v v0 = acc[i][0], v1 = acc[i][1];
         if (ri) v0 = vgs_v_add(v0, full ? vgs_v_load(ri) : vgs_v_loadn(ri, n0));
@@ -64,12 +64,11 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
     }
 }
 
-/* The tile loop, for one compile-time choice of indexes. */
+/* The tile loop, with or without (bix, compile-time) the B index. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
-    int bix, int cix, size_t m, size_t n, size_t k, const float *a, size_t a_stride,
-    const float *b, size_t b_stride, const int32_t *b_index, const float *bias, const float *r,
-    size_t r_stride, float *c, size_t c_stride, const int32_t *c_index, float out_min,
-    float out_max)
+    int bix, size_t m, size_t n, size_t k, const float *a, size_t a_stride, const float *b,
+    size_t b_stride, const int32_t *b_index, const float *bias, const float *r, size_t r_stride,
+    float *c, size_t c_stride, const int32_t *c_index, float out_min, float out_max)
 {
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
     for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
@@ -78,22 +77,22 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
         for (size_t i = 0; i < VGS_GEMM_MR; i++) arow[i] = a + (i0 + (i < mr ? i : mr - 1)) * a_stride;
         const float *bias_i = bias ? bias + i0 : NULL;
         const float *r_i = r ? r + i0 * r_stride : NULL;
-        float *c_i = cix ? c : c + i0 * c_stride;
-        const int32_t *ci_i = cix ? c_index + i0 : NULL;
+        float *crow[VGS_GEMM_MR];
+        for (size_t i = 0; i < VGS_GEMM_MR; i++) { /* rows past mr: never stored */
+            const size_t row = i0 + (i < mr ? i : mr - 1);
+            crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride;
+        }
         size_t j = 0;
         for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(2, 1, bix, cix, mr, VGS_GEMM_NR, k, arow, b + j, b_stride, b_index,
-                                   bias_i, r_i ? r_i + j : NULL, r_stride, c_i + j, c_stride, ci_i,
-                                   vmin, vmax);
+            VGS_FN(vgs__gemm_tile)(2, 1, bix, mr, VGS_GEMM_NR, k, arow, b + j, b_stride, b_index, bias_i,
+                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
         if (n - j > VGS_VW) {
-            VGS_FN(vgs__gemm_tile)(2, 0, bix, cix, mr, n - j, k, arow, b + j, b_stride, b_index,
-                                   bias_i, r_i ? r_i + j : NULL, r_stride, c_i + j, c_stride, ci_i,
-                                   vmin, vmax);
+            VGS_FN(vgs__gemm_tile)(2, 0, bix, mr, n - j, k, arow, b + j, b_stride, b_index, bias_i,
+                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         } else if (j < n) {
-            VGS_FN(vgs__gemm_tile)(1, 0, bix, cix, mr, n - j, k, arow, b + j, b_stride, b_index,
-                                   bias_i, r_i ? r_i + j : NULL, r_stride, c_i + j, c_stride, ci_i,
-                                   vmin, vmax);
+            VGS_FN(vgs__gemm_tile)(1, 0, bix, mr, n - j, k, arow, b + j, b_stride, b_index, bias_i,
+                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
     }
 }
@@ -103,18 +102,12 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
                           const float *bias, const float *r, size_t r_stride, float *c,
                           size_t c_stride, const int32_t *c_index, float out_min, float out_max)
 {
-    if (!b_index && !c_index) {
-        VGS_FN(vgs__gemm_run)(0, 0, m, n, k, a, a_stride, b, b_stride, NULL, bias, r, r_stride, c,
-                              c_stride, NULL, out_min, out_max);
-    } else if (!c_index) {
-        VGS_FN(vgs__gemm_run)(1, 0, m, n, k, a, a_stride, b, b_stride, b_index, bias, r, r_stride,
-                              c, c_stride, NULL, out_min, out_max);
-    } else if (!b_index) {
-        VGS_FN(vgs__gemm_run)(0, 1, m, n, k, a, a_stride, b, b_stride, NULL, bias, r, r_stride, c,
+    if (b_index) {
+        VGS_FN(vgs__gemm_run)(1, m, n, k, a, a_stride, b, b_stride, b_index, bias, r, r_stride, c,
                               c_stride, c_index, out_min, out_max);
     } else {
-        VGS_FN(vgs__gemm_run)(1, 1, m, n, k, a, a_stride, b, b_stride, b_index, bias, r, r_stride,
-                              c, c_stride, c_index, out_min, out_max);
+        VGS_FN(vgs__gemm_run)(0, m, n, k, a, a_stride, b, b_stride, NULL, bias, r, r_stride, c,
+                              c_stride, c_index, out_min, out_max);
     }
 }
 
