@@ -411,10 +411,16 @@ static int r2_golden(const r2_config *c, const char *where, const float *got, ch
     const size_t nc = (size_t)c->num_classes;
     double amax = 0.0, werr = -1.0;
     size_t wj = 0;
-    for (size_t j = 0; j < nc; j++) amax = fmax(amax, fabs((double)c->golden[j]));
+    for (size_t j = 0; j < nc; j++) { /* not fmax over float -> double: gcc 12 aarch64 -O3 crashed vectorizing it */
+        const double g = fabs((double)c->golden[j]);
+        if (g > amax) amax = g;
+    }
     for (size_t j = 0; j < nc; j++) {
         const double err = fabs((double)got[j] - (double)c->golden[j]);
-        if (!(err <= werr)) werr = err, wj = j;
+        if (!(err <= werr)) { /* NaN sticks */
+            werr = err, wj = j;
+            if (err != err) break;
+        }
     }
     const char *v = getenv("VGS_REFNET_VERBOSE");
     if (v && *v && strcmp(v, "0") != 0) fprintf(stderr, "# %s: vs torchvision |err|/max = %.3g\n", where, werr / amax);
