@@ -225,7 +225,11 @@ VGS_API const char *vgs_dtype_name(vgs_dtype dtype);
  *                          Megvii shuffle order and ShuffleNet-Series tensor names.
  *    vgg11 vgg13 vgg16 vgg19, vgg11_bn ... vgg19_bn
  *                          torchvision's VGG (configurations A, B, D, E) and tensor names.
- *  ShuffleNet V2 comes in a later release.                                                  */
+ *    shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0
+ *                          torchvision 0.14's ShuffleNet V2 and its state_dict names
+ *                          (conv1.0.weight, stage2.0.branch1.0.weight, ..., fc.bias), converted
+ *                          to safetensors; torchvision's preprocessing (RGB, /255, ImageNet
+ *                          mean and std).  vgs_shufflenet_v2_config for other channel counts. */
 
 typedef enum vgs_shuffle_order {
     /* Zhang et al. 2017, "ShuffleNet", Fig. 1: reshape (g, C/g), transpose, flatten:
@@ -275,6 +279,18 @@ typedef struct vgs_shufflenet_v1_config {
     int stage_channels[3];
 } vgs_shufflenet_v1_config;
 
+typedef struct vgs_shufflenet_v2_config {
+    float width;               /* 0.5, 1.0, 1.5 or 2.0: torchvision's channel tables (stem 24;
+                                  stages 48/96/192, 116/232/464, 176/352/704, 244/488/976;
+                                  conv5 1024, 2048 for 2.0); ignored when stage_channels are given */
+    int num_classes;           /* 1000 for ImageNet                                     */
+    /* Optional explicit counts (0 = from the width; with stage_channels but no stem / conv5:
+     * 24 / 1024): the stem's output, stages 2, 3, 4 (even: each unit is two halves), conv5. */
+    int stem_channels;
+    int stage_channels[3];
+    int last_channels;
+} vgs_shufflenet_v2_config;
+
 /* Channel shuffle as a permutation: src[o] = the input channel that becomes output channel o,
  * for `channels` channels in `groups` groups and the given order (see vgs_shuffle_order).
  * E.g. channels 12, groups 4, paper order: src = 0,3,6,9,1,4,7,10,2,5,8,11.  No kernel ever
@@ -283,6 +299,16 @@ typedef struct vgs_shufflenet_v1_config {
  * groups 0 or not dividing channels). */
 VGS_API vgs_status vgs_channel_shuffle_map(vgs_shuffle_order order, size_t channels,
                                            size_t groups, int32_t *src);
+
+/* ShuffleNet V2's split + concat + shuffle(2 groups) of a stride-1 unit as bookkeeping, no
+ * data moved: a tensor's logical channel l lives in plane perm[l]; the unit keeps x1 =
+ * channels [0, C/2) where they are and writes its branch's channel j into the plane of x2's
+ * channel j (perm[C/2 + j]); the unit's output channel l then lies in plane next[l]:
+ * next[2j] = perm[j], next[2j + 1] = perm[C/2 + j].  (A stride-2 unit writes a new tensor
+ * in order: branch1's channel j to plane 2j, branch2's to 2j + 1.)
+ * Errors: VGS_ERR_INVALID_ARGUMENT (NULL or aliased maps, channels odd or 0). */
+VGS_API vgs_status vgs_channel_split_shuffle_map(size_t channels, const int32_t *perm,
+                                                 int32_t *next);
 
 /* How an image becomes the network's input tensor (see vgs_preprocess_rgb8). */
 typedef struct vgs_preprocess {
@@ -336,6 +362,16 @@ typedef struct vgs_vgg_config {
 
 VGS_API vgs_status vgs_vgg_create(const vgs_vgg_config *config, const vgs_weights *weights,
                                   const vgs_net_options *options, vgs_net **out);
+
+/* ShuffleNet V2 (Ma et al., ECCV 2018) exactly as torchvision 0.14 (models/shufflenetv2.py),
+ * from its state_dict names: conv1 (conv3x3/s2 + BN + ReLU), max-pool 3x3/s2, stages of
+ * 4/8/4 units (stride-2 units: two branches; stride-1 units: split, one branch), each unit
+ * followed by a channel shuffle of 2 groups, conv5 (1x1 + BN + ReLU), mean, fc (with bias).
+ * Split, concat and shuffle move no data (see nets/shufflenet_v2.h).  BN is folded; the
+ * weights may be closed right after.  Errors: as vgs_net_create. */
+VGS_API vgs_status vgs_shufflenet_v2_create(const vgs_shufflenet_v2_config *config,
+                                            const vgs_weights *weights,
+                                            const vgs_net_options *options, vgs_net **out);
 
 VGS_API void vgs_net_destroy(vgs_net *net); /* NULL is fine */
 VGS_API int vgs_net_num_classes(const vgs_net *net);
@@ -454,15 +490,22 @@ typedef struct vgs_kernels {
     const char *gemm_name;       /* e.g. "vgs_f32_gemm_6x16__avx2"              */
 
     /* Grouped 1x1 convolution, one group, as GEMM (microkernel mr x nr over output channels
-     * x pixels):  c[i*c_stride + j] = clamp(bias[i] + sum_p a[i*a_stride + p] * b[p*b_stride + j]
-     *                                        + r[i*r_stride + j])
-     * for i < m (output channels), j < n (pixels, H*W), p < k (input channels of the group).
+     * x pixels):  c[ci(i)*c_stride + j] = clamp(bias[i] + sum_p a[i*a_stride + p] * b[bi(p)*b_stride + j]
+     *                                            + r[i*r_stride + j])
+     * for i < m (output channels), j < n (pixels, H*W), p < k (input channels of the group),
+     * with bi(p) = b_index[p] and ci(i) = c_index[i], or the identity where the index is NULL.
      * a: OI weights of the group; b: input planes (b_stride = channel stride, so any channel
-     * subset with a constant stride is read in place); bias and r may be NULL.  The residual r
-     * is added before the clamp (ShuffleNet's ReLU(x + branch)). */
+     * subset with a constant stride is read in place, and any other subset through b_index:
+     * input channel p is plane b_index[p]); c: output planes (c_index: output channel i is
+     * stored to plane c_index[i]; the indices must be distinct, >= 0).  bias and r may be
+     * NULL.  The residual r is added before the clamp (ShuffleNet's ReLU(x + branch)); its
+     * rows are not indexed.  The indexes are ShuffleNet V2's zero-copy split / concat /
+     * shuffle: a unit reads its half of the channels and writes its branch wherever they
+     * lie; without them the kernel runs the same code as if they did not exist. */
     void (*gemm)(size_t m, size_t n, size_t k, const float *a, size_t a_stride,
-                 const float *b, size_t b_stride, const float *bias, const float *r,
-                 size_t r_stride, float *c, size_t c_stride, float out_min, float out_max);
+                 const float *b, size_t b_stride, const int32_t *b_index, const float *bias,
+                 const float *r, size_t r_stride, float *c, size_t c_stride,
+                 const int32_t *c_index, float out_min, float out_max);
 
     /* Dense 3x3 convolution, zero padding 1, stride 1 (s1) or 2 (s2), NCHW:  cin input planes
      * (h x w, plane i at x + i*x_cstride) into cout output planes (oh x ow, plane o at
@@ -2021,10 +2064,11 @@ typedef struct vgs__layer {
     size_t cin, cout, h, w, oh, ow; /* channels over all groups; input and output size       */
     vgs__view x, y, r;        /* input, output, residual (r.t = -1: none)                    */
     const float *wt, *bias;   /* owned by the net                                            */
-    const int32_t *y_index;   /* dwconv3x3: channel -> output plane (a folded shuffle)       */
     int winograd;             /* conv3x3 stride 1: m of F(m x m, 3 x 3), or 0: direct        */
     int pool;                 /* conv3x3 by Winograd: a 2x2/s2 max-pool fused into its store */
     const float *u;           /* conv3x3 by Winograd: the transformed weights                */
+    const int32_t *y_index;   /* dwconv3x3, conv1x1: channel -> output plane (a folded shuffle) */
+    const int32_t *x_index;   /* conv1x1: input channel -> plane (ShuffleNet V2's split)      */
     float out_min, out_max;
     size_t tasks;             /* per image (linear: per chunk)                              */
     size_t block;             /* channels a task (conv3x3, channel-wise kinds; linear: outputs) */
@@ -2186,6 +2230,17 @@ static vgs_status vgs__add_conv1x1(vgs_net *net, const char *name, int groups, s
     return VGS_OK;
 }
 
+/* A conv1x1 (one group) reading input channel p from plane x_index[p] of view x and storing
+ * output channel i to plane y_index[i] of view y (either index may be NULL: in order). */
+static vgs_status vgs__add_conv1x1_indexed(vgs_net *net, const char *name, size_t cin, size_t cout, size_t h,
+                                           size_t w, vgs__view x, const int32_t *x_index, vgs__view y,
+                                           const int32_t *y_index, const float *wt, const float *bias, int relu)
+{
+    vgs_status st = vgs__add_conv1x1(net, name, 1, cin, cout, h, w, x, y, vgs__none, wt, bias, relu);
+    if (st == VGS_OK) net->layers[net->n_layers - 1].x_index = x_index, net->layers[net->n_layers - 1].y_index = y_index;
+    return st;
+}
+
 static vgs_status vgs__add_dwconv3x3(vgs_net *net, const char *name, int stride, size_t c, size_t h, size_t w,
                                      vgs__view x, vgs__view y, const int32_t *y_index, const float *wt,
                                      const float *bias, int relu)
@@ -2333,9 +2388,21 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
         break;
     }
     L->rd += 4.0 * cin * hw, L->wr = 4.0 * cout * ohw;
-    int ok = L->tasks != 0 && vgs__view_fits(net, L->x, cin, hw) && vgs__view_fits(net, L->y, cout, ohw) &&
-             vgs__view_fits(net, L->r, cout, ohw);
-    for (size_t c = 0; ok && L->y_index && c < cout; c++) ok = L->y_index[c] >= 0 && (size_t)L->y_index[c] < cout;
+    /* planes the views span: the channels, or through a conv1x1's index its largest entry + 1
+     * (a dwconv3x3's y_index permutes its own cout planes) */
+    const int ix1 = L->kind == VGS__CONV1X1;
+    size_t xplanes = L->x_index ? 0 : cin, yplanes = L->y_index && ix1 ? 0 : cout;
+    int ok = L->tasks != 0 && (!L->x_index || ix1);
+    for (size_t c = 0; ok && L->x_index && c < cin; c++) {
+        ok = L->x_index[c] >= 0;
+        if (ok && (size_t)L->x_index[c] >= xplanes) xplanes = (size_t)L->x_index[c] + 1;
+    }
+    for (size_t c = 0; ok && L->y_index && c < cout; c++) {
+        ok = L->y_index[c] >= 0 && (ix1 || (size_t)L->y_index[c] < cout);
+        if (ok && ix1 && (size_t)L->y_index[c] >= yplanes) yplanes = (size_t)L->y_index[c] + 1;
+    }
+    ok = ok && vgs__view_fits(net, L->x, xplanes, hw) && vgs__view_fits(net, L->y, yplanes, ohw) &&
+         vgs__view_fits(net, L->r, cout, ohw);
     if (!ok) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "internal: layer %s reads or writes outside its tensors", L->name);
     return VGS_OK;
 }
@@ -2529,8 +2596,9 @@ static void vgs__task_run(void *arg, size_t t)
         const size_t rows = m - mi * VGS__TASK_ROWS < VGS__TASK_ROWS ? m - mi * VGS__TASK_ROWS : VGS__TASK_ROWS;
         const size_t cols = n - j0 < VGS__TASK_COLS ? n - j0 : VGS__TASK_COLS;
         const float *r = L->r.t >= 0 ? vgs__at(net, L->r, img) + i0 * L->r.cs + j0 : NULL;
-        k->gemm(rows, cols, kk, L->wt + i0 * kk, kk, x + grp * kk * xcs + j0, xcs, L->bias ? L->bias + i0 : NULL, r,
-                L->r.cs, y + i0 * ycs + j0, ycs, L->out_min, L->out_max);
+        const int32_t *xi = L->x_index ? L->x_index + grp * kk : NULL, *yi = L->y_index ? L->y_index + i0 : NULL;
+        k->gemm(rows, cols, kk, L->wt + i0 * kk, kk, x + (xi ? 0 : grp * kk * xcs) + j0, xcs, xi,
+                L->bias ? L->bias + i0 : NULL, r, L->r.cs, y + (yi ? 0 : i0 * ycs) + j0, ycs, yi, L->out_min, L->out_max);
         return;
     }
     if (L->winograd) {
@@ -2780,6 +2848,7 @@ static vgs_status vgs__check_options(const vgs_net_options *o, int *h, int *w)
  * ========================================================================================== */
 #include "nets/shufflenet_v1.h"
 #include "nets/vgg.h"
+#include "nets/shufflenet_v2.h"
 
 /* ==========================================================================================
  *  Networks by name
@@ -2789,6 +2858,7 @@ static vgs_status vgs__check_options(const vgs_net_options *o, int *h, int *w)
  * builder's entry point. */
 typedef union vgs__config {
     vgs_shufflenet_v1_config sv1;
+    vgs_shufflenet_v2_config sv2;
     vgs_vgg_config vgg;
 } vgs__config;
 
@@ -2802,12 +2872,18 @@ static vgs_status vgs__create_vgg(const vgs__config *c, const vgs_weights *w, co
     return vgs_vgg_create(&c->vgg, w, o, out);
 }
 static int vgs__parse_vgg(const char *model, vgs__config *c) { return vgs__vgg_parse_name(model, &c->vgg); }
+static vgs_status vgs__create_sv2(const vgs__config *c, const vgs_weights *w, const vgs_net_options *o, vgs_net **out)
+{
+    return vgs_shufflenet_v2_create(&c->sv2, w, o, out);
+}
+static int vgs__parse_sv2(const char *model, vgs__config *c) { return vgs__sv2_parse_name(model, &c->sv2); }
 
 static const struct {
     int (*parse)(const char *model, vgs__config *c);
     vgs_status (*create)(const vgs__config *c, const vgs_weights *w, const vgs_net_options *o, vgs_net **out);
 } vgs__families[] = {
     {vgs__parse_sv1, vgs__create_sv1},
+    {vgs__parse_sv2, vgs__create_sv2},
     {vgs__parse_vgg, vgs__create_vgg},
 };
 
@@ -2823,7 +2899,7 @@ vgs_status vgs_net_create(const char *model, const char *weights_path, const vgs
     if (f == sizeof vgs__families / sizeof vgs__families[0]) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT,
                          "unknown model '%.*s%s' (known: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, "
-                         "2_0; vgg11, vgg13, vgg16, vgg19 and their _bn variants)",
+                         "2_0; shufflenet_v2_x0_5, _x1_0, _x1_5, _x2_0; vgg11, vgg13, vgg16, vgg19 and their _bn variants)",
                          VGS__CLIPPED(model));
     }
     vgs_weights *w;

@@ -13,7 +13,8 @@
 
 typedef struct shape {
     const char *what;
-    int kind; /* 0 gemm, 1 dw s1, 2 dw s2, 3 stem conv s2, 4 avgpool, 5 maxpool, 6 fc, 7 softmax */
+    int kind; /* 0 gemm, 1 dw s1, 2 dw s2, 3 stem conv s2, 4 avgpool, 5 maxpool, 6 fc, 7 softmax,
+                 8 gemm reading B rows through b_index, 9 gemm storing C rows through c_index */
     size_t a, b, c; /* gemm: m, n, k.  conv/pool: channels, h, w.  fc: n, k. softmax: n */
 } shape;
 
@@ -21,6 +22,9 @@ static const shape shapes[] = {
     {"gemm 1x1 stage2 (30<-120/3)", 0, 10, 28 * 28, 40},
     {"gemm 1x1 stage3 (240<-60/3)", 0, 80, 14 * 14, 20},
     {"gemm 1x1 stage4 (480<-120/3)", 0, 160, 7 * 7, 40},
+    {"gemm V2 s1 28x28 (58<-58)", 0, 58, 28 * 28, 58},
+    {"  same, b_index (odd planes)", 8, 58, 28 * 28, 58},
+    {"  same, c_index (odd planes)", 9, 58, 28 * 28, 58},
     {"dwconv3x3s1 30x28x28", 1, 30, 28, 28},
     {"dwconv3x3s1 120x7x7", 1, 120, 7, 7},
     {"dwconv3x3s2 30x56x56", 2, 30, 56, 56},
@@ -34,7 +38,7 @@ static const shape shapes[] = {
 static double flops(const shape *s)
 {
     switch (s->kind) {
-    case 0: return 2.0 * s->a * s->b * s->c;
+    case 0: case 8: case 9: return 2.0 * s->a * s->b * s->c;
     case 1: return 18.0 * s->a * s->b * s->c;
     case 2: return 18.0 * s->a * ((s->b + 1) / 2) * ((s->c + 1) / 2);
     case 3: return 54.0 * s->a * ((s->b + 1) / 2) * ((s->c + 1) / 2);
@@ -44,11 +48,16 @@ static double flops(const shape *s)
     }
 }
 
+/* Plane p -> 2p + 1: the odd planes, as a ShuffleNet V2 unit's x2 after one unit. */
+static int32_t odd_planes[256];
+
 static void run(const vgs_kernels *k, const shape *s, const float *x, const float *wt, float *y)
 {
     const size_t hw = s->b * s->c;
     switch (s->kind) {
-    case 0: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, wt, NULL, 0, y, s->b, 0.0f, INFINITY); break;
+    case 0: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, NULL, wt, NULL, 0, y, s->b, NULL, 0.0f, INFINITY); break;
+    case 8: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, odd_planes, wt, NULL, 0, y, s->b, NULL, 0.0f, INFINITY); break;
+    case 9: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, NULL, wt, NULL, 0, y, s->b, odd_planes, 0.0f, INFINITY); break;
     case 1: k->dwconv3x3s1p1(s->a, s->b, s->c, x, hw, wt, wt, y, hw, NULL, -INFINITY, INFINITY); break;
     case 2: k->dwconv3x3s2p1(s->a, s->b, s->c, x, hw, wt, wt, y, hw, NULL, -INFINITY, INFINITY); break;
     case 3: k->conv3x3s2p1(3, s->a, s->b, s->c, x, hw, wt, wt, y, ((s->b + 1) / 2) * ((s->c + 1) / 2), 0.0f, INFINITY); break;
@@ -63,6 +72,7 @@ int main(void)
 {
     const size_t big = 3 * 224 * 224 + 1000 * 480;
     float *x = malloc(big * sizeof *x), *wt = malloc(big * sizeof *wt), *y = malloc(big * sizeof *y);
+    for (int32_t i = 0; i < 256; i++) odd_planes[i] = 2 * i + 1;
     for (size_t i = 0; i < big; i++) x[i] = (float)((i * 7919) % 1000) / 1000.0f, wt[i] = 0.001f * (float)(i % 17);
     printf("%-30s", "kernel (median of 31)");
     for (int isa = 0; isa < VGS_ISA_COUNT; isa++)

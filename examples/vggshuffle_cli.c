@@ -81,6 +81,7 @@ static int usage_to(FILE *f, int status)
     fprintf(f,
             "  vggshuffle [COMMAND] --help | --version\n"
             "models: shufflenet_v1_gG_xW, G in 1,2,3,4,8, W such as 0_5, 1_0, 1_5, 2_0;\n"
+            "        shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0;\n"
             "        vgg11, vgg13, vgg16, vgg19 and vgg11_bn .. vgg19_bn\n"
             "weights: .safetensors (convert PyTorch checkpoints with tools/torch2safetensors.py IN OUT)\n"
             "options: --opt value or --opt=value (`--` ends them): --top K (classes printed, 5),\n"

@@ -7,18 +7,24 @@
  * stored).  The last columns of a row take a 2-vector tile with masked loads/stores, or a
  * 1-vector tile when at most one vector of columns is left (7x7 = 49 pixels: 3 full tiles
  * and a 1-column one, which would otherwise cost a whole 2-vector tile).
+ * Optional row indexes (ShuffleNet V2's zero-copy split / concat / shuffle): B row p read
+ * from plane b_index[p], C row i stored to plane c_index[i].  The B index sits in the K loop,
+ * so whether it is used is a compile-time parameter (`bix`: two copies of the tile loop) and
+ * the plain GEMM's K loop is the same as without it; the C rows are stored through row
+ * pointers set once per block of MR rows (like A's), indexed or not.
  * Contract: vgs_kernels.gemm. */
 
 #define VGS_GEMM_MR 6
 #define VGS_GEMM_NR (2 * VGS_VW)
 
-/* One MR x (nvec vectors) tile with nr valid columns; `nvec` (1 or 2) and `full` (nr is
- * exactly nvec vectors) are compile-time constants at every call site, so the full tiles'
- * K loop has no masking and the 1-vector tile no second accumulator column. */
+/* One MR x (nvec vectors) tile with nr valid columns at column j; `nvec` (1 or 2), `full`
+ * (nr is exactly nvec vectors) and `bix` (b_index used) are compile-time constants at every
+ * call site, so the full tiles' K loop has no masking, the 1-vector tile no second
+ * accumulator column, and the unindexed tiles no index loads. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
-    int nvec, int full, size_t mr, size_t nr, size_t k, const float *const *arow,
-    const float *b, size_t b_stride, const float *bias, const float *r, size_t r_stride,
-    float *c, size_t c_stride, vgs_v vmin, vgs_v vmax)
+    int nvec, int full, int bix, size_t mr, size_t nr, size_t k, const float *const *arow,
+    const float *b, size_t b_stride, const int32_t *b_index, const float *bias, const float *r,
+    size_t r_stride, float *const *crow, size_t j, vgs_v vmin, vgs_v vmax)
 {
     vgs_v acc[VGS_GEMM_MR][2];
     const size_t n0 = full || nr >= VGS_VW ? VGS_VW : nr;   /* valid lanes of vector 0 */
@@ -28,7 +34,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
         acc[i][0] = acc[i][1] = vgs_v_set1(bias ? bias[i < mr ? i : mr - 1] : 0.0f);
     }
     for (size_t p = 0; p < k; p++) {
-        const float *bp = b + p * b_stride;
+        const float *bp = b + (bix ? (size_t)b_index[p] : p) * b_stride;
         const vgs_v b0 = full ? vgs_v_load(bp) : vgs_v_loadn(bp, n0);
         vgs_v b1 = b0;
         if (nvec == 2) b1 = full ? vgs_v_load(bp + VGS_VW) : (n1 ? vgs_v_loadn(bp + VGS_VW, n1) : vgs_v_zero());
@@ -42,7 +48,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
 #pragma GCC unroll 6
     for (size_t i = 0; i < VGS_GEMM_MR; i++) {
         if (i >= mr) break;
-        float *ci = c + i * c_stride;
+        float *ci = crow[i] + j;
         const float *ri = r ? r + i * r_stride : NULL;
         vgs_v v0 = acc[i][0], v1 = acc[i][1];
         if (ri) v0 = vgs_v_add(v0, full ? vgs_v_load(ri) : vgs_v_loadn(ri, n0));
@@ -58,10 +64,11 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
     }
 }
 
-static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a_stride,
-                          const float *b, size_t b_stride, const float *bias, const float *r,
-                          size_t r_stride, float *c, size_t c_stride, float out_min,
-                          float out_max)
+/* The tile loop, with or without (bix, compile-time) the B index. */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
+    int bix, size_t m, size_t n, size_t k, const float *a, size_t a_stride, const float *b,
+    size_t b_stride, const int32_t *b_index, const float *bias, const float *r, size_t r_stride,
+    float *c, size_t c_stride, const int32_t *c_index, float out_min, float out_max)
 {
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
     for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
@@ -70,19 +77,37 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
         for (size_t i = 0; i < VGS_GEMM_MR; i++) arow[i] = a + (i0 + (i < mr ? i : mr - 1)) * a_stride;
         const float *bias_i = bias ? bias + i0 : NULL;
         const float *r_i = r ? r + i0 * r_stride : NULL;
-        float *c_i = c + i0 * c_stride;
+        float *crow[VGS_GEMM_MR];
+        for (size_t i = 0; i < VGS_GEMM_MR; i++) { /* rows past mr: never stored */
+            const size_t row = i0 + (i < mr ? i : mr - 1);
+            crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride;
+        }
         size_t j = 0;
         for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(2, 1, mr, VGS_GEMM_NR, k, arow, b + j, b_stride, bias_i,
-                                   r_i ? r_i + j : NULL, r_stride, c_i + j, c_stride, vmin, vmax);
+            VGS_FN(vgs__gemm_tile)(2, 1, bix, mr, VGS_GEMM_NR, k, arow, b + j, b_stride, b_index, bias_i,
+                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
         if (n - j > VGS_VW) {
-            VGS_FN(vgs__gemm_tile)(2, 0, mr, n - j, k, arow, b + j, b_stride, bias_i,
-                                   r_i ? r_i + j : NULL, r_stride, c_i + j, c_stride, vmin, vmax);
+            VGS_FN(vgs__gemm_tile)(2, 0, bix, mr, n - j, k, arow, b + j, b_stride, b_index, bias_i,
+                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         } else if (j < n) {
-            VGS_FN(vgs__gemm_tile)(1, 0, mr, n - j, k, arow, b + j, b_stride, bias_i,
-                                   r_i ? r_i + j : NULL, r_stride, c_i + j, c_stride, vmin, vmax);
+            VGS_FN(vgs__gemm_tile)(1, 0, bix, mr, n - j, k, arow, b + j, b_stride, b_index, bias_i,
+                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
+    }
+}
+
+static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a_stride,
+                          const float *b, size_t b_stride, const int32_t *b_index,
+                          const float *bias, const float *r, size_t r_stride, float *c,
+                          size_t c_stride, const int32_t *c_index, float out_min, float out_max)
+{
+    if (b_index) {
+        VGS_FN(vgs__gemm_run)(1, m, n, k, a, a_stride, b, b_stride, b_index, bias, r, r_stride, c,
+                              c_stride, c_index, out_min, out_max);
+    } else {
+        VGS_FN(vgs__gemm_run)(0, m, n, k, a, a_stride, b, b_stride, NULL, bias, r, r_stride, c,
+                              c_stride, c_index, out_min, out_max);
     }
 }
 

@@ -267,13 +267,14 @@ typedef struct gemm_args {
     const float *a, *b, *bias, *r;
     float *c;
     float lo, hi;
+    const int32_t *bi, *ci;
 } gemm_args;
 
 static void gemm_thunk(void *p)
 {
     const gemm_args *g = (const gemm_args *)p;
-    g->K->gemm(g->m, g->n, g->k, g->a, g->as, g->b, g->bs, g->bias, g->r, g->rs, g->c, g->cs,
-               g->lo, g->hi);
+    g->K->gemm(g->m, g->n, g->k, g->a, g->as, g->b, g->bs, g->bi, g->bias, g->r, g->rs, g->c,
+               g->cs, g->ci, g->lo, g->hi);
 }
 
 typedef struct conv_args {
@@ -414,6 +415,11 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
  *  none / ReLU / [-0.5,0.5], guard at head / tail.  Dense strides in "gemm", strides larger
  *  than dense (all different, so mixing two up shows) in "gemm_strided"; "gemm_large" adds
  *  a few shapes from the real network (k = 160, 480; m > 2 tiles).
+ *  "gemm_indexed": the same shapes through b_index and / or c_index (rotating over b only,
+ *  c only, both; strides and options rotating, one combination a shape): the input has
+ *  2k + 1 planes of which b_index picks k distinct ones in a random order (the others are
+ *  NaN: reading one fails), the output 2m + 1 planes of which c_index names m in a random
+ *  order (the others must stay untouched).  The index arrays sit against guard pages too.
  * ------------------------------------------------------------------------------------------ */
 
 static const size_t GEMM_NS[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
@@ -428,10 +434,14 @@ static const size_t GEMM_KS[] = {1, 2, 3, 6, 10, 20, 40};
 
 typedef struct gemm_ctx {
     const vgs_kernels *K;
-    vgs_guard ga, gb, gbias, gr;
+    vgs_guard ga, gb, gbias, gr, gbi, gci;
     outbuf out;
     scratch s;
     vgs_rng rng;
+    float *bg;             /* B gathered through b_index, dense k x n   */
+    double *rx;            /* reference rows scattered through c_index  */
+    unsigned char *skip;   /* planes no index names (input or output)  */
+    int32_t *deck;         /* 0..2 max + 1, shuffled                    */
 } gemm_ctx;
 
 static int gemm_ctx_init(gemm_ctx *g, const vgs_kernels *K, size_t max_m, size_t max_n,
@@ -441,12 +451,19 @@ static int gemm_ctx_init(gemm_ctx *g, const vgs_kernels *K, size_t max_m, size_t
     g->K = K;
     g->rng = vgs_rng_seed(seed);
     int bad = vgs_guard_init(&g->ga, max_m * (max_k + GEMM_PAD_A));
-    bad |= vgs_guard_init(&g->gb, max_k * (max_n + GEMM_PAD_B));
+    bad |= vgs_guard_init(&g->gb, (2 * max_k + 1) * (max_n + GEMM_PAD_B));
     bad |= vgs_guard_init(&g->gbias, max_m);
     bad |= vgs_guard_init(&g->gr, max_m * (max_n + GEMM_PAD_R));
-    bad |= outbuf_init(&g->out, max_m * (max_n + GEMM_PAD_C));
-    bad |= scratch_init(&g->s, max_m * max_n);
-    return bad ? -1 : 0;
+    bad |= vgs_guard_init(&g->gbi, max_k);
+    bad |= vgs_guard_init(&g->gci, max_m);
+    bad |= outbuf_init(&g->out, (2 * max_m + 1) * (max_n + GEMM_PAD_C));
+    bad |= scratch_init(&g->s, (2 * max_m + 1) * max_n);
+    const size_t big = 2 * (max_m > max_k ? max_m : max_k) + 1;
+    g->bg = (float *)malloc(max_k * max_n * sizeof(float));
+    g->rx = (double *)malloc(2 * (2 * max_m + 1) * max_n * sizeof(double));
+    g->skip = (unsigned char *)malloc(big);
+    g->deck = (int32_t *)malloc(big * sizeof(int32_t));
+    return bad || !g->bg || !g->rx || !g->skip || !g->deck ? -1 : 0;
 }
 
 static void gemm_ctx_free(gemm_ctx *g)
@@ -455,39 +472,86 @@ static void gemm_ctx_free(gemm_ctx *g)
     vgs_guard_free(&g->gb);
     vgs_guard_free(&g->gbias);
     vgs_guard_free(&g->gr);
+    vgs_guard_free(&g->gbi);
+    vgs_guard_free(&g->gci);
     outbuf_free(&g->out);
     scratch_free(&g->s);
+    free(g->bg), free(g->rx), free(g->skip), free(g->deck);
 }
 
+/* idx[0..n) = n distinct planes of 0..planes-1 in a random order (planes >= n). */
+static void gemm_pick(gemm_ctx *g, int32_t *idx, size_t n, size_t planes)
+{
+    for (size_t i = 0; i < planes; i++) g->deck[i] = (int32_t)i;
+    for (size_t i = planes; i > 1; i--) {
+        const size_t j = (size_t)(vgs_rng_u64(&g->rng) % i);
+        const int32_t t = g->deck[i - 1];
+        g->deck[i - 1] = g->deck[j], g->deck[j] = t;
+    }
+    memcpy(idx, g->deck, n * sizeof *idx);
+}
+
+/* ix: bit 0 b_index, bit 1 c_index (see the section comment). */
 static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int has_bias,
-                     int has_r, const clamp_opt *cl, int where, char *msg, size_t len)
+                     int has_r, const clamp_opt *cl, int where, int ix, char *msg, size_t len)
 {
     size_t as = k + (strided ? GEMM_PAD_A : 0), bs = n + (strided ? GEMM_PAD_B : 0);
     size_t cs = n + (strided ? GEMM_PAD_C : 0), rs = n + (strided ? GEMM_PAD_R : 0);
+    const size_t kb = ix & 1 ? 2 * k + 1 : k, mc = ix & 2 ? 2 * m + 1 : m; /* planes */
     char wh[320];
     snprintf(wh, sizeof wh,
              "%s [%s]: m=%zu n=%zu k=%zu a_stride=%zu b_stride=%zu c_stride=%zu r_stride=%zu "
-             "bias=%s r=%s clamp=%s guard=%s",
+             "bias=%s r=%s clamp=%s guard=%s b_index=%s c_index=%s",
              g->K->gemm_name, vgs_isa_to_string(g->K->isa), m, n, k, as, bs, cs, rs,
-             has_bias ? "yes" : "NULL", has_r ? "yes" : "NULL", cl->name, layout_name(where));
+             has_bias ? "yes" : "NULL", has_r ? "yes" : "NULL", cl->name, layout_name(where),
+             ix & 1 ? "k of 2k+1 planes" : "NULL", ix & 2 ? "m of 2m+1 planes" : "NULL");
 
     const float *a = vgs_guard_place(&g->ga, footprint2d(m, k, as), where);
-    const float *b = vgs_guard_place(&g->gb, footprint2d(k, n, bs), where);
+    const float *b = vgs_guard_place(&g->gb, footprint2d(kb, n, bs), where);
+    const int32_t *bi = NULL, *ci = NULL;
+    if (ix & 1) {
+        bi = (const int32_t *)(const void *)vgs_guard_place(&g->gbi, k, where);
+        gemm_pick(g, (int32_t *)(void *)vgs_guard_wr(&g->gbi, (const float *)(const void *)bi), k, kb);
+    }
+    if (ix & 2) {
+        ci = (const int32_t *)(const void *)vgs_guard_place(&g->gci, m, where);
+        gemm_pick(g, (int32_t *)(void *)vgs_guard_wr(&g->gci, (const float *)(const void *)ci), m, mc);
+    }
     const float *bias = has_bias ? vgs_guard_place(&g->gbias, m, where) : NULL;
     const float *r = has_r ? vgs_guard_place(&g->gr, footprint2d(m, n, rs), where) : NULL;
     fill_strided(&g->rng, vgs_guard_wr(&g->ga, a), m, k, as, -1.0f, 1.0f);
-    fill_strided(&g->rng, vgs_guard_wr(&g->gb, b), k, n, bs, -1.0f, 1.0f);
+    float *bw = vgs_guard_wr(&g->gb, b);
+    fill_strided(&g->rng, bw, kb, n, bs, -1.0f, 1.0f);
+    if (bi) { /* planes b_index does not name: NaN; the named ones gathered for the reference */
+        memset(g->skip, 1, kb);
+        for (size_t p = 0; p < k; p++) g->skip[bi[p]] = 0;
+        for (size_t p = 0; p < kb; p++)
+            if (g->skip[p]) vgs_fill_sentinel(bw + p * bs, n);
+        for (size_t p = 0; p < k; p++) memcpy(g->bg + p * n, b + (size_t)bi[p] * bs, n * sizeof(float));
+    }
     if (bias) vgs_rng_fill(&g->rng, vgs_guard_wr(&g->gbias, bias), m, -1.0f, 1.0f);
     if (r) fill_strided(&g->rng, vgs_guard_wr(&g->gr, r), m, n, rs, -1.0f, 1.0f);
 
-    float *c = outbuf_prepare(&g->out, footprint2d(m, n, cs));
-    gemm_args ga = {g->K, m, n, k, as, bs, rs, cs, a, b, bias, r, c, cl->lo, cl->hi};
+    float *c = outbuf_prepare(&g->out, footprint2d(mc, n, cs));
+    gemm_args ga = {g->K, m, n, k, as, bs, rs, cs, a, b, bias, r, c, cl->lo, cl->hi, bi, ci};
     if (vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)) return 1;
 
-    ref_gemm(m, n, k, a, as, b, bs, bias, r, rs, cl->lo, cl->hi, g->s.ref, g->s.mag);
+    ref_gemm(m, n, k, a, as, bi ? g->bg : b, bi ? n : bs, bias, r, rs, cl->lo, cl->hi, g->s.ref,
+             g->s.mag);
     dot_tolerance(g->s.tol, g->s.mag, m * n, k);
     static const out_names nm = {"i", "j", 0};
-    return check_output(msg, len, wh, c, m, n, cs, g->s.ref, g->s.tol, g->s.got, &nm);
+    if (!ci) return check_output(msg, len, wh, c, m, n, cs, g->s.ref, g->s.tol, g->s.got, &nm);
+    /* rows scattered: plane ci[i] holds row i; the other planes stay untouched */
+    double *ref = g->rx, *tol = g->rx + mc * n;
+    memset(g->skip, 1, mc);
+    memset(ref, 0, 2 * mc * n * sizeof(double));
+    for (size_t i = 0; i < m; i++) {
+        g->skip[ci[i]] = 0;
+        memcpy(ref + (size_t)ci[i] * n, g->s.ref + i * n, n * sizeof(double));
+        memcpy(tol + (size_t)ci[i] * n, g->s.tol + i * n, n * sizeof(double));
+    }
+    static const out_names nmc = {"plane", "j", 0};
+    return check_output_ex(msg, len, wh, c, mc, n, cs, ref, tol, g->s.got, &nmc, g->skip);
 }
 
 static int gemm_sweep(vgs_isa isa, int strided, char *msg, size_t len)
@@ -511,8 +575,31 @@ static int gemm_sweep(vgs_isa isa, int strided, char *msg, size_t len)
                      opt < opt_end && !fail; opt++, v++)
                     fail = gemm_case(&g, m, GEMM_NS[in], GEMM_KS[ik], strided, opt & 1,
                                      (opt >> 1) & 1, &CLAMPS[opt >> 2],
-                                     (int)((v + (v / 12)) & 1) /* both layouts per shape */, msg,
-                                     len);
+                                     (int)((v + (v / 12)) & 1) /* both layouts per shape */, 0,
+                                     msg, len);
+    gemm_ctx_free(&g);
+    return fail;
+}
+
+static int check_gemm_indexed(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    gemm_ctx g;
+    if (gemm_ctx_init(&g, K, GEMM_MAX_M, 784, 40, 0x1d3e) != 0) {
+        gemm_ctx_free(&g);
+        return SETUP_FAIL(msg, len);
+    }
+    int fail = 0;
+    unsigned v = 0;
+    for (size_t ik = 0; ik < sizeof GEMM_KS / sizeof GEMM_KS[0] && !fail; ik++)
+        for (size_t m = 1; m <= GEMM_MAX_M && !fail; m++)
+            for (size_t in = 0; in < sizeof GEMM_NS / sizeof GEMM_NS[0] && !fail; in++, v++) {
+                const int opt = (int)((in + m + 5 * ik) % 12);
+                fail = gemm_case(&g, m, GEMM_NS[in], GEMM_KS[ik], (int)((v / 3) & 1), opt & 1,
+                                 (opt >> 1) & 1, &CLAMPS[opt >> 2], (int)((v / 6) & 1),
+                                 1 + (int)(v % 3), msg, len);
+            }
     gemm_ctx_free(&g);
     return fail;
 }
@@ -540,7 +627,7 @@ static int check_gemm_large(vgs_isa isa, char *msg, size_t len)
         for (size_t im = 0; im < 3 && !fail; im++)
             for (size_t in = 0; in < 3 && !fail; in++, v++)
                 fail = gemm_case(&g, ms[im], ns[in], ks[ik], (int)(v & 1), 1, (int)((v >> 1) & 1),
-                                 &CLAMPS[v % 3], (int)((v >> 2) & 1), msg, len);
+                                 &CLAMPS[v % 3], (int)((v >> 2) & 1), (int)(v % 4), msg, len);
     gemm_ctx_free(&g);
     return fail;
 }
@@ -1175,7 +1262,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
         snprintf(wh, sizeof wh, "%s [%s]: m=%zu n=%zu k=3 (must write nothing)", K->gemm_name,
                  in, m, n);
         float *c = outbuf_prepare(&out, 0);
-        gemm_args ga = {K, m, n, 3, 3, n, n, n, e0, e1, e2, e3, c, -INFINITY, INFINITY};
+        gemm_args ga = {K, m, n, 3, 3, n, n, n, e0, e1, e2, e3, c, -INFINITY, INFINITY, NULL, NULL};
         if (!(fail = vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)))
             fail = check_output(msg, len, wh, c, 0, 0, 0, ref, tol, got, &nm1);
     }
@@ -1190,7 +1277,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
                  K->gemm_name, in);
         float *c = outbuf_prepare(&out, 4);
         gemm_args ga = {K, 2, 2, 0, 0, 2, 2, 2, e0, e1, vgs_guard_place(&g2, 2, VGS_AT_TAIL),
-                        vgs_guard_place(&g3, 4, VGS_AT_TAIL), c, 0.0f, INFINITY};
+                        vgs_guard_place(&g3, 4, VGS_AT_TAIL), c, 0.0f, INFINITY, NULL, NULL};
         static const out_names nm = {"i", "j", 0};
         ref[0] = 0.75, ref[1] = 0.125, ref[2] = 0.0, ref[3] = 0.0; /* exact in fp32 */
         if (!(fail = vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)))
@@ -1289,6 +1376,7 @@ const vgs_check_case vgs_kernel_checks[] = {
     {"kernels", "gemm", check_gemm, 0},
     {"kernels", "gemm_strided", check_gemm_strided, 0},
     {"kernels", "gemm_large", check_gemm_large, 0},
+    {"kernels", "gemm_indexed", check_gemm_indexed, 0},
     {"kernels", "conv3x3s1p1", check_conv3x3s1p1, 0},
     {"kernels", "conv3x3s2p1", check_conv3x3s2p1, 0},
     {"kernels", "dwconv3x3s1p1", check_dwconv3x3s1p1, 0},

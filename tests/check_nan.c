@@ -86,7 +86,7 @@ static int gemm_run(const vgs_kernels *K, size_t m, size_t n, size_t k, const fl
                     const char *what, char *msg, size_t len)
 {
     char wh[256];
-    K->gemm(m, n, k, a, k, b, n, bias, r, n, c, n, cl->lo, cl->hi);
+    K->gemm(m, n, k, a, k, b, n, NULL, bias, r, n, c, n, NULL, cl->lo, cl->hi);
     ref_gemm(m, n, k, a, k, b, n, bias, r, n, cl->lo, cl->hi, ref, mag);
     snprintf(wh, sizeof wh, "%s [%s]: m=%zu n=%zu k=%zu clamp=%s, %s", K->gemm_name,
              vgs_isa_to_string(K->isa), m, n, k, cl->name, what);

@@ -43,7 +43,7 @@ typedef struct vgs_check_case {
 /* The tables, one per check file (the TAP runner links whichever are given to it): each
  * tests/check_NAME.c exports vgs_NAME_checks[] and vgs_NAME_checks_count.  The front ends
  * (test_main.c, tap_runner.c) run every table of this list, in this order. */
-#define VGS_CHECK_TABLES(X) X(kernel) X(weights) X(refnet) X(network) X(runtime) X(winograd) X(vgg) X(vgg_golden) X(nan) X(api)
+#define VGS_CHECK_TABLES(X) X(kernel) X(weights) X(refnet) X(network) X(runtime) X(winograd) X(vgg) X(vgg_golden) X(nan) X(api) X(refnet_v2)
 #define VGS_CHECK_DECLARE(name)                                                                \
     extern const vgs_check_case vgs_##name##_checks[];                                         \
     extern const size_t vgs_##name##_checks_count;
