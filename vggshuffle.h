@@ -248,8 +248,9 @@ typedef void (*vgs_parallel_for_fn)(void *ctx, size_t n, vgs_task_fn task, void 
 /* Options of vgs_net_create and the model builders; NULL or all zeros = the defaults.
  * Declare it zero-initialised ({0} or memset) so that fields added later stay at 0. */
 typedef struct vgs_net_options {
-    int num_threads;   /* threads a forward pass runs on, the caller's included; 0 = one per
-                          online core, 1 = the calling thread only.  The net owns a pool of
+    int num_threads;   /* threads a forward pass runs on, the caller's included; 0 = the
+                          environment's VGS_NUM_THREADS (1..256) if set, else one per online
+                          core; 1 = the calling thread only.  The net owns a pool of
                           num_threads - 1 POSIX threads, created with it.                      */
     int input_height;  /* input H, W the net is planned for; 0 = the model's (224).           */
     int input_width;
@@ -2527,6 +2528,12 @@ static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
     for (size_t t = 2; t < nt; t++) net->base[t] = net->arena + net->tensors[t].offset;
     vgs__name_kernels(net, vgs_kernels_current());
     int threads = o ? o->num_threads : 0;
+    const char *env = getenv("VGS_NUM_THREADS");
+    if (threads == 0 && env && *env) { /* like OMP_NUM_THREADS: 1..256, else ignored */
+        char *end;
+        const long t = strtol(env, &end, 10);
+        if (!*end && t >= 1 && t <= VGS__MAX_THREADS) threads = (int)t;
+    }
     if (threads == 0) {
         const long cores = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cores < 1 ? 1 : cores > VGS__MAX_THREADS ? VGS__MAX_THREADS : (int)cores;

@@ -30,7 +30,7 @@ int vgs_runtime_same_logits(const char *where, vgs_runtime_make_fn make, void *c
     for (size_t v = 0; !rc && v < sizeof variants / sizeof variants[0]; v++) {
         vgs_net_options o;
         memset(&o, 0, sizeof o);
-        o.num_threads = variants[v].threads, o.input_height = h, o.input_width = w;
+        o.num_threads = vgs_check_threads(variants[v].threads), o.input_height = h, o.input_width = w;
         o.max_batch = variants[v].max_batch;
         if (variants[v].host) o.parallel_for = reverse_for;
         char what[96];
@@ -136,7 +136,7 @@ static int check_profile(vgs_isa isa, char *msg, size_t len)
 {
     vgs_net_options o;
     memset(&o, 0, sizeof o);
-    o.num_threads = 2, o.max_batch = 2;
+    o.num_threads = vgs_check_threads(2), o.max_batch = 2;
     vgs_net *net = NULL, *one = NULL;
     if (vgs_refnet_make_tiny(&o, &net, msg, len)) return 1;
     o.max_batch = 1;

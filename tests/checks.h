@@ -58,6 +58,15 @@ int vgs_runtime_same_logits(const char *where, vgs_runtime_make_fn make, void *c
                             const float *x, size_t batch, const float *want, size_t nc, char *msg, size_t len);
 int vgs_refnet_make_tiny(const vgs_net_options *o, vgs_net **net, char *msg, size_t len);
 
+/* A thread count for a check: t, or 1 where VGS_CHECK_NO_THREADS is set (the qemu-aarch64 run:
+ * qemu-user 7.2 hangs in pthread_create with the cross glibc, so no pool can start there; the
+ * thread contracts are checked natively and under qemu-x86_64). */
+static inline int vgs_check_threads(int t)
+{
+    const char *e = getenv("VGS_CHECK_NO_THREADS");
+    return e && *e && strcmp(e, "0") != 0 ? 1 : t;
+}
+
 /* Net options: the defaults (all zero, as the header asks) but threads and the input size. */
 static inline vgs_net_options vgs_check_options(int threads, int h, int w)
 {
