@@ -468,7 +468,7 @@ static int r2_run(const r2_config *c, vgs_isa isa, char *msg, size_t len)
     float *x = (float *)malloc(R2_BATCH * image * sizeof(float));
     float *logits = (float *)malloc((R2_BATCH * nc + R2_GUARD) * sizeof(float));
     double *ref = (double *)malloc(R2_BATCH * nc * sizeof(double));
-    const vgs_net_options opt = {1, 0, 0, 0, NULL, NULL};
+    const vgs_net_options opt = vgs_check_options(1, 0, 0);
     r2_maker mk = {&m, &lc, c->h, c->w};
     int rc = !x || !logits || !ref ? vgs_check_fail(msg, len, "%s: out of memory", where) : 0;
     if (!rc) rc = r2_make(&mk, &opt, &net, msg, len);
@@ -628,7 +628,7 @@ static int check_zero_copy_profile(vgs_isa isa, char *msg, size_t len)
         return vgs_check_fail(msg, len, "out of memory");
     }
     r2_maker mk = {&m, &lc, c->h, c->w};
-    const vgs_net_options opt = {1, 0, 0, 0, NULL, NULL};
+    const vgs_net_options opt = vgs_check_options(1, 0, 0);
     vgs_net *net = NULL;
     const size_t image = (size_t)3 * c->h * c->w, nc = (size_t)c->num_classes;
     float *x = (float *)calloc(image, sizeof(float)), *y = (float *)malloc(nc * sizeof(float));
@@ -681,7 +681,7 @@ static int r2_expect(const char *what, const vgs_shufflenet_v2_config *lc, const
 {
     vgs_weights *w = NULL;
     if (r2_open(m, &w, msg, len)) return 1;
-    const vgs_net_options opt = {1, 40, 48, 0, NULL, NULL};
+    const vgs_net_options opt = vgs_check_options(1, 40, 48);
     vgs_net *net = (vgs_net *)(uintptr_t)1;
     const vgs_status st = vgs_shufflenet_v2_create(lc, w, &opt, &net);
     vgs_weights_close(w);
@@ -756,7 +756,7 @@ static int r2_v1_case(int g, float width, int stem, int c2, char *msg, size_t le
     vgs_shufflenet_v1_config lc;
     memset(&lc, 0, sizeof lc);
     lc.groups = g, lc.width = width, lc.order = VGS_SHUFFLE_MEGVII, lc.num_classes = 10;
-    const vgs_net_options opt = {1, 32, 32, 0, NULL, NULL};
+    const vgs_net_options opt = vgs_check_options(1, 32, 32);
     vgs_net *net = NULL;
     if (!rc && vgs_shufflenet_v1_create(&lc, w, &opt, &net) != VGS_OK) {
         rc = vgs_check_fail(msg, len, "V1 g%d %.1fx with stem %d, stages %d/%d/%d: %s", g, width, stem, out[0], out[1],
