@@ -58,7 +58,9 @@
  *
  *  Environment variable at run time: VGS_ISA=scalar|avx2|avx512|neon forces a tier
  *  (an unsupported tier makes vgs_isa_current() fall back to the best one and records why
- *  in vgs_last_error(); vgs_isa_force() returns an error instead).
+ *  in vgs_last_error(); vgs_isa_force() returns an error instead).  VGS_NUM_THREADS=N (1..256)
+ *  is the thread count of nets created with vgs_net_options.num_threads 0 (default: one per
+ *  online core).
  */
 #ifndef VGGSHUFFLE_H
 #define VGGSHUFFLE_H
