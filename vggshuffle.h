@@ -2789,7 +2789,7 @@ static vgs_status vgs__take(vgs__loader *ld, const char *name, int ndim, const i
 static vgs_status vgs__conv_bn(vgs__loader *ld, const char *conv, const char *bn, int64_t o,
                                int64_t i, int64_t k, float **w, float **b)
 {
-    char name[96];
+    char name[160]; /* the builders' names are at most 80 bytes, plus ".running_mean" */
     const int64_t wshape[4] = {o, i, k, k};
     float *gamma, *beta, *mean, *var;
     vgs_status st;
@@ -2849,6 +2849,34 @@ static vgs_status vgs__check_options(const vgs_net_options *o, int *h, int *w)
     if (*h < 32 || *w < 32 || *h > 4096 || *w > 4096) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "input size %dx%d outside 32..4096", *h, *w);
     }
+    return VGS_OK;
+}
+
+/* The steps every model family's create shares: the options, a new net with the family's
+ * preprocessing (pp: colour order, scale, mean and std; the crop is the input size and the
+ * short side is resized to 256/224 of it), the family's build over a loader of the weights, the
+ * plan; the net is destroyed on any error.  build takes the family's config. */
+typedef vgs_status (*vgs__build_fn)(vgs__loader *ld, const void *config, vgs_net *net);
+
+static vgs_status vgs__net_create(vgs__build_fn build, const void *config, int num_classes, vgs_preprocess pp,
+                                  const vgs_weights *weights, const vgs_net_options *options, vgs_net **out)
+{
+    int h, w;
+    vgs_status st = vgs__check_options(options, &h, &w);
+    if (st != VGS_OK) return st;
+    vgs_net *net = vgs__net_new(num_classes, 3, h, w);
+    if (!net) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory");
+    pp.resize_short = (int)((h > w ? h : w) * 256.0 / 224.0 + 0.5), pp.crop_height = h, pp.crop_width = w;
+    net->pp = pp;
+    vgs__loader ld = {weights, net, NULL, 0, 0};
+    st = build(&ld, config, net);
+    free((void *)ld.taken);
+    if (st == VGS_OK) st = vgs__net_plan(net, options);
+    if (st != VGS_OK) {
+        vgs_net_destroy(net);
+        return st;
+    }
+    *out = net;
     return VGS_OK;
 }
 

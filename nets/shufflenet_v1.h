@@ -76,8 +76,9 @@ static vgs_status vgs__sv1_channels(const vgs_shufflenet_v1_config *cfg, int *st
 }
 
 /* The layers of one net: stem, 16 units, head; weights taken from ld (BN folded). */
-static vgs_status vgs__sv1_build(vgs__loader *ld, const vgs_shufflenet_v1_config *cfg, vgs_net *net)
+static vgs_status vgs__sv1_build(vgs__loader *ld, const void *config, vgs_net *net)
 {
+    const vgs_shufflenet_v1_config *cfg = (const vgs_shufflenet_v1_config *)config;
     static const int repeats[3] = {4, 8, 4};
     int stem_c = 0, out[3] = {0, 0, 0};
     vgs_status st = vgs__sv1_channels(cfg, &stem_c, out);
@@ -175,25 +176,10 @@ vgs_status vgs_shufflenet_v1_create(const vgs_shufflenet_v1_config *cfg, const v
     if (cfg->order != VGS_SHUFFLE_PAPER && cfg->order != VGS_SHUFFLE_MEGVII) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "unknown shuffle order %d", (int)cfg->order);
     }
-    int h, w;
-    vgs_status st = vgs__check_options(options, &h, &w);
-    if (st != VGS_OK) return st;
-    vgs_net *net = vgs__net_new(cfg->num_classes, 3, h, w);
-    if (!net) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory");
     /* Megvii's preprocessing: OpenCV bilinear resize to 256, centre crop 224, BGR, 0..255;
      * for another input size the crop is that size and the resize keeps the 256/224 ratio. */
-    const vgs_preprocess pp = {(int)((h > w ? h : w) * 256.0 / 224.0 + 0.5), h, w, 1, 1.0f, {0, 0, 0}, {1, 1, 1}};
-    net->pp = pp;
-    vgs__loader ld = {weights, net, NULL, 0, 0};
-    st = vgs__sv1_build(&ld, cfg, net);
-    free((void *)ld.taken);
-    if (st == VGS_OK) st = vgs__net_plan(net, options);
-    if (st != VGS_OK) {
-        vgs_net_destroy(net);
-        return st;
-    }
-    *out = net;
-    return VGS_OK;
+    const vgs_preprocess pp = {0, 0, 0, 1, 1.0f, {0, 0, 0}, {1, 1, 1}};
+    return vgs__net_create(vgs__sv1_build, cfg, cfg->num_classes, pp, weights, options, out);
 }
 
 /* "shufflenet_v1_gG_xI_F" -> groups G, width I.F (F one or two digits: 0_5, 0_25, 1_0),

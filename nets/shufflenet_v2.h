@@ -174,8 +174,9 @@ static vgs_status vgs__sv2_unit(vgs__loader *ld, vgs_net *net, const char *unit,
 }
 
 /* The layers of one net: stem, 16 units, head; weights taken from ld (BN folded). */
-static vgs_status vgs__sv2_build(vgs__loader *ld, const vgs_shufflenet_v2_config *cfg, vgs_net *net)
+static vgs_status vgs__sv2_build(vgs__loader *ld, const void *config, vgs_net *net)
 {
+    const vgs_shufflenet_v2_config *cfg = (const vgs_shufflenet_v2_config *)config;
     static const int repeats[3] = {4, 8, 4};
     int ch[5];
     vgs_status st = vgs__sv2_channels(cfg, ch);
@@ -248,28 +249,12 @@ vgs_status vgs_shufflenet_v2_create(const vgs_shufflenet_v2_config *cfg, const v
     *out = NULL;
     if (!cfg || !weights) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_shufflenet_v2_create: NULL config or weights");
     if (cfg->num_classes <= 0) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "num_classes must be > 0");
-    int h, w;
-    vgs_status st = vgs__check_options(options, &h, &w);
-    if (st != VGS_OK) return st;
-    vgs_net *net = vgs__net_new(cfg->num_classes, 3, h, w);
-    if (!net) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory");
     /* torchvision's ImageNet preprocessing: Resize(256) (short side), CenterCrop(224), RGB,
      * /255, ImageNet mean / std; for another input size the crop is that size and the resize
      * keeps the 256/224 ratio.  (torchvision resizes with PIL's antialiased bilinear filter,
      * vgs_preprocess_rgb8 with OpenCV's INTER_LINEAR: close, not bit-identical.) */
-    const vgs_preprocess pp = {(int)((h > w ? h : w) * 256.0 / 224.0 + 0.5), h, w, 0, 1.0f / 255.0f,
-                               {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
-    net->pp = pp;
-    vgs__loader ld = {weights, net, NULL, 0, 0};
-    st = vgs__sv2_build(&ld, cfg, net);
-    free((void *)ld.taken);
-    if (st == VGS_OK) st = vgs__net_plan(net, options);
-    if (st != VGS_OK) {
-        vgs_net_destroy(net);
-        return st;
-    }
-    *out = net;
-    return VGS_OK;
+    const vgs_preprocess pp = {0, 0, 0, 0, 1.0f / 255.0f, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
+    return vgs__net_create(vgs__sv2_build, cfg, cfg->num_classes, pp, weights, options, out);
 }
 
 /* "shufflenet_v2_x0_5" .. "shufflenet_v2_x2_0" -> width; 0 if it is not one of them. */

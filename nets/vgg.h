@@ -43,8 +43,9 @@ static vgs_status vgs__vgg_conv(vgs__loader *ld, const char *name, const char *b
     return VGS_OK;
 }
 
-static vgs_status vgs__vgg_build(vgs__loader *ld, const vgs_vgg_config *cfg, vgs_net *net)
+static vgs_status vgs__vgg_build(vgs__loader *ld, const void *config, vgs_net *net)
 {
+    const vgs_vgg_config *cfg = (const vgs_vgg_config *)config;
     static const int channels[5] = {64, 128, 256, 512, 512};
     const int row = cfg->depth == 11 ? 0 : cfg->depth == 13 ? 1 : cfg->depth == 16 ? 2 : 3;
     const int hidden = cfg->hidden ? cfg->hidden : 4096;
@@ -120,26 +121,10 @@ vgs_status vgs_vgg_create(const vgs_vgg_config *cfg, const vgs_weights *weights,
     for (int i = 0; cfg->block_channels[0] && i < 5; i++) {
         if (cfg->block_channels[i] <= 0) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "VGG: block %d has %d channels", i + 1, cfg->block_channels[i]);
     }
-    int h, w;
-    vgs_status st = vgs__check_options(options, &h, &w);
-    if (st != VGS_OK) return st;
-    vgs_net *net = vgs__net_new(cfg->num_classes, 3, h, w);
-    if (!net) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory");
     /* torchvision's ImageNet preprocessing: resize the short side to 256, centre crop 224, RGB
      * in 0..1, normalised; another input size keeps the 256/224 ratio */
-    const vgs_preprocess pp = {(int)((h > w ? h : w) * 256.0 / 224.0 + 0.5), h, w, 0, 1.0f / 255.0f,
-                               {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
-    net->pp = pp;
-    vgs__loader ld = {weights, net, NULL, 0, 0};
-    st = vgs__vgg_build(&ld, cfg, net);
-    free((void *)ld.taken);
-    if (st == VGS_OK) st = vgs__net_plan(net, options);
-    if (st != VGS_OK) {
-        vgs_net_destroy(net);
-        return st;
-    }
-    *out = net;
-    return VGS_OK;
+    const vgs_preprocess pp = {0, 0, 0, 0, 1.0f / 255.0f, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
+    return vgs__net_create(vgs__vgg_build, cfg, cfg->num_classes, pp, weights, options, out);
 }
 
 /* "vgg11", "vgg13_bn", ...: 0 if the name is not one of the eight. */
