@@ -61,6 +61,7 @@
  *
  * Checks only: the front ends (tests/tap_runner.c, Criterion) run the table at the bottom. */
 #include "checks.h"
+#include "data/v1_golden.h"
 #include "st_writer.h"
 
 #include <time.h>
@@ -82,6 +83,9 @@ typedef struct rn_config {
     int num_classes, h, w;
     int no_nbt;               /* 1: write no num_batches_tracked tensors              */
     int scramble;             /* 1: write the tensors in a random file order          */
+    const float *golden[2];   /* PyTorch's logits of image 0 at 64 x 64 and 224 x 224 (h, w
+                                 then 64 on the scalar tier and in quick mode, else 224;
+                                 tools/gen_v1_golden.py; see "Goldens" below)           */
 } rn_config;
 
 #define P VGS_SHUFFLE_PAPER
@@ -106,28 +110,37 @@ typedef struct rn_config {
  *          g8 0.25: 384 * 0.25 = 96 (= 3 * 32);  6 -> 8, (96 - 8) % 8 == 0. */
 static const rn_config rn_configs[] = {
     /* name                  g  width ord stem stage             want stem/stages   nc   h   w  nbt scr */
-    {"g1_tiny_paper",        1, 0.f,  P,  1, {4, 8, 12},        1, {4, 8, 12},     10,  57, 45, 0, 0},
-    {"g2_tiny_megvii",       2, 0.f,  M,  2, {8, 16, 24},       2, {8, 16, 24},    10,  64, 64, 0, 1},
-    {"g3_tiny_paper",        3, 0.f,  P,  3, {12, 24, 36},      3, {12, 24, 36},   7,   45, 57, 0, 0},
-    {"g4_tiny_megvii",       4, 0.f,  M,  4, {16, 32, 48},      4, {16, 32, 48},   10,  32, 32, 0, 0},
-    {"g8_tiny_paper",        8, 0.f,  P,  8, {32, 64, 96},      8, {32, 64, 96},   10,  48, 80, 0, 1},
-    {"g1_small_megvii",      1, 0.f,  M,  5, {8, 12, 20},       5, {8, 12, 20},    10,  64, 64, 0, 0},
-    {"g2_small_paper",       2, 0.f,  P,  6, {24, 40, 56},      6, {24, 40, 56},   10,  57, 45, 0, 0},
-    {"g2_small_megvii_no_nbt", 2, 0.f,  M,  6, {24, 40, 56},      6, {24, 40, 56},   10,  57, 45, 1, 0},
-    {"g3_small_paper",       3, 0.f,  P,  9, {24, 48, 60},      9, {24, 48, 60},   10,  64, 48, 0, 1},
-    {"g3_small_megvii",      3, 0.f,  M,  9, {24, 48, 60},      9, {24, 48, 60},   10,  64, 48, 0, 0},
-    {"g4_small_paper",       4, 0.f,  P,  12, {32, 48, 80},     12, {32, 48, 80},  10,  33, 35, 0, 0},
-    {"g4_small_megvii",      4, 0.f,  M,  12, {32, 48, 80},     12, {32, 48, 80},  10,  33, 35, 0, 0},
-    {"g8_small_paper",       8, 0.f,  P,  24, {64, 96, 160},    24, {64, 96, 160}, 10,  64, 64, 0, 0},
-    {"g8_small_megvii",      8, 0.f,  M,  24, {64, 96, 160},    24, {64, 96, 160}, 10,  64, 64, 0, 1},
-    {"g1_w0.5_paper",        1, 0.5f, P,  0, {0, 0, 0},         12, {72, 144, 288}, 10, 64, 64, 0, 0},
-    {"g2_w0.25_megvii",      2, 0.25f, M, 0, {0, 0, 0},         8, {48, 96, 192},  10,  48, 80, 0, 0},
-    {"g3_w0.5_megvii",       3, 0.5f, M,  0, {0, 0, 0},         12, {120, 240, 480}, 1000, 112, 96, 0, 1},
-    {"g3_w0.5_paper",        3, 0.5f, P,  0, {0, 0, 0},         12, {120, 240, 480}, 10, 57, 45, 0, 0},
-    {"g4_w1.0_megvii",       4, 1.0f, M,  0, {0, 0, 0},         24, {272, 544, 1088}, 10, 32, 32, 0, 0},
-    {"g8_w0.5_megvii",       8, 0.5f, M,  0, {0, 0, 0},         16, {192, 384, 768}, 10, 64, 64, 0, 0},
-    {"g8_w0.5_paper",        8, 0.5f, P,  0, {0, 0, 0},         16, {192, 384, 768}, 10, 45, 57, 0, 0},
-    {"g8_w0.25_paper",       8, 0.25f, P, 0, {0, 0, 0},         8, {96, 192, 384}, 10,  64, 64, 0, 0},
+    {"g1_tiny_paper",        1, 0.f,  P,  1, {4, 8, 12},        1, {4, 8, 12},     10,  57, 45, 0, 0, {NULL, NULL}},
+    {"g2_tiny_megvii",       2, 0.f,  M,  2, {8, 16, 24},       2, {8, 16, 24},    10,  64, 64, 0, 1, {NULL, NULL}},
+    {"g3_tiny_paper",        3, 0.f,  P,  3, {12, 24, 36},      3, {12, 24, 36},   7,   45, 57, 0, 0, {NULL, NULL}},
+    {"g4_tiny_megvii",       4, 0.f,  M,  4, {16, 32, 48},      4, {16, 32, 48},   10,  32, 32, 0, 0, {NULL, NULL}},
+    {"g8_tiny_paper",        8, 0.f,  P,  8, {32, 64, 96},      8, {32, 64, 96},   10,  48, 80, 0, 1, {NULL, NULL}},
+    {"g1_small_megvii",      1, 0.f,  M,  5, {8, 12, 20},       5, {8, 12, 20},    10,  64, 64, 0, 0, {NULL, NULL}},
+    {"g2_small_paper",       2, 0.f,  P,  6, {24, 40, 56},      6, {24, 40, 56},   10,  57, 45, 0, 0, {NULL, NULL}},
+    {"g2_small_megvii_no_nbt", 2, 0.f,  M,  6, {24, 40, 56},      6, {24, 40, 56},   10,  57, 45, 1, 0, {NULL, NULL}},
+    {"g3_small_paper",       3, 0.f,  P,  9, {24, 48, 60},      9, {24, 48, 60},   10,  64, 48, 0, 1, {NULL, NULL}},
+    {"g3_small_megvii",      3, 0.f,  M,  9, {24, 48, 60},      9, {24, 48, 60},   10,  64, 48, 0, 0, {NULL, NULL}},
+    {"g4_small_paper",       4, 0.f,  P,  12, {32, 48, 80},     12, {32, 48, 80},  10,  33, 35, 0, 0, {NULL, NULL}},
+    {"g4_small_megvii",      4, 0.f,  M,  12, {32, 48, 80},     12, {32, 48, 80},  10,  33, 35, 0, 0, {NULL, NULL}},
+    {"g8_small_paper",       8, 0.f,  P,  24, {64, 96, 160},    24, {64, 96, 160}, 10,  64, 64, 0, 0, {NULL, NULL}},
+    {"g8_small_megvii",      8, 0.f,  M,  24, {64, 96, 160},    24, {64, 96, 160}, 10,  64, 64, 0, 1, {NULL, NULL}},
+    {"g1_w0.5_paper",        1, 0.5f, P,  0, {0, 0, 0},         12, {72, 144, 288}, 10, 64, 64, 0, 0, {NULL, NULL}},
+    {"g2_w0.25_megvii",      2, 0.25f, M, 0, {0, 0, 0},         8, {48, 96, 192},  10,  48, 80, 0, 0, {NULL, NULL}},
+    {"g3_w0.5_megvii",       3, 0.5f, M,  0, {0, 0, 0},         12, {120, 240, 480}, 1000, 112, 96, 0, 1, {NULL, NULL}},
+    {"g3_w0.5_paper",        3, 0.5f, P,  0, {0, 0, 0},         12, {120, 240, 480}, 10, 57, 45, 0, 0, {NULL, NULL}},
+    {"g4_w1.0_megvii",       4, 1.0f, M,  0, {0, 0, 0},         24, {272, 544, 1088}, 10, 32, 32, 0, 0, {NULL, NULL}},
+    {"g8_w0.5_megvii",       8, 0.5f, M,  0, {0, 0, 0},         16, {192, 384, 768}, 10, 64, 64, 0, 0, {NULL, NULL}},
+    {"g8_w0.5_paper",        8, 0.5f, P,  0, {0, 0, 0},         16, {192, 384, 768}, 10, 45, 57, 0, 0, {NULL, NULL}},
+    {"g8_w0.25_paper",       8, 0.25f, P, 0, {0, 0, 0},         8, {96, 192, 384}, 10,  64, 64, 0, 0, {NULL, NULL}},
+#define GOLDEN(g, ord, name, c2) \
+    {#name, g, 1.0f, ord, 0, {0, 0, 0}, 24, {c2, 2 * c2, 4 * c2}, V1_GOLDEN_CLASSES, 224, 224, 0, 0, {v1_##name##_64, v1_##name##_224}}
+    GOLDEN(1, M, golden_g1_x1_0, 144),
+    GOLDEN(2, M, golden_g2_x1_0, 200),
+    GOLDEN(3, M, golden_g3_x1_0, 240),
+    GOLDEN(4, M, golden_g4_x1_0, 272),
+    GOLDEN(8, M, golden_g8_x1_0, 384),
+    GOLDEN(3, P, golden_g3_x1_0_paper, 240),
+#undef GOLDEN
 };
 #define RN_NCONFIGS (sizeof rn_configs / sizeof rn_configs[0])
 
@@ -571,9 +584,15 @@ static int rn_make(void *ctx, const vgs_net_options *o, vgs_net **net, char *msg
 }
 #define RN_GUARD 16 /* sentinel floats after the logits */
 
-static int rn_run(const rn_config *c, vgs_isa isa, char *msg, size_t len)
+static int rn_run(const rn_config *config, vgs_isa isa, char *msg, size_t len)
 {
     const double t0 = rn_now();
+    /* a golden config runs 224 x 224 on the SIMD tiers natively, 64 x 64 on the scalar tier
+     * and in quick mode (the emulated runs, the sanitizers) */
+    rn_config sized = *config;
+    const int small = config->golden[0] && (isa == VGS_ISA_SCALAR || vgs_check_quick());
+    if (small) sized.h = sized.w = 64;
+    const rn_config *c = &sized;
     const uint64_t seed = rn_seed(c);
     const vgs_shufflenet_v1_config lc = rn_lib_config(c);
     const vgs_net_options opt = vgs_check_options(1, c->h, c->w);
@@ -645,8 +664,12 @@ static int rn_run(const rn_config *c, vgs_isa isa, char *msg, size_t len)
                                 RN_BATCH * nc + i, RN_BATCH * nc);
         }
     }
+    /* in quick mode a golden config is checked against PyTorch only: the fp64 reference of
+     * these widths and the contracts' extra nets cost ~10 s a config under qemu, and the
+     * smaller configs check both on every emulated tier */
+    const int full = !(c->golden[0] && vgs_check_quick());
     double worst_rel = 0.0;
-    for (size_t b = 0; !rc && b < RN_BATCH; b++) {
+    for (size_t b = 0; !rc && full && b < RN_BATCH; b++) {
         ref_forward(&m, c, x + b * image, ref + b * nc);
         double amax = 0.0;
         for (size_t j = 0; j < nc; j++) amax = fmax(amax, fabs(ref[b * nc + j]));
@@ -671,15 +694,27 @@ static int rn_run(const rn_config *c, vgs_isa isa, char *msg, size_t len)
                                 werr, rel, amax, RN_REL_TOL);
         }
     }
+    double golden_rel = 0.0;
+    if (!rc && c->golden[0]) {
+        rc = vgs_check_golden(where, logits, c->golden[small ? 0 : 1], nc, RN_REL_TOL, 2 * RN_REL_TOL, &golden_rel, msg,
+                              len);
+    }
     /* the runtime's contracts: the same logits, bit for bit, on other thread counts and
      * batch chunkings (check_runtime.c) */
-    if (!rc) {
+    if (!rc && full) {
         rn_maker mk = {e, n, &lc, c->h, c->w};
         rc = vgs_runtime_same_logits(where, rn_make, &mk, c->h, c->w, isa, x, RN_BATCH, logits, nc, msg, len);
     }
     if (rn_verbose()) {
-        fprintf(stderr, "# refnet/%-18s [%s]: worst |err|/max|ref| = %.3g (tol %.0e); lib+build %.3f s, ref %.3f s\n",
-                c->name, vgs_isa_to_string(isa), worst_rel, RN_REL_TOL, t1 - t0, rn_now() - t1);
+        char vs_torch[64] = "";
+        if (c->golden[0]) snprintf(vs_torch, sizeof vs_torch, ", vs PyTorch %.3g", golden_rel);
+        if (full) {
+            fprintf(stderr, "# refnet/%-18s [%s]: worst |err|/max|ref| = %.3g (tol %.0e)%s; lib+build %.3f s, ref %.3f s\n",
+                    c->name, vgs_isa_to_string(isa), worst_rel, RN_REL_TOL, vs_torch, t1 - t0, rn_now() - t1);
+        } else {
+            fprintf(stderr, "# refnet/%-18s [%s]: |err|/max|PyTorch| = %.3g (tol %.0e); lib+build %.3f s\n", c->name,
+                    vgs_isa_to_string(isa), golden_rel, RN_REL_TOL, t1 - t0);
+        }
     }
     vgs_net_destroy(net);
     free(e);
@@ -710,9 +745,10 @@ static int rn_case(size_t i, vgs_isa isa, char *msg, size_t len)
     }
 RN_CASE(0) RN_CASE(1) RN_CASE(2) RN_CASE(3) RN_CASE(4) RN_CASE(5) RN_CASE(6) RN_CASE(7)
 RN_CASE(8) RN_CASE(9) RN_CASE(10) RN_CASE(11) RN_CASE(12) RN_CASE(13) RN_CASE(14) RN_CASE(15)
-RN_CASE(16) RN_CASE(17) RN_CASE(18) RN_CASE(19) RN_CASE(20) RN_CASE(21)
+RN_CASE(16) RN_CASE(17) RN_CASE(18) RN_CASE(19) RN_CASE(20) RN_CASE(21) RN_CASE(22) RN_CASE(23)
+RN_CASE(24) RN_CASE(25) RN_CASE(26) RN_CASE(27)
 #undef RN_CASE
-_Static_assert(RN_NCONFIGS == 22, "one RN_CASE and one table entry per config");
+_Static_assert(RN_NCONFIGS == 28, "one RN_CASE and one table entry per config");
 
 /* ------------------------------------------------------------------------------------------
  *  Errors of vgs_shufflenet_v1_create
@@ -1144,6 +1180,12 @@ const vgs_check_case vgs_refnet_checks[] = {
     {"refnet", "g8_w0.5_megvii", rn_case_19, 0},
     {"refnet", "g8_w0.5_paper", rn_case_20, 0},
     {"refnet", "g8_w0.25_paper", rn_case_21, 0},
+    {"refnet", "golden_g1_x1_0", rn_case_22, 0},
+    {"refnet", "golden_g2_x1_0", rn_case_23, 0},
+    {"refnet", "golden_g3_x1_0", rn_case_24, 0},
+    {"refnet", "golden_g4_x1_0", rn_case_25, 0},
+    {"refnet", "golden_g8_x1_0", rn_case_26, 0},
+    {"refnet", "golden_g3_x1_0_paper", rn_case_27, 0},
     {"refnet", "bad_config", check_bad_config, 1},
     {"refnet", "missing_tensor", check_missing_tensor, 1},
     {"refnet", "unknown_tensor", check_unknown_tensor, 1},

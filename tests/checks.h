@@ -393,6 +393,54 @@ static VGS_CHECK_UNUSED size_t vgs_first_non_sentinel(const float *buf, size_t n
     return n;
 }
 
+/* Logits against PyTorch's (goldens made by tools/gen_*_golden.py): every |got_j - want_j| <=
+ * rel_tol * max_j |want_j| and the top 5 classes identical, in order.  The golden's ranks 1..6
+ * must be apart by >= min_gap * max|want| (else a near-tie would make the top-5 check
+ * meaningless or flaky: the check fails, blaming the golden).  *rel: the worst |error| /
+ * max|want| (NaN: infinite).  Not vectorised: gcc 12 for aarch64 -O3 crashed vectorising
+ * such float -> double reductions. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-vectorize")))
+#endif
+static VGS_CHECK_UNUSED int
+vgs_check_golden(const char *where, const float *got, const float *want, size_t nc, double rel_tol, double min_gap,
+                 double *rel, char *msg, size_t len)
+{
+    double amax = 0.0, werr = -1.0;
+    size_t wj = 0;
+    for (size_t j = 0; j < nc; j++) {
+        const double a = fabs((double)want[j]);
+        if (a > amax) amax = a;
+    }
+    for (size_t j = 0; j < nc; j++) {
+        const double err = fabs((double)got[j] - (double)want[j]);
+        if (!(err <= werr)) { /* NaN sticks */
+            werr = err, wj = j;
+            if (err != err) break;
+        }
+    }
+    *rel = werr == werr ? werr / amax : INFINITY;
+    if (!(werr <= rel_tol * amax)) {
+        return vgs_check_fail(msg, len, "%s: vs PyTorch: logit %zu is %.9g, PyTorch %.9g: |error| %.3g > %.0e x "
+                              "max|logit| (%.6g)", where, wj, (double)got[wj], (double)want[wj], werr, rel_tol, amax);
+    }
+    int top_got[6], top_want[6];
+    if (nc < 6 || vgs_topk(got, nc, 6, top_got) != VGS_OK || vgs_topk(want, nc, 6, top_want) != VGS_OK) {
+        return vgs_check_fail(msg, len, "%s: vgs_topk over %zu logits failed", where, nc);
+    }
+    for (int i = 0; i < 5; i++) {
+        if (top_got[i] != top_want[i]) {
+            return vgs_check_fail(msg, len, "%s: top-5 differs from PyTorch's at rank %d: class %d, PyTorch %d", where,
+                                  i + 1, top_got[i], top_want[i]);
+        }
+        if (!(want[top_want[i]] - want[top_want[i + 1]] >= min_gap * amax)) {
+            return vgs_check_fail(msg, len, "%s: the golden's ranks %d and %d are nearly tied: not a meaningful top-5 check",
+                                  where, i + 1, i + 2);
+        }
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------------------
  *  The floating-point control word of the calling thread (x86-64 MXCSR, aarch64 FPCR), read
  *  and written by the test itself, not through the library (vgs_fp_flush_denormals).
