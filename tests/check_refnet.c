@@ -1,6 +1,7 @@
 /* tests/check_refnet.c — the library's ShuffleNet V1 against an independent fp64 reference
  * network, with random weights, for every group count (1, 2, 3, 4, 8), several widths
- * (explicit stage_channels and width-derived ones) and both channel-shuffle orders; plus the
+ * (explicit stage_channels and width-derived ones) and both channel-shuffle orders; the paper's
+ * Table 1 models (g1..g8 at 1.0x) also against PyTorch's logits ("Goldens" below); plus the
  * errors vgs_shufflenet_v1_create must report for bad configs and bad weights.
  *
  * The reference (ref_* below) is written straight from the architecture definition
@@ -33,31 +34,62 @@
  *
  * Tolerance (per image, on every logit):  |got - ref| <= RN_REL_TOL * max_j |ref_j|.
  *   u = 2^-24 (fp32 unit roundoff).  The network is ~50 accumulating layers deep: the stem
- *   (27 terms), 16 units x {1x1 conv (<= 288 terms in these configs), depthwise (9 terms),
- *   1x1 conv (<= 72)}, the pools (9 terms, / 9), the global average pool (<= 12 terms) and
- *   the linear layer (<= 1088 terms).  Folding BN into the weights (done in double, stored
- *   as fp32) perturbs every weight and bias by <= u relative: one more u per layer.
+ *   (27 terms), 16 units x {1x1 conv (<= 576 terms in these configs: g1 1.0x), depthwise (9
+ *   terms), 1x1 conv (<= 144)}, the pools (9 terms, / 9), the global average pool (<= 49
+ *   terms) and the linear layer (<= 1536 terms).  Folding BN into the weights (done in
+ *   double, stored as fp32) perturbs every weight and bias by <= u relative: one more u per
+ *   layer.
  *   - A K-term dot product of terms with random signs, evaluated in fp32 in any order, with
  *     or without FMA, errs by ~ u * sqrt(K / 2) times the RMS size of its result (each of the
  *     K roundings is ~ u * |partial sum| ~ u * sqrt(k) * |term| with a random sign; the
- *     result is ~ sqrt(K) * |term|).  K <= 288: <= 12 u ~ 7e-7 relative per convolution;
- *     the linear layer, K = 1088: ~ 23 u ~ 1.4e-6.
+ *     result is ~ sqrt(K) * |term|).  K <= 576: <= 17 u ~ 1e-6 relative per convolution;
+ *     the linear layer, K = 1536: ~ 28 u ~ 1.7e-6.
  *   - Weights of variance 1 / fan_in with BN scales ~ 1 map an error of a layer's input to an
  *     error of about the same relative RMS size at its output (ReLU and the pools are
- *     1-Lipschitz), so the ~50 layers' errors add up: in quadrature ~ sqrt(50) * 7e-7 ~ 5e-6;
- *     if they were fully correlated (linear sum) ~ 50 * 7e-7 + 1.4e-6 ~ 4e-5.
+ *     1-Lipschitz), so the ~50 layers' errors add up: in quadrature ~ sqrt(50) * 1e-6 ~ 7e-6;
+ *     if they were fully correlated (linear sum) ~ 50 * 1e-6 + 1.7e-6 ~ 5e-5.
  *   - Measured relative to max_j |logit_j| (>= the RMS of the logits): no looser than that.
- *   RN_REL_TOL = 1e-4: ~2.5x the fully correlated estimate, ~20x the typical one.  The
- *   measured worst |err| / max|ref| over all 22 configs and both images: x86-64 scalar 6.6e-7,
- *   AVX2 5.0e-7; aarch64 (qemu-user) scalar 7.7e-7, NEON 4.5e-7; AVX-512 not measured (no
- *   machine at hand).  VGS_REFNET_VERBOSE=1 prints it per config and ISA (stderr).  All are
- *   below even the quadrature estimate; the bound is the derivation's, not fitted to these.
+ *   RN_REL_TOL = 1e-4: ~2x the fully correlated estimate, ~15x the typical one.  The
+ *   measured worst |err| / max|ref| over the 22 configs before the goldens and both images:
+ *   x86-64 scalar 6.6e-7, AVX2 5.0e-7; aarch64 (qemu-user) scalar 7.7e-7, NEON 4.5e-7; the
+ *   golden configs: x86-64 scalar (64 x 64) 1.8e-6, AVX2 (224 x 224) 4.1e-7; AVX-512 not
+ *   measured (no machine at hand).  VGS_REFNET_VERBOSE=1 prints it per config and ISA
+ *   (stderr).  All are below even the quadrature estimate; the bound is the derivation's, not
+ *   fitted to these.
  *   Structural errors give 1e-3 .. 1 relative: tried on a private copy of the library,
  *   swapping the shuffle order, inverting the shuffle permutation, dropping the residual,
  *   swapping the concat halves, a max-pool stem replaced by an average pool, no ReLU after
  *   the first 1x1 or after a stride-2 branch, no shuffle in the first unit, one pixel too
  *   few in the global pool all fail by >= 30x the tolerance; even BN eps 1e-4 instead of
  *   1e-5 fails (1.8x).
+ *
+ * Goldens: the "golden_*" configs are the paper's Table 1 models at 1.0x (stem 24; stage 2
+ * 144 / 200 / 240 / 272 / 384 for g1 / g2 / g3 / g4 / g8, channels derived by the library from
+ * groups and width), in Megvii's shuffle order, and g3 also in the paper's; 1000 classes.
+ * tools/gen_v1_golden.py ran the same weights (this file's draws, reproduced bit for bit in
+ * Python) through its own PyTorch model written from the paper (torch 1.13, fp32, eval) on
+ * image 0 of 64 x 64 and of 224 x 224; tests/data/v1_golden.h holds those logits.  Natively
+ * the SIMD tiers run 224 x 224 and the scalar tier 64 x 64; in quick mode (qemu, sanitizers)
+ * every tier runs 64 x 64, and only against PyTorch (the fp64 reference and the runtime's
+ * contracts cost ~10 s per config under qemu; the other configs check both on every tier).
+ * Spread: the logits' standard deviation is 1.7 .. 3.4 at 64 x 64 and 3.7 .. 9.1 at
+ * 224 x 224 (no gain on the classifier needed: the residual sums grow the features), asserted
+ * >= 0.5 by the generator.
+ * Tolerance vs PyTorch: |got - torch| <= RN_REL_TOL * max|torch logit|, the bound above: both
+ * are fp32 evaluations of the same net, each within the fully correlated estimate (5e-5) of
+ * the exact logits, so their difference is within 1e-4; the top 5 classes identical, in order.
+ * The golden's top-6 gaps must be >= 2 RN_REL_TOL x max (asserted by the generator and here):
+ * two logits that far apart cannot swap while every logit is within the tolerance, so the
+ * top-5 check cannot be flaky.  Measured worst |got - torch| / max|torch|: x86-64 scalar
+ * (64 x 64) 9.1e-7, AVX2 (224 x 224) 1.4e-6, qemu-x86_64 Haswell AVX2 (64 x 64) 1.4e-6.
+ * It can fail (tried, in quick mode, i.e. against PyTorch alone): a private copy of the
+ * library with the two shuffle orders swapped fails every grouped model by O(1) (|error|
+ * 5 .. 8.6 for logits of max 5 .. 9; g1, whose shuffle is the identity, passes); with BN eps
+ * 1e-4 instead of 1e-5 every model fails by 7 .. 12x the tolerance; one weight of the C-drawn
+ * model moved by 0.01 (features.8's first depthwise weight, range +-0.58) fails g1 and g3
+ * (6.8x, 1.8x); goldens made with the shuffle placed before the depthwise convolution (the
+ * paper's Fig. 2 literally; the weights' layout puts it after) fail every grouped model
+ * by O(1).
  *
  * Checks only: the front ends (tests/tap_runner.c, Criterion) run the table at the bottom. */
 #include "checks.h"
