@@ -35,7 +35,8 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
     }
     for (size_t p = 0; p < k; p++) {
         const float *bp = b + (bix ? (size_t)b_index[p] : p) * b_stride;
-        const vgs_v b0 = full ? vgs_v_load(bp) : vgs_v_loadn(bp, n0);
+        /* one column (7x7 = 49 pixels: 3 full tiles and this one): a broadcast, no masked load */
+        const vgs_v b0 = full ? vgs_v_load(bp) : nvec == 1 && n0 == 1 ? vgs_v_set1(bp[0]) : vgs_v_loadn(bp, n0);
         vgs_v b1 = b0;
         if (nvec == 2) b1 = full ? vgs_v_load(bp + VGS_VW) : (n1 ? vgs_v_loadn(bp + VGS_VW, n1) : vgs_v_zero());
 #pragma GCC unroll 6
