@@ -31,7 +31,12 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__stage_row)(
     const size_t count = hi > lo ? (size_t)(hi - lo) : 0;
     const float *src = row + lo;
     size_t j = 0;
-    for (; j + VGS_VW <= count; j += VGS_VW) vgs_v_store(buf + i + j, vgs_v_load(src + j));
+    for (; j + VGS_VW <= count; j += VGS_VW) {
+        /* an opaque pointer: else GCC turns this loop into a call to memcpy, which costs more
+         * than the copy on rows this short (and a vzeroupper) */
+        __asm__("" : "+r"(src));
+        vgs_v_store(buf + i + j, vgs_v_load(src + j));
+    }
     if (j < count) {
         if ((size_t)lo + j + VGS_VW <= avail && i + j + VGS_VW <= VGS_STRIP_ROW) {
             vgs_v_store(buf + i + j, vgs_v_load(src + j));
