@@ -1,5 +1,6 @@
 /* bench/bench_kernels.c — every kernel family on the shapes ShuffleNet V1 (g3 0.5x and 1.0x)
- * and V2 run them at, plus a large 1x1 (256 <- 256, 56x56), on every supported tier: median
+ * and V2 run them at, plus a large 1x1 (256 <- 256, 56x56), on every supported tier (the
+ * GEMM as the runtime calls it: tasks of 48 rows x 256 pixels, with packing scratch): median
  * time, GFLOP/s (multiply-add = 2 flops), % of that tier's FMA peak (fma_peak, sampled
  * between the kernel's runs, so load on the machine hits both alike) and speed-up over the
  * scalar tier measured in the same (interleaved) run.  1 thread.
@@ -67,14 +68,23 @@ static double flops(const shape *s)
 
 /* Plane p -> 2p + 1: the odd planes, as a ShuffleNet V2 unit's x2 after one unit. */
 static int32_t odd_planes[256];
+/* The GEMM's packing scratch (one thread), for k up to 512. */
+static float gemm_scratch[VGS_GEMM_SCRATCH_FLOATS(512)];
 
 static void run(const vgs_kernels *k, const shape *s, const float *x, const float *wt, float *y)
 {
     const size_t hw = s->b * s->c;
     switch (s->kind) {
-    case 0: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, NULL, wt, NULL, 0, y, s->b, NULL, 0.0f, INFINITY); break;
-    case 8: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, odd_planes, wt, NULL, 0, y, s->b, NULL, 0.0f, INFINITY); break;
-    case 9: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, NULL, wt, NULL, 0, y, s->b, odd_planes, 0.0f, INFINITY); break;
+    case 0: case 8: case 9: /* as the runtime calls it: tasks of 48 rows x 256 columns, its order */
+        for (size_t i0 = 0; i0 < s->a; i0 += 48) {
+            for (size_t j0 = 0; j0 < s->b; j0 += 256) {
+                const size_t rows = s->a - i0 < 48 ? s->a - i0 : 48, cols = s->b - j0 < 256 ? s->b - j0 : 256;
+                const int32_t *bi = s->kind == 8 ? odd_planes : NULL, *ci = s->kind == 9 ? odd_planes + i0 : NULL;
+                k->gemm(rows, cols, s->c, wt + i0 * s->c, s->c, x + j0, s->b, bi, wt + i0, NULL, 0,
+                        y + (ci ? 0 : i0 * s->b) + j0, s->b, ci, 0.0f, INFINITY, gemm_scratch);
+            }
+        }
+        break;
     case 1: k->dwconv3x3s1p1(s->a, s->b, s->c, x, hw, wt, wt, y, hw, NULL, -INFINITY, INFINITY); break;
     case 2: k->dwconv3x3s2p1(s->a, s->b, s->c, x, hw, wt, wt, y, hw, NULL, -INFINITY, INFINITY); break;
     case 3: k->conv3x3s2p1(3, s->a, s->b, s->c, x, hw, wt, wt, y, ((s->b + 1) / 2) * ((s->c + 1) / 2), 0.0f, INFINITY); break;
