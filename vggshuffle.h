@@ -487,6 +487,10 @@ typedef void (*vgs_winograd3x3_fn)(size_t cin, size_t cout, size_t h, size_t w, 
                                    size_t tile_row_begin, size_t tile_row_end, size_t oc_begin,
                                    size_t oc_end, float *scratch);
 
+/* Floats of the GEMM's packing scratch for k input channels: B packed 256 columns at a
+ * time (a multiple of every tier's tile width), k rows of them. */
+#define VGS_GEMM_SCRATCH_FLOATS(k) ((size_t)(k) * 256u)
+
 typedef struct vgs_kernels {
     vgs_isa isa;
     size_t vector_width;         /* floats per vector register (scalar: 1)      */
@@ -504,11 +508,16 @@ typedef struct vgs_kernels {
      * NULL.  The residual r is added before the clamp (ShuffleNet's ReLU(x + branch)); its
      * rows are not indexed.  The indexes are ShuffleNet V2's zero-copy split / concat /
      * shuffle: a unit reads its half of the channels and writes its branch wherever they
-     * lie; without them the kernel runs the same code as if they did not exist. */
+     * lie; without them the kernel runs the same code as if they did not exist.
+     * scratch: NULL, or VGS_GEMM_SCRATCH_FLOATS(k) floats of the caller's (one per thread;
+     * contents ignored, overwritten), where the kernel may pack B into contiguous panels
+     * (it does where that pays: B gathered through b_index, or rows a page or more apart
+     * with k >= 64, and at least two tiles of rows).  The results are bit-identical with
+     * and without it: packing changes where B is read from, not any output's arithmetic. */
     void (*gemm)(size_t m, size_t n, size_t k, const float *a, size_t a_stride,
                  const float *b, size_t b_stride, const int32_t *b_index, const float *bias,
                  const float *r, size_t r_stride, float *c, size_t c_stride,
-                 const int32_t *c_index, float out_min, float out_max);
+                 const int32_t *c_index, float out_min, float out_max, float *scratch);
 
     /* Dense 3x3 convolution, zero padding 1, stride 1 (s1) or 2 (s2), NCHW:  cin input planes
      * (h x w, plane i at x + i*x_cstride) into cout output planes (oh x ow, plane o at
@@ -2093,7 +2102,7 @@ struct vgs_net {
     float **base;             /* per tensor: where image 0 of the current chunk starts       */
     float *arena;
     size_t arena_bytes, max_batch;
-    float *scratch;           /* per-thread scratch (Winograd), n_slots x slot_floats        */
+    float *scratch;           /* per-thread scratch (Winograd, GEMM packing), n_slots x slot_floats */
     size_t slot_floats, n_slots;
     int *slot_busy;           /* (atomic)                                                    */
     vgs__pool pool;
@@ -2543,7 +2552,9 @@ static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
     /* scratch: one slot per thread that can run a task at once */
     for (size_t i = 0; i < net->n_layers; i++) {
         const vgs__layer *L = &net->layers[i];
-        const size_t f = L->winograd ? (vgs_winograd3x3_scratch_floats(L->winograd, L->cin) + 15) & ~(size_t)15 : 0;
+        const size_t f = L->winograd ? (vgs_winograd3x3_scratch_floats(L->winograd, L->cin) + 15) & ~(size_t)15
+                       : L->kind == VGS__CONV1X1 ? VGS_GEMM_SCRATCH_FLOATS(L->cin / (size_t)L->groups)
+                       : 0;
         if (f > net->slot_floats) net->slot_floats = f;
     }
     if (net->slot_floats) {
@@ -2606,8 +2617,11 @@ static void vgs__task_run(void *arg, size_t t)
         const size_t cols = n - j0 < VGS__TASK_COLS ? n - j0 : VGS__TASK_COLS;
         const float *r = L->r.t >= 0 ? vgs__at(net, L->r, img) + i0 * L->r.cs + j0 : NULL;
         const int32_t *xi = L->x_index ? L->x_index + grp * kk : NULL, *yi = L->y_index ? L->y_index + i0 : NULL;
+        const size_t slot = vgs__slot_take(net);
         k->gemm(rows, cols, kk, L->wt + i0 * kk, kk, x + (xi ? 0 : grp * kk * xcs) + j0, xcs, xi,
-                L->bias ? L->bias + i0 : NULL, r, L->r.cs, y + (yi ? 0 : i0 * ycs) + j0, ycs, yi, L->out_min, L->out_max);
+                L->bias ? L->bias + i0 : NULL, r, L->r.cs, y + (yi ? 0 : i0 * ycs) + j0, ycs, yi, L->out_min, L->out_max,
+                net->scratch + slot * net->slot_floats);
+        __atomic_store_n(&net->slot_busy[slot], 0, __ATOMIC_RELEASE);
         return;
     }
     if (L->winograd) {

@@ -46,4 +46,6 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
 #undef VGS_GEMM_NAME
 #undef VGS_STRIP
 #undef VGS_STRIP_ROW
+#undef VGS_WIN_ROWS
+#undef VGS_WIN_RING
 #include "undef.h"

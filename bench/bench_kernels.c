@@ -1,6 +1,9 @@
-/* bench/bench_kernels.c — every kernel family on the shapes ShuffleNet V1 g3 0.5x runs them
- * at, on every supported tier: median time, GFLOP/s (multiply-add = 2 flops), and speed-up
- * over the scalar tier measured in the same (interleaved) run.  1 thread.
+/* bench/bench_kernels.c — every kernel family on the shapes ShuffleNet V1 (g3 0.5x and 1.0x)
+ * and V2 run them at, plus a large 1x1 (256 <- 256, 56x56), on every supported tier (the
+ * GEMM as the runtime calls it: tasks of 48 rows x 256 pixels, with packing scratch): median
+ * time, GFLOP/s (multiply-add = 2 flops), % of that tier's FMA peak (fma_peak, sampled
+ * between the kernel's runs, so load on the machine hits both alike) and speed-up over the
+ * scalar tier measured in the same (interleaved) run.  1 thread.
  * Peak on this Zen4 core: ~116 GFLOP/s with 256- or 512-bit FMAs alike. */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +22,14 @@ typedef struct shape {
 } shape;
 
 static const shape shapes[] = {
+    {"gemm 1x1 256<-256 56x56", 0, 256, 56 * 56, 256},
+    {"gemm g3 1.0x s2 in (20<-80)", 0, 20, 28 * 28, 80},
+    {"gemm g3 1.0x s2 out (80<-20)", 0, 80, 28 * 28, 20},
+    {"gemm g3 1.0x s3 in (40<-160)", 0, 40, 14 * 14, 160},
+    {"gemm g3 1.0x s3 out (160<-40)", 0, 160, 14 * 14, 40},
+    {"gemm g3 1.0x s4 in (80<-320)", 0, 80, 7 * 7, 320},
+    {"gemm g3 1.0x s4 out (320<-80)", 0, 320, 7 * 7, 80},
+    {"gemm g3 1.0x first (60<-24)", 0, 60, 56 * 56, 24},
     {"gemm 1x1 stage2 (30<-120/3)", 0, 10, 28 * 28, 40},
     {"gemm 1x1 stage3 (240<-60/3)", 0, 80, 14 * 14, 20},
     {"gemm 1x1 stage4 (480<-120/3)", 0, 160, 7 * 7, 40},
@@ -27,10 +38,17 @@ static const shape shapes[] = {
     {"  same, c_index (odd planes)", 9, 58, 28 * 28, 58},
     {"dwconv3x3s1 30x28x28", 1, 30, 28, 28},
     {"dwconv3x3s1 120x7x7", 1, 120, 7, 7},
+    {"dwconv3x3s1 60x28x28", 1, 60, 28, 28},
+    {"dwconv3x3s1 120x14x14", 1, 120, 14, 14},
+    {"dwconv3x3s1 240x7x7", 1, 240, 7, 7},
+    {"dwconv3x3s2 120x28x28", 2, 120, 28, 28},
+    {"dwconv3x3s2 240x14x14", 2, 240, 14, 14},
     {"dwconv3x3s2 30x56x56", 2, 30, 56, 56},
     {"conv3x3s2 stem 3->12 224", 3, 12, 224, 224},
     {"maxpool3x3s2 12x112x112", 5, 12, 112, 112},
     {"avgpool3x3s2 120x28x28", 4, 120, 28, 28},
+    {"avgpool3x3s2 240x28x28", 4, 240, 28, 28},
+    {"avgpool3x3s2 480x14x14", 4, 480, 14, 14},
     {"fc 1000x480", 6, 1000, 480, 0},
     {"softmax 1000", 7, 1000, 0, 0},
 };
@@ -50,14 +68,23 @@ static double flops(const shape *s)
 
 /* Plane p -> 2p + 1: the odd planes, as a ShuffleNet V2 unit's x2 after one unit. */
 static int32_t odd_planes[256];
+/* The GEMM's packing scratch (one thread), for k up to 512. */
+static float gemm_scratch[VGS_GEMM_SCRATCH_FLOATS(512)];
 
 static void run(const vgs_kernels *k, const shape *s, const float *x, const float *wt, float *y)
 {
     const size_t hw = s->b * s->c;
     switch (s->kind) {
-    case 0: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, NULL, wt, NULL, 0, y, s->b, NULL, 0.0f, INFINITY); break;
-    case 8: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, odd_planes, wt, NULL, 0, y, s->b, NULL, 0.0f, INFINITY); break;
-    case 9: k->gemm(s->a, s->b, s->c, wt, s->c, x, s->b, NULL, wt, NULL, 0, y, s->b, odd_planes, 0.0f, INFINITY); break;
+    case 0: case 8: case 9: /* as the runtime calls it: tasks of 48 rows x 256 columns, its order */
+        for (size_t i0 = 0; i0 < s->a; i0 += 48) {
+            for (size_t j0 = 0; j0 < s->b; j0 += 256) {
+                const size_t rows = s->a - i0 < 48 ? s->a - i0 : 48, cols = s->b - j0 < 256 ? s->b - j0 : 256;
+                const int32_t *bi = s->kind == 8 ? odd_planes : NULL, *ci = s->kind == 9 ? odd_planes + i0 : NULL;
+                k->gemm(rows, cols, s->c, wt + i0 * s->c, s->c, x + j0, s->b, bi, wt + i0, NULL, 0,
+                        y + (ci ? 0 : i0 * s->b) + j0, s->b, ci, 0.0f, INFINITY, gemm_scratch);
+            }
+        }
+        break;
     case 1: k->dwconv3x3s1p1(s->a, s->b, s->c, x, hw, wt, wt, y, hw, NULL, -INFINITY, INFINITY); break;
     case 2: k->dwconv3x3s2p1(s->a, s->b, s->c, x, hw, wt, wt, y, hw, NULL, -INFINITY, INFINITY); break;
     case 3: k->conv3x3s2p1(3, s->a, s->b, s->c, x, hw, wt, wt, y, ((s->b + 1) / 2) * ((s->c + 1) / 2), 0.0f, INFINITY); break;
@@ -70,13 +97,17 @@ static void run(const vgs_kernels *k, const shape *s, const float *x, const floa
 
 int main(void)
 {
-    const size_t big = 3 * 224 * 224 + 1000 * 480;
+    const size_t big = 256 * 56 * 56 + 1000 * 480;
     float *x = malloc(big * sizeof *x), *wt = malloc(big * sizeof *wt), *y = malloc(big * sizeof *y);
     for (int32_t i = 0; i < 256; i++) odd_planes[i] = 2 * i + 1;
+    double peak[VGS_ISA_COUNT]; /* GFLOP/s: the median of the samples taken between the shapes' runs */
+    double peak_t[VGS_ISA_COUNT][RUNS * 64];
+    size_t npeak = 0;
+    const size_t peak_iters = 20000;
     for (size_t i = 0; i < big; i++) x[i] = (float)((i * 7919) % 1000) / 1000.0f, wt[i] = 0.001f * (float)(i % 17);
     printf("%-30s", "kernel (median of 31)");
     for (int isa = 0; isa < VGS_ISA_COUNT; isa++)
-        if (vgs_isa_supported((vgs_isa)isa)) printf(" | %-26s", vgs_isa_to_string((vgs_isa)isa));
+        if (vgs_isa_supported((vgs_isa)isa)) printf(" | %-31s", vgs_isa_to_string((vgs_isa)isa));
     printf("\n");
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         const shape *s = &shapes[si];
@@ -90,17 +121,35 @@ int main(void)
                 const double t0 = bench_now_ms();
                 for (int i = 0; i < reps; i++) run(k, s, x, wt, y);
                 if (r >= 0) t[isa][r] = (bench_now_ms() - t0) / reps;
+                if (r >= 0 && r % 16 == 0 && npeak < RUNS * 64) {
+                    const double p0 = bench_now_ms();
+                    volatile float sink = k->fma_peak(peak_iters);
+                    (void)sink;
+                    peak_t[isa][npeak] = (bench_now_ms() - p0);
+                }
             }
+            if (r >= 0 && r % 16 == 0 && npeak < RUNS * 64) npeak++;
         }
         const double scalar = bench_median(t[VGS_ISA_SCALAR], RUNS);
+        for (int isa = 0; isa < VGS_ISA_COUNT; isa++) {
+            if (!vgs_isa_supported((vgs_isa)isa)) continue;
+            double tmp[RUNS * 64];
+            memcpy(tmp, peak_t[isa], npeak * sizeof *tmp);
+            peak[isa] = 24.0 * (double)vgs_kernels_for((vgs_isa)isa)->vector_width * peak_iters / bench_median(tmp, npeak) * 1e-6;
+        }
         printf("%-30s", s->what);
         for (int isa = 0; isa < VGS_ISA_COUNT; isa++) {
             if (!vgs_isa_supported((vgs_isa)isa)) continue;
             const double m = isa == VGS_ISA_SCALAR ? scalar : bench_median(t[isa], RUNS);
-            printf(" | %8.4f ms %5.1f GF x%-5.1f", m, flops(s) / m * 1e-6, scalar / m);
+            printf(" | %8.4f ms %5.1f GF %3.0f%% x%-5.1f", m, flops(s) / m * 1e-6, 100.0 * flops(s) / m * 1e-6 / peak[isa],
+                   scalar / m);
         }
         printf("\n");
     }
+    printf("%-30s", "fma_peak (GFLOP/s, median)");
+    for (int isa = 0; isa < VGS_ISA_COUNT; isa++)
+        if (vgs_isa_supported((vgs_isa)isa)) printf(" | %-31.1f", peak[isa]);
+    printf("\n");
     free(x), free(wt), free(y);
     return 0;
 }

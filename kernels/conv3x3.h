@@ -30,7 +30,8 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__conv3x3)(
                 const ptrdiff_t last = top + 2 < (ptrdiff_t)h ? top + 2 : (ptrdiff_t)h - 1;
                 for (ptrdiff_t r = staged + 1; r <= last; r++) {
                     for (size_t c = 0; c < nc; c++) {
-                        VGS_FN(vgs__stage_row)(x + (c0 + c) * x_cstride + (size_t)r * w, w, first, span, 0.0f, ring[c][r % 3]);
+                        VGS_FN(vgs__stage_row)(x + (c0 + c) * x_cstride + (size_t)r * w, w, (h - (size_t)r) * w, first, span,
+                                               0.0f, ring[c][r % 3]);
                     }
                 }
                 if (last > staged) staged = last;

@@ -12,17 +12,28 @@
  * so whether it is used is a compile-time parameter (`bix`: two copies of the tile loop) and
  * the plain GEMM's K loop is the same as without it; the C rows are stored through row
  * pointers set once per block of MR rows (like A's), indexed or not.
+ * Packing (when scratch is given and the call has at least two blocks of MR rows to reuse it):
+ * B is copied, VGS_GEMM_NC columns at a time, into panels of NR contiguous columns (k x NR
+ * each, the last one zero-padded), gathering through b_index on the way; every block of rows
+ * then reads each panel as one sequential stream with full-vector loads, instead of k rows
+ * one plane apart (a 56x56 plane is 12.5 KB: every B row of a tile in another page, and the
+ * rows of a panel falling in few cache sets) and masked loads in the tail tiles.  The tile
+ * code and each output's arithmetic (bias, then p = 0..k-1 in order, residual, clamp) are the
+ * same with and without packing, so the results are bit-identical either way.
  * Contract: vgs_kernels.gemm. */
 
 #define VGS_GEMM_MR 6
 #define VGS_GEMM_NR (2 * VGS_VW)
+/* Columns packed at a time (a multiple of every tier's NR; the runtime's task width). */
+#define VGS_GEMM_NC 256
 
 /* One MR x (nvec vectors) tile with nr valid columns at column j; `nvec` (1 or 2), `full`
- * (nr is exactly nvec vectors) and `bix` (b_index used) are compile-time constants at every
+ * (nr is exactly nvec vectors), `bfull` (B rows hold nvec full vectors: packed) and `bix`
+ * (b_index used) are compile-time constants at every
  * call site, so the full tiles' K loop has no masking, the 1-vector tile no second
  * accumulator column, and the unindexed tiles no index loads. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
-    int nvec, int full, int bix, size_t mr, size_t nr, size_t k, const float *const *arow,
+    int nvec, int full, int bfull, int bix, size_t mr, size_t nr, size_t k, const float *const *arow,
     const float *b, size_t b_stride, const int32_t *b_index, const float *bias, const float *r,
     size_t r_stride, float *const *crow, size_t j, vgs_v vmin, vgs_v vmax)
 {
@@ -35,9 +46,12 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
     }
     for (size_t p = 0; p < k; p++) {
         const float *bp = b + (bix ? (size_t)b_index[p] : p) * b_stride;
-        const vgs_v b0 = full ? vgs_v_load(bp) : vgs_v_loadn(bp, n0);
+        /* one column (7x7 = 49 pixels: 3 full tiles and this one): a broadcast, no masked load */
+        const vgs_v b0 = full || bfull ? vgs_v_load(bp) : nvec == 1 && n0 == 1 ? vgs_v_set1(bp[0]) : vgs_v_loadn(bp, n0);
         vgs_v b1 = b0;
-        if (nvec == 2) b1 = full ? vgs_v_load(bp + VGS_VW) : (n1 ? vgs_v_loadn(bp + VGS_VW, n1) : vgs_v_zero());
+        if (nvec == 2) {
+            b1 = full || bfull ? vgs_v_load(bp + VGS_VW) : (n1 ? vgs_v_loadn(bp + VGS_VW, n1) : vgs_v_zero());
+        }
 #pragma GCC unroll 6
         for (size_t i = 0; i < VGS_GEMM_MR; i++) {
             const vgs_v ai = vgs_v_set1(arow[i][p]);
@@ -64,6 +78,28 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
     }
 }
 
+/* Columns j0 .. j0+n-1 of B's k rows (row p at b + bi(p)*b_stride) into panels of NR
+ * columns, panel t at buf + t*k*NR, row p of it at + p*NR; the last panel zero-padded. */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_pack)(
+    int bix, size_t n, size_t k, const float *b, size_t b_stride, const int32_t *b_index, float *buf)
+{
+    const size_t full = n / VGS_GEMM_NR, rest = n % VGS_GEMM_NR;
+    const vgs_v zero = vgs_v_zero();
+    for (size_t p = 0; p < k; p++) {
+        const float *src = b + (bix ? (size_t)b_index[p] : p) * b_stride;
+        float *dst = buf + p * VGS_GEMM_NR;
+        for (size_t t = 0; t < full; t++, src += VGS_GEMM_NR, dst += k * VGS_GEMM_NR) {
+            vgs_v_store(dst, vgs_v_load(src));
+            vgs_v_store(dst + VGS_VW, vgs_v_load(src + VGS_VW));
+        }
+        if (rest) {
+            const size_t r0 = rest < VGS_VW ? rest : VGS_VW, r1 = rest - r0;
+            vgs_v_store(dst, r0 == VGS_VW ? vgs_v_load(src) : vgs_v_loadn(src, r0));
+            vgs_v_store(dst + VGS_VW, r1 ? vgs_v_loadn(src + VGS_VW, r1) : zero);
+        }
+    }
+}
+
 /* The tile loop, with or without (bix, compile-time) the B index. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
     int bix, size_t m, size_t n, size_t k, const float *a, size_t a_stride, const float *b,
@@ -84,14 +120,47 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
         }
         size_t j = 0;
         for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(2, 1, bix, mr, VGS_GEMM_NR, k, arow, b + j, b_stride, b_index, bias_i,
+            VGS_FN(vgs__gemm_tile)(2, 1, 0, bix, mr, VGS_GEMM_NR, k, arow, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
         if (n - j > VGS_VW) {
-            VGS_FN(vgs__gemm_tile)(2, 0, bix, mr, n - j, k, arow, b + j, b_stride, b_index, bias_i,
+            VGS_FN(vgs__gemm_tile)(2, 0, 0, bix, mr, n - j, k, arow, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         } else if (j < n) {
-            VGS_FN(vgs__gemm_tile)(1, 0, bix, mr, n - j, k, arow, b + j, b_stride, b_index, bias_i,
+            VGS_FN(vgs__gemm_tile)(1, 0, 0, bix, mr, n - j, k, arow, b + j, b_stride, b_index, bias_i,
+                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
+        }
+    }
+}
+
+/* The tile loop over packed panels (scratch: vgs__gemm_pack of columns j0 .. j0+n-1); b, r
+ * and c's columns are absolute. */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run_packed)(
+    size_t m, size_t j0, size_t n, size_t k, const float *a, size_t a_stride, const float *panels,
+    const float *bias, const float *r, size_t r_stride, float *c, size_t c_stride, const int32_t *c_index,
+    vgs_v vmin, vgs_v vmax)
+{
+    for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
+        const size_t mr = m - i0 < VGS_GEMM_MR ? m - i0 : VGS_GEMM_MR;
+        const float *arow[VGS_GEMM_MR];
+        for (size_t i = 0; i < VGS_GEMM_MR; i++) arow[i] = a + (i0 + (i < mr ? i : mr - 1)) * a_stride;
+        const float *bias_i = bias ? bias + i0 : NULL;
+        const float *r_i = r ? r + i0 * r_stride + j0 : NULL;
+        float *crow[VGS_GEMM_MR];
+        for (size_t i = 0; i < VGS_GEMM_MR; i++) { /* rows past mr: never stored */
+            const size_t row = i0 + (i < mr ? i : mr - 1);
+            crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride + j0;
+        }
+        size_t j = 0;
+        for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
+            VGS_FN(vgs__gemm_tile)(2, 1, 1, 0, mr, VGS_GEMM_NR, k, arow, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
+                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
+        }
+        if (n - j > VGS_VW) {
+            VGS_FN(vgs__gemm_tile)(2, 0, 1, 0, mr, n - j, k, arow, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
+                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
+        } else if (j < n) {
+            VGS_FN(vgs__gemm_tile)(1, 0, 1, 0, mr, n - j, k, arow, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
     }
@@ -100,16 +169,33 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
 static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a_stride,
                           const float *b, size_t b_stride, const int32_t *b_index,
                           const float *bias, const float *r, size_t r_stride, float *c,
-                          size_t c_stride, const int32_t *c_index, float out_min, float out_max)
+                          size_t c_stride, const int32_t *c_index, float out_min, float out_max,
+                          float *scratch)
 {
-    if (b_index) {
-        VGS_FN(vgs__gemm_run)(1, m, n, k, a, a_stride, b, b_stride, b_index, bias, r, r_stride, c,
-                              c_stride, c_index, out_min, out_max);
+    /* Packed where it paid (A/B in one process, AVX2, tasks of 48 rows): B gathered through
+     * b_index (0.80-0.89x the time), B rows a page or more apart with k >= 64 (256 <- 256 at
+     * 56x56: 0.56-0.69x); not where B's rows are near and k small (28x28 and 14x14 planes,
+     * k = 20..160: 1.0-1.17x, the copy is not repaid; 7x7: level once its one-column tail is a
+     * broadcast).  Two row blocks at least, else each panel would be read once. */
+    const int pack = scratch && m > VGS_GEMM_MR && (b_index || (b_stride >= 1024 && k >= 64));
+    if (pack) {
+        const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
+        for (size_t j0 = 0; j0 < n; j0 += VGS_GEMM_NC) {
+            const size_t nc = n - j0 < VGS_GEMM_NC ? n - j0 : VGS_GEMM_NC;
+            if (b_index) VGS_FN(vgs__gemm_pack)(1, nc, k, b + j0, b_stride, b_index, scratch);
+            else VGS_FN(vgs__gemm_pack)(0, nc, k, b + j0, b_stride, NULL, scratch);
+            VGS_FN(vgs__gemm_run_packed)(m, j0, nc, k, a, a_stride, scratch, bias, r, r_stride, c, c_stride, c_index,
+                                         vmin, vmax);
+        }
+    } else if (b_index) {
+        VGS_FN(vgs__gemm_run)(1, m, n, k, a, a_stride, b, b_stride, b_index, bias, r, r_stride, c, c_stride, c_index,
+                              out_min, out_max);
     } else {
-        VGS_FN(vgs__gemm_run)(0, m, n, k, a, a_stride, b, b_stride, NULL, bias, r, r_stride, c,
-                              c_stride, c_index, out_min, out_max);
+        VGS_FN(vgs__gemm_run)(0, m, n, k, a, a_stride, b, b_stride, NULL, bias, r, r_stride, c, c_stride, c_index,
+                              out_min, out_max);
     }
 }
 
 #undef VGS_GEMM_MR
 #undef VGS_GEMM_NR
+#undef VGS_GEMM_NC

@@ -15,10 +15,14 @@
  * S * (strip width rounded up to VW) + 1 at most). */
 #define VGS_STRIP_ROW (2 * VGS_STRIP + 2)
 
-/* Copy input columns first .. first+span-1 of `row` (w columns) into buf, `pad` outside,
- * with vector loads and stores (partial ones at the ends). */
+/* Copy input columns first .. first+span-1 of `row` (w columns) into buf (VGS_STRIP_ROW
+ * floats), `pad` outside, with vector loads and stores.  `avail` floats from row[0] on may be
+ * read (the rest of the plane: the rows below are contiguous), so the last partial vector
+ * of real columns is a full load wherever the plane goes on past it; what it brings in past
+ * the row is overwritten by the padding, which is stored in full vectors up to the buffer's
+ * end.  Partial loads and stores remain only at the plane's last row and the buffer's end. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__stage_row)(
-    const float *row, size_t w, ptrdiff_t first, size_t span, float pad, float *buf)
+    const float *row, size_t w, size_t avail, ptrdiff_t first, size_t span, float pad, float *buf)
 {
     const ptrdiff_t lo = first < 0 ? 0 : first;
     const ptrdiff_t hi = first + (ptrdiff_t)span < (ptrdiff_t)w ? first + (ptrdiff_t)span : (ptrdiff_t)w;
@@ -27,12 +31,25 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__stage_row)(
     const size_t count = hi > lo ? (size_t)(hi - lo) : 0;
     const float *src = row + lo;
     size_t j = 0;
-    for (; j + VGS_VW <= count; j += VGS_VW) vgs_v_store(buf + i + j, vgs_v_load(src + j));
-    if (j < count) vgs_v_storen(buf + i + j, vgs_v_loadn(src + j, count - j), count - j);
+    for (; j + VGS_VW <= count; j += VGS_VW) {
+        /* an opaque pointer: else GCC turns this loop into a call to memcpy, which costs more
+         * than the copy on rows this short (and a vzeroupper) */
+        __asm__("" : "+r"(src));
+        vgs_v_store(buf + i + j, vgs_v_load(src + j));
+    }
+    if (j < count) {
+        if ((size_t)lo + j + VGS_VW <= avail && i + j + VGS_VW <= VGS_STRIP_ROW) {
+            vgs_v_store(buf + i + j, vgs_v_load(src + j));
+        } else {
+            vgs_v_storen(buf + i + j, vgs_v_loadn(src + j, count - j), count - j);
+        }
+    }
     i += count;
     const vgs_v vpad = vgs_v_set1(pad);
-    for (; i + VGS_VW <= span; i += VGS_VW) vgs_v_store(buf + i, vpad);
-    if (i < span) vgs_v_storen(buf + i, vpad, span - i);
+    for (; i < span; i += VGS_VW) {
+        if (i + VGS_VW <= VGS_STRIP_ROW) vgs_v_store(buf + i, vpad);
+        else vgs_v_storen(buf + i, vpad, span - i);
+    }
 }
 
 /* The three taps of VW outputs whose window starts at p (p[0] = column S*ox0 - 1). */
@@ -64,9 +81,19 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__store_upto)(float 
 #define VGS__WIN_AVG 2
 #endif
 
+/* Output rows computed together: each staged input row's taps are loaded once for every
+ * output row of the block that reads it, and the block's accumulators are independent
+ * chains (one output row's 9 multiply-adds are a serial chain of FMA latencies; a block of
+ * them keeps the FMA pipes busy).  Each output still sums its taps in the order ky, kx. */
+#define VGS_WIN_ROWS 4
+/* Staged rows in the ring: a block reads S*(R-1)+3 input rows, at most 2R+1. */
+#define VGS_WIN_RING (2 * VGS_WIN_ROWS + 1)
+
 /* One h x w plane through a 3x3 window of stride S and padding 1 into y (oh x ow):
  * DWCONV: clamp(bias + sum k[ky*3+kx] * tap);  MAX: max of taps (padding -inf);
- * AVG: sum of taps (padding 0) / 9.  `op` and `stride` are constants at every call site. */
+ * AVG: sum of taps (padding 0) / 9.  `op` and `stride` are constants at every call site.
+ * Padding rows are skipped (as the taps of a row are added in one step, skipping a row of
+ * zeros or -inf is exact); padding columns are read as staged padding values. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__window3x3)(
     int op, int stride, size_t h, size_t w, const float *x, const float *k, float bias, float *y,
     float out_min, float out_max)
@@ -77,41 +104,62 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__window3x3)(
     for (int i = 0; i < 9; i++) kv[i] = vgs_v_set1(op == VGS__WIN_DWCONV ? k[i] : 0.0f);
     const vgs_v vbias = vgs_v_set1(op == VGS__WIN_DWCONV ? bias : pad);
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max), ninth = vgs_v_set1(1.0f / 9.0f);
-    float ring[3][VGS_STRIP_ROW];
+    float ring[VGS_WIN_RING][VGS_STRIP_ROW];
     for (size_t sx = 0; sx < ow; sx += VGS_STRIP) {
         const size_t sw = ow - sx < VGS_STRIP ? ow - sx : VGS_STRIP;
         const size_t sw_vec = (sw + VGS_VW - 1) / VGS_VW * VGS_VW;
         const size_t span = (size_t)stride * sw_vec + 2;
         const ptrdiff_t first = (ptrdiff_t)(stride * sx) - 1;
-        ptrdiff_t staged = -1; /* the last input row staged; row r lives in ring[r % 3] */
-        for (size_t oy = 0; oy < oh; oy++) {
-            const ptrdiff_t top = (ptrdiff_t)(stride * oy) - 1;
-            const ptrdiff_t last = top + 2 < (ptrdiff_t)h ? top + 2 : (ptrdiff_t)h - 1;
+        ptrdiff_t staged = -1; /* the last input row staged; row r lives in ring[r % RING] */
+        for (size_t oy = 0; oy < oh; oy += VGS_WIN_ROWS) {
+            const size_t rows = oh - oy < VGS_WIN_ROWS ? oh - oy : VGS_WIN_ROWS; /* output rows of the block */
+            const ptrdiff_t top = (ptrdiff_t)(stride * oy) - 1;          /* the block's first input row */
+            const ptrdiff_t bottom = top + (ptrdiff_t)(stride * (rows - 1)) + 2;
+            const ptrdiff_t last = bottom < (ptrdiff_t)h ? bottom : (ptrdiff_t)h - 1;
             for (ptrdiff_t r = staged + 1; r <= last; r++) {
-                VGS_FN(vgs__stage_row)(x + (size_t)r * w, w, first, span, pad, ring[r % 3]);
+                VGS_FN(vgs__stage_row)(x + (size_t)r * w, w, (h - (size_t)r) * w, first, span, pad,
+                                       ring[r % VGS_WIN_RING]);
             }
             if (last > staged) staged = last;
+            /* input row top + d, d < S*(R-1)+3: its ring row, or NULL where it is padding */
+            const float *in[2 * VGS_WIN_ROWS + 1];
+            for (int d = 0; d < stride * (VGS_WIN_ROWS - 1) + 3; d++) {
+                const ptrdiff_t iy = top + d;
+                in[d] = iy < 0 || iy > last ? NULL : ring[iy % VGS_WIN_RING];
+            }
             float *yrow = y + oy * ow + sx;
             for (size_t ox = 0; ox < sw; ox += VGS_VW) {
-                vgs_v acc = vbias;
-                for (int ky = 0; ky < 3; ky++) {
-                    const ptrdiff_t iy = top + ky;
-                    if (iy < 0 || iy >= (ptrdiff_t)h) continue; /* padding row */
+                vgs_v acc[VGS_WIN_ROWS];
+#pragma GCC unroll 4
+                for (int q = 0; q < VGS_WIN_ROWS; q++) acc[q] = vbias;
+#pragma GCC unroll 9
+                for (int d = 0; d < stride * (VGS_WIN_ROWS - 1) + 3; d++) {
+                    if (!in[d]) continue; /* padding row (or past the last row: no output reads it) */
                     vgs_v t0, t1, t2;
-                    VGS_FN(vgs__taps3)(stride, ring[iy % 3] + stride * ox, &t0, &t1, &t2);
-                    if (op == VGS__WIN_DWCONV) {
-                        acc = vgs_v_fma(kv[ky * 3 + 0], t0, acc);
-                        acc = vgs_v_fma(kv[ky * 3 + 1], t1, acc);
-                        acc = vgs_v_fma(kv[ky * 3 + 2], t2, acc);
-                    } else if (op == VGS__WIN_MAX) {
-                        acc = vgs_v_max(acc, vgs_v_max(t0, vgs_v_max(t1, t2)));
-                    } else {
-                        acc = vgs_v_add(acc, vgs_v_add(vgs_v_add(t0, t1), t2));
+                    VGS_FN(vgs__taps3)(stride, in[d] + stride * ox, &t0, &t1, &t2);
+#pragma GCC unroll 4
+                    for (int q = 0; q < VGS_WIN_ROWS; q++) {
+                        const int ky = d - stride * q; /* a constant once unrolled */
+                        if (ky < 0 || ky > 2) continue;
+                        if (op == VGS__WIN_DWCONV) {
+                            acc[q] = vgs_v_fma(kv[ky * 3 + 0], t0, acc[q]);
+                            acc[q] = vgs_v_fma(kv[ky * 3 + 1], t1, acc[q]);
+                            acc[q] = vgs_v_fma(kv[ky * 3 + 2], t2, acc[q]);
+                        } else if (op == VGS__WIN_MAX) {
+                            acc[q] = vgs_v_max(acc[q], vgs_v_max(t0, vgs_v_max(t1, t2)));
+                        } else {
+                            acc[q] = vgs_v_add(acc[q], vgs_v_add(vgs_v_add(t0, t1), t2));
+                        }
                     }
                 }
-                if (op == VGS__WIN_AVG) acc = vgs_v_mul(acc, ninth);
-                if (op == VGS__WIN_DWCONV) acc = vgs_v_clamp(acc, vmin, vmax);
-                VGS_FN(vgs__store_upto)(yrow + ox, acc, sw - ox);
+#pragma GCC unroll 4
+                for (int q = 0; q < VGS_WIN_ROWS; q++) {
+                    if ((size_t)q >= rows) break;
+                    vgs_v v = acc[q];
+                    if (op == VGS__WIN_AVG) v = vgs_v_mul(v, ninth);
+                    if (op == VGS__WIN_DWCONV) v = vgs_v_clamp(v, vmin, vmax);
+                    VGS_FN(vgs__store_upto)(yrow + q * ow + ox, v, sw - ox);
+                }
             }
         }
     }

@@ -245,7 +245,7 @@ static int check_fp_flush(vgs_isa isa, char *msg, size_t len)
         vgs_fp_set(states[s]);
         const uint64_t saved = vgs_fp_flush_denormals();
         const uint64_t inside = vgs_fp_get();
-        K->gemm(1, 1, 1, &denormal, 1, &one, 1, NULL, NULL, NULL, 0, &c, 1, NULL, -INFINITY, INFINITY);
+        K->gemm(1, 1, 1, &denormal, 1, &one, 1, NULL, NULL, NULL, 0, &c, 1, NULL, -INFINITY, INFINITY, NULL);
         vgs_fp_restore(saved);
         const uint64_t after = vgs_fp_get();
         vgs_fp_set(start);
@@ -259,7 +259,7 @@ static int check_fp_flush(vgs_isa isa, char *msg, size_t len)
     }
     /* and without the pair, the default state keeps the denormal (so the check above can fail) */
     vgs_fp_set(states[0]);
-    K->gemm(1, 1, 1, &denormal, 1, &one, 1, NULL, NULL, NULL, 0, &c, 1, NULL, -INFINITY, INFINITY);
+    K->gemm(1, 1, 1, &denormal, 1, &one, 1, NULL, NULL, NULL, 0, &c, 1, NULL, -INFINITY, INFINITY, NULL);
     vgs_fp_set(start);
     CHECK(c == denormal, "%s: 1e-39 * 1 with IEEE denormals gave %g", K->gemm_name, (double)c);
     return 0;

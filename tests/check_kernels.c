@@ -268,13 +268,14 @@ typedef struct gemm_args {
     float *c;
     float lo, hi;
     const int32_t *bi, *ci;
+    float *scratch;
 } gemm_args;
 
 static void gemm_thunk(void *p)
 {
     const gemm_args *g = (const gemm_args *)p;
     g->K->gemm(g->m, g->n, g->k, g->a, g->as, g->b, g->bs, g->bi, g->bias, g->r, g->rs, g->c,
-               g->cs, g->ci, g->lo, g->hi);
+               g->cs, g->ci, g->lo, g->hi, g->scratch);
 }
 
 typedef struct conv_args {
@@ -414,7 +415,12 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
  *  196 = 14x14, 784 = 28x28), k in {1,2,3,6,10,20,40}, bias yes/no, residual yes/no, clamp
  *  none / ReLU / [-0.5,0.5], guard at head / tail.  Dense strides in "gemm", strides larger
  *  than dense (all different, so mixing two up shows) in "gemm_strided"; "gemm_large" adds
- *  a few shapes from the real network (k = 160, 480; m > 2 tiles).
+ *  a few shapes from the real network (k = 160, 480; m > 2 tiles; n = 300 crosses the
+ *  packing's chunk of 256 columns), each without and with the packing scratch (packed where
+ *  b_index is given or, every other shape, B's rows are GEMM_FAR_B floats apart).  Scratch
+ *  is given to part of every sweep; the packed path is tested wherever the kernel packs:
+ *  indexed shapes with m > 6, and those.  Scratch is exactly VGS_GEMM_SCRATCH_FLOATS(k)
+ *  floats with sentinel margins, checked after the call.
  *  "gemm_indexed": the same shapes through b_index and / or c_index (rotating over b only,
  *  c only, both; strides and options rotating, one combination a shape): the input has
  *  2k + 1 planes of which b_index picks k distinct ones in a random order (the others are
@@ -435,7 +441,7 @@ static const size_t GEMM_KS[] = {1, 2, 3, 6, 10, 20, 40};
 typedef struct gemm_ctx {
     const vgs_kernels *K;
     vgs_guard ga, gb, gbias, gr, gbi, gci;
-    outbuf out;
+    outbuf out, scr;       /* output; packing scratch (writes checked against its margins) */
     scratch s;
     vgs_rng rng;
     float *bg;             /* B gathered through b_index, dense k x n   */
@@ -456,6 +462,7 @@ static int gemm_ctx_init(gemm_ctx *g, const vgs_kernels *K, size_t max_m, size_t
     bad |= vgs_guard_init(&g->gr, max_m * (max_n + GEMM_PAD_R));
     bad |= vgs_guard_init(&g->gbi, max_k);
     bad |= vgs_guard_init(&g->gci, max_m);
+    bad |= outbuf_init(&g->scr, VGS_GEMM_SCRATCH_FLOATS(max_k));
     bad |= outbuf_init(&g->out, (2 * max_m + 1) * (max_n + GEMM_PAD_C));
     bad |= scratch_init(&g->s, (2 * max_m + 1) * max_n);
     const size_t big = 2 * (max_m > max_k ? max_m : max_k) + 1;
@@ -474,6 +481,7 @@ static void gemm_ctx_free(gemm_ctx *g)
     vgs_guard_free(&g->gr);
     vgs_guard_free(&g->gbi);
     vgs_guard_free(&g->gci);
+    outbuf_free(&g->scr);
     outbuf_free(&g->out);
     scratch_free(&g->s);
     free(g->bg), free(g->rx), free(g->skip), free(g->deck);
@@ -491,20 +499,24 @@ static void gemm_pick(gemm_ctx *g, int32_t *idx, size_t n, size_t planes)
     memcpy(idx, g->deck, n * sizeof *idx);
 }
 
-/* ix: bit 0 b_index, bit 1 c_index (see the section comment). */
+/* ix: bit 0 b_index, bit 1 c_index, bit 2 scratch given (the kernel packs B where that pays:
+ * b_index, or B rows >= 1024 floats apart with k >= 64; m > one tile), bit 3 B rows
+ * GEMM_FAR_B floats apart (see the section comment). */
+#define GEMM_FAR_B 1029
 static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int has_bias,
                      int has_r, const clamp_opt *cl, int where, int ix, char *msg, size_t len)
 {
-    size_t as = k + (strided ? GEMM_PAD_A : 0), bs = n + (strided ? GEMM_PAD_B : 0);
+    size_t as = k + (strided ? GEMM_PAD_A : 0), bs = ix & 8 ? GEMM_FAR_B : n + (strided ? GEMM_PAD_B : 0);
     size_t cs = n + (strided ? GEMM_PAD_C : 0), rs = n + (strided ? GEMM_PAD_R : 0);
     const size_t kb = ix & 1 ? 2 * k + 1 : k, mc = ix & 2 ? 2 * m + 1 : m; /* planes */
     char wh[320];
     snprintf(wh, sizeof wh,
              "%s [%s]: m=%zu n=%zu k=%zu a_stride=%zu b_stride=%zu c_stride=%zu r_stride=%zu "
-             "bias=%s r=%s clamp=%s guard=%s b_index=%s c_index=%s",
+             "bias=%s r=%s clamp=%s guard=%s b_index=%s c_index=%s scratch=%s",
              g->K->gemm_name, vgs_isa_to_string(g->K->isa), m, n, k, as, bs, cs, rs,
              has_bias ? "yes" : "NULL", has_r ? "yes" : "NULL", cl->name, layout_name(where),
-             ix & 1 ? "k of 2k+1 planes" : "NULL", ix & 2 ? "m of 2m+1 planes" : "NULL");
+             ix & 1 ? "k of 2k+1 planes" : "NULL", ix & 2 ? "m of 2m+1 planes" : "NULL",
+             ix & 4 ? "k x 256 floats" : "NULL");
 
     const float *a = vgs_guard_place(&g->ga, footprint2d(m, k, as), where);
     const float *b = vgs_guard_place(&g->gb, footprint2d(kb, n, bs), where);
@@ -533,8 +545,14 @@ static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int
     if (r) fill_strided(&g->rng, vgs_guard_wr(&g->gr, r), m, n, rs, -1.0f, 1.0f);
 
     float *c = outbuf_prepare(&g->out, footprint2d(mc, n, cs));
-    gemm_args ga = {g->K, m, n, k, as, bs, rs, cs, a, b, bias, r, c, cl->lo, cl->hi, bi, ci};
+    const size_t sf = VGS_GEMM_SCRATCH_FLOATS(k); /* exactly that, sentinels around it */
+    float *scr = ix & 4 ? outbuf_prepare(&g->scr, sf) : NULL;
+    gemm_args ga = {g->K, m, n, k, as, bs, rs, cs, a, b, bias, r, c, cl->lo, cl->hi, bi, ci, scr};
     if (vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)) return 1;
+    if (scr && (vgs_first_non_sentinel(scr - OUT_MARGIN, OUT_MARGIN) < OUT_MARGIN ||
+                vgs_first_non_sentinel(scr + sf, OUT_MARGIN) < OUT_MARGIN)) {
+        return vgs_check_fail(msg, len, "%s: wrote outside its scratch of %zu floats", wh, sf);
+    }
 
     ref_gemm(m, n, k, a, as, bi ? g->bg : b, bi ? n : bs, bias, r, rs, cl->lo, cl->hi, g->s.ref,
              g->s.mag);
@@ -575,8 +593,8 @@ static int gemm_sweep(vgs_isa isa, int strided, char *msg, size_t len)
                      opt < opt_end && !fail; opt++, v++)
                     fail = gemm_case(&g, m, GEMM_NS[in], GEMM_KS[ik], strided, opt & 1,
                                      (opt >> 1) & 1, &CLAMPS[opt >> 2],
-                                     (int)((v + (v / 12)) & 1) /* both layouts per shape */, 0,
-                                     msg, len);
+                                     (int)((v + (v / 12)) & 1) /* both layouts per shape */,
+                                     (int)((v / 5) & 1) << 2 /* scratch given, unused here */, msg, len);
     gemm_ctx_free(&g);
     return fail;
 }
@@ -598,7 +616,7 @@ static int check_gemm_indexed(vgs_isa isa, char *msg, size_t len)
                 const int opt = (int)((in + m + 5 * ik) % 12);
                 fail = gemm_case(&g, m, GEMM_NS[in], GEMM_KS[ik], (int)((v / 3) & 1), opt & 1,
                                  (opt >> 1) & 1, &CLAMPS[opt >> 2], (int)((v / 6) & 1),
-                                 1 + (int)(v % 3), msg, len);
+                                 (1 + (int)(v % 3)) | (int)((v / 7) & 1) << 2, msg, len);
             }
     gemm_ctx_free(&g);
     return fail;
@@ -615,9 +633,10 @@ static int check_gemm_large(vgs_isa isa, char *msg, size_t len)
 {
     const vgs_kernels *K = get_kernels(isa, msg, len);
     if (!K) return 1;
-    static const size_t ms[] = {17, 25, 60}, ns[] = {16, 49, 196}, ks[] = {160, 480};
+    /* n = 300: packed, a chunk of 256 columns and one of 44 */
+    static const size_t ms[] = {17, 25, 60}, ns[] = {16, 49, 196, 300}, ks[] = {160, 480};
     gemm_ctx g;
-    if (gemm_ctx_init(&g, K, 60, 196, 480, 0x1a29e) != 0) {
+    if (gemm_ctx_init(&g, K, 60, GEMM_FAR_B, 480, 0x1a29e) != 0) {
         gemm_ctx_free(&g);
         return SETUP_FAIL(msg, len);
     }
@@ -625,9 +644,13 @@ static int check_gemm_large(vgs_isa isa, char *msg, size_t len)
     unsigned v = 0;
     for (size_t ik = 0; ik < 2 && !fail; ik++)
         for (size_t im = 0; im < 3 && !fail; im++)
-            for (size_t in = 0; in < 3 && !fail; in++, v++)
-                fail = gemm_case(&g, ms[im], ns[in], ks[ik], (int)(v & 1), 1, (int)((v >> 1) & 1),
-                                 &CLAMPS[v % 3], (int)((v >> 2) & 1), (int)(v % 4), msg, len);
+            for (size_t in = 0; in < 4 && !fail; in++, v++)
+                /* each shape twice: without scratch, then with it (packed: b_index, or B rows
+                 * GEMM_FAR_B apart every other shape) */
+                for (int pk = 0; pk < 2 && !fail; pk++)
+                    fail = gemm_case(&g, ms[im], ns[in], ks[ik], (int)(v & 1), 1, (int)((v >> 1) & 1),
+                                     &CLAMPS[v % 3], (int)((v >> 2) & 1),
+                                     (int)(v % 4) | (pk ? 4 | (int)((v / 4) & 1) << 3 : 0), msg, len);
     gemm_ctx_free(&g);
     return fail;
 }
@@ -1262,7 +1285,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
         snprintf(wh, sizeof wh, "%s [%s]: m=%zu n=%zu k=3 (must write nothing)", K->gemm_name,
                  in, m, n);
         float *c = outbuf_prepare(&out, 0);
-        gemm_args ga = {K, m, n, 3, 3, n, n, n, e0, e1, e2, e3, c, -INFINITY, INFINITY, NULL, NULL};
+        gemm_args ga = {K, m, n, 3, 3, n, n, n, e0, e1, e2, e3, c, -INFINITY, INFINITY, NULL, NULL, NULL};
         if (!(fail = vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)))
             fail = check_output(msg, len, wh, c, 0, 0, 0, ref, tol, got, &nm1);
     }
@@ -1277,7 +1300,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
                  K->gemm_name, in);
         float *c = outbuf_prepare(&out, 4);
         gemm_args ga = {K, 2, 2, 0, 0, 2, 2, 2, e0, e1, vgs_guard_place(&g2, 2, VGS_AT_TAIL),
-                        vgs_guard_place(&g3, 4, VGS_AT_TAIL), c, 0.0f, INFINITY, NULL, NULL};
+                        vgs_guard_place(&g3, 4, VGS_AT_TAIL), c, 0.0f, INFINITY, NULL, NULL, NULL};
         static const out_names nm = {"i", "j", 0};
         ref[0] = 0.75, ref[1] = 0.125, ref[2] = 0.0, ref[3] = 0.0; /* exact in fp32 */
         if (!(fail = vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)))

@@ -86,11 +86,21 @@ static int gemm_run(const vgs_kernels *K, size_t m, size_t n, size_t k, const fl
                     const char *what, char *msg, size_t len)
 {
     char wh[256];
-    K->gemm(m, n, k, a, k, b, n, NULL, bias, r, n, c, n, NULL, cl->lo, cl->hi);
     ref_gemm(m, n, k, a, k, b, n, bias, r, n, cl->lo, cl->hi, ref, mag);
-    snprintf(wh, sizeof wh, "%s [%s]: m=%zu n=%zu k=%zu clamp=%s, %s", K->gemm_name,
-             vgs_isa_to_string(K->isa), m, n, k, cl->name, what);
-    return nan_compare(msg, len, wh, c, ref, mag, k, m * n);
+    /* twice: as is, and through an identity b_index with scratch, which packs B where m
+     * has two tiles of rows (the packed path's loads and padding lanes) */
+    static float scratch[VGS_GEMM_SCRATCH_FLOATS(8)];
+    static const int32_t identity[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    if (k > 8) return vgs_check_fail(msg, len, "test setup: k = %zu > 8", k);
+    for (int packed = 0; packed < 2; packed++) {
+        for (size_t i = 0; i < m * n; i++) c[i] = 1.5e30f; /* no output left over from the last call */
+        K->gemm(m, n, k, a, k, b, n, packed ? identity : NULL, bias, r, n, c, n, NULL, cl->lo, cl->hi,
+                packed ? scratch : NULL);
+        snprintf(wh, sizeof wh, "%s [%s]: m=%zu n=%zu k=%zu clamp=%s, %s%s", K->gemm_name,
+                 vgs_isa_to_string(K->isa), m, n, k, cl->name, what, packed ? " (b_index, scratch)" : "");
+        if (nan_compare(msg, len, wh, c, ref, mag, k, m * n)) return 1;
+    }
+    return 0;
 }
 
 static int check_gemm_nan(vgs_isa isa, char *msg, size_t len)
