@@ -328,17 +328,19 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_input)(
     }
 }
 
-/* One register tile of the transformed-domain product: MR output channels x T tiles (one
- * panel), over all cin input channels in order: M[r*ms + lane] = sum_ci up[ci*MR + r] *
- * vp[ci*T + lane], up = U[xi][cb], vp = the panel's V[xi]. */
+/* One register tile of the transformed-domain product: MR output channels x nv vectors of
+ * tiles (nv = 2: a whole panel of T tiles; 1: the first VW, for a block's last panel when
+ * no more tiles remain), over all cin input channels in order: M[r*ms + lane] = sum over ci
+ * of up[ci*MR + r] * vp[ci*T + lane], up = U[xi][cb], vp = the panel's V[xi].  Each lane's
+ * sum is the same instruction sequence for nv = 1 and 2. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_tile)(
-    size_t cin, const float *up, const float *vp, float *M, size_t ms)
+    const int nv, size_t cin, const float *up, const float *vp, float *M, size_t ms)
 {
     vgs_v acc[VGS_WINO_MR][2];
 #pragma GCC unroll 6
     for (int r = 0; r < VGS_WINO_MR; r++) acc[r][0] = acc[r][1] = vgs_v_zero();
     for (size_t ci = 0; ci < cin; ci++) {
-        const vgs_v b0 = vgs_v_load(vp), b1 = vgs_v_load(vp + VGS_VW);
+        const vgs_v b0 = vgs_v_load(vp), b1 = nv > 1 ? vgs_v_load(vp + VGS_VW) : b0;
         /* U streams from memory on the first panel (once per block): prefetched 1.5 KB ahead,
          * into the next channel block's weights (contiguous) at the end */
         __builtin_prefetch(up + VGS__WINO_UPF);
@@ -346,7 +348,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_tile)(
         for (int r = 0; r < VGS_WINO_MR; r++) {
             const vgs_v ar = vgs_v_set1(up[r]);
             acc[r][0] = vgs_v_fma(ar, b0, acc[r][0]);
-            acc[r][1] = vgs_v_fma(ar, b1, acc[r][1]);
+            if (nv > 1) acc[r][1] = vgs_v_fma(ar, b1, acc[r][1]);
         }
         up += VGS_WINO_MR;
         vp += VGS_WINO_T;
@@ -354,7 +356,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_tile)(
 #pragma GCC unroll 6
     for (int r = 0; r < VGS_WINO_MR; r++) {
         vgs_v_store(M + r * ms, acc[r][0]);
-        vgs_v_store(M + r * ms + VGS_VW, acc[r][1]);
+        if (nv > 1) vgs_v_store(M + r * ms + VGS_VW, acc[r][1]);
     }
 }
 
@@ -470,8 +472,11 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__winograd3x3)(
                 for (size_t cb = cc; cb < cc_end; cb++) {
                     const float *up = u + (xi * ncb + cb) * cin * VGS_WINO_MR;
                     float *mp = M + (cb - cc) * VGS_WINO_MR * mcs + xi * tb;
-                    for (size_t p = 0; p < np; p++)
-                        VGS_FN(vgs__wino_tile)(cin, up, V + xi * vxs + p * cin * VGS_WINO_T, mp + p * VGS_WINO_T, mcs);
+                    for (size_t p = 0; p < np; p++) {
+                        const float *vp = V + xi * vxs + p * cin * VGS_WINO_T;
+                        if (nt - p * VGS_WINO_T > VGS_VW) VGS_FN(vgs__wino_tile)(2, cin, up, vp, mp + p * VGS_WINO_T, mcs);
+                        else VGS_FN(vgs__wino_tile)(1, cin, up, vp, mp + p * VGS_WINO_T, mcs);
+                    }
                 }
             }
             VGS__WINO_PROF_T(1);
