@@ -4,17 +4,21 @@
  * (tools/gen_winograd.py).  Contract: vgs_kernels.winograd3x3_f23 / _f43 / _f63 and
  * vgs_winograd3x3_transform_weights in vggshuffle.h.
  *
- * Work: the tiles of the task's tile rows, row-major, in blocks of T = 2 vectors of tiles.
- * Per block:
+ * Work: the tiles of the task's tile rows, row-major, in blocks of TB tiles (64, see
+ * vgs__wino_block_tiles), each block a batch of panels of T = 2 vectors of tiles.  Per block:
  *   1. input transform, per input channel: each tile's alpha x alpha patch (rows
  *      m*ty - 1 .., columns m*tx - 1 ..; outside the image 0, so the border needs no padded
  *      copy) is gathered into lanes (d[i][j][tile]), then V = B^T d B with vector operations
- *      over the T tiles, into the scratch: V[xi][ci][tile], xi = i*alpha + j;
- *   2. per block of MR = 6 output channels: for each xi, the transformed-domain product
- *      M[co][xi][tile] = sum over ci (in order 0 .. cin-1) of U[xi][co][ci] * V[xi][ci][tile]
- *      (a 6 x 2-vector register tile, as the GEMM family's), then the output transform
- *      Y = A^T M A, + bias, clamp, optionally the 2x2/s2 max-pool, scattered into the planes.
- *   V stays in cache between 1 and 2 (alpha^2 * cin * T floats); M is one channel block.
+ *      over VW tiles, into the scratch: V[xi][panel][ci][T], xi = i*alpha + j;
+ *   2. per chunk of KC output channels, per position xi, per block of MR = 6 of them, per
+ *      panel: the transformed-domain product M[co][xi][tile] = sum over ci (in order
+ *      0 .. cin-1) of U[xi][co][ci] * V[xi][ci][tile], a 6 x 2-vector register tile (as the
+ *      GEMM family's): a batched GEMM per xi, U[xi][cb] reused from L1 over the panels and
+ *      V[xi] from L2 over the chunk's channel blocks;
+ *   3. the chunk's output transform Y = A^T M A, + bias, clamp, optionally the 2x2/s2
+ *      max-pool, scattered into the planes.
+ *   The block's V and M stay in cache between the steps (no pass of the whole transformed
+ *   tensor through memory); the weights are read once per block.
  * Every output element is computed by the same instruction sequence whatever the task's
  * ranges or its lane in the block (padding lanes are zero tiles, a partial channel block is
  * computed whole and stored in part): results are bit-identical for any split.
@@ -50,13 +54,18 @@ size_t vgs_winograd3x3_weights_floats(int m, size_t cout, size_t cin)
     return (size_t)(m + 2) * (size_t)(m + 2) * ((cout + VGS__WINO_MR - 1) / VGS__WINO_MR * VGS__WINO_MR) * cin;
 }
 
-/* The cache blocking (see the top of the file).  A block of TB tiles keeps V (alpha^2 x cin x TB
- * floats) and the products of one chunk of KC output channels (KC x alpha^2 x TB) within
- * VGS__WINO_BUDGET bytes: 6 MB, so that the two threads' blocks (12 MB) stay in this machine
- * type's 32 MB L3 beside the streamed weights, and one position's slice V[xi] (cin x TB,
- * budget / alpha^2 - M's share: 45-90 KB) in its 512 KB L2 while every channel block of the
- * chunk reads it.  TB, a multiple of the tier's panel T (whole register tiles), at most
- * VGS__WINO_TBMAX; every block's weights U are read once per TB tiles (not once per panel). */
+/* The cache blocking (see the top of the file), from this machine type's caches (32 KB L1d,
+ * 512 KB L2 per core, 32 MB L3) and measurements (bench/bench_winograd.c, VGG's shapes):
+ *   - a block of TB = 64 tiles (VGS__WINO_TBMAX): the transformed weights U (alpha^2 x cout x
+ *     cin floats, 1 - 67 MB a VGG layer) stream from memory once per block, so 64 register
+ *     panels' worth of tiles use every weight load; blocks of 16 tiles lost 10-25 % on
+ *     cin >= 256, blocks of 128-256 tiles lost 10-25 % on cin = 64 (V then spills to L3);
+ *   - V (alpha^2 x cin x TB) and the products of one chunk of KC = 60 output channels
+ *     (KC x alpha^2 x TB) within VGS__WINO_BUDGET = 6 MB (TB smaller if needed: F(6,3) at
+ *     cin = 512 takes 32), so the two threads' blocks stay in L3 beside the streamed weights;
+ *   - per position xi, V[xi] (cin x TB: 16-128 KB) stays in L2 while each of the chunk's
+ *     weight blocks U[xi][cb] (cin x 6: 1.5-12 KB) sits in L1 over all the block's panels.
+ * TB is a multiple of the tier's panel T (whole register tiles). */
 #ifdef VGS_WINO_PROF /* private profiling builds only: cycles per phase */
 #include <x86intrin.h>
 unsigned long long vgs__wino_prof[3];
@@ -68,7 +77,7 @@ unsigned long long vgs__wino_prof[3];
 #endif
 #define VGS__WINO_KC 60              /* output channels per chunk of products (10 blocks of 6) */
 #define VGS__WINO_BUDGET (6u << 20)  /* bytes of V + M per block                               */
-#define VGS__WINO_TBMAX 256          /* tiles per block at most                                */
+#define VGS__WINO_TBMAX 64           /* tiles per block at most                                */
 #define VGS__WINO_UPF 384            /* floats of U prefetched ahead (~ memory latency x rate) */
 #define VGS__WINO_PAD 16             /* floats after each position of V and channel of M: their
                                       * power-of-2 strides would put the 64 streams of a
