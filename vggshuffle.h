@@ -2412,7 +2412,19 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
  * 2, 4 or 6), else by shape: direct below 8 input channels (the transforms would cost more
  * than they save), else the F(m x m, 3 x 3) with the fewest multiplies, (m+2)^2 / m^2 per
  * output over the ceil(h/m) m x ceil(w/m) m outputs its tiles compute (cropped ones included),
- * F(4,3) on a tie (its rounding error is smaller than F(6,3)'s). */
+ * F(4,3) on a tie (its rounding error is smaller than F(6,3)'s).  That rule picks what was
+ * measured fastest on every VGG16 layer (AVX2, 1 thread, `vggshuffle bench --layers
+ * --conv3x3 f23|f43|f63|direct`, and bench/bench_winograd; ms of one shared, loaded run):
+ *   layer (cin->cout, h)           direct   F(2,3)  F(4,3)  F(6,3)   chosen
+ *   features.0    3->64  224         33-39       70      45      62   direct
+ *   features.2   64->64  224 +pool       -      171     188     151   F(6,3)
+ *   features.7  128->128 112 +pool       -      200     137      81   F(6,3)
+ *   features.12 256->256  56           (*)      217     154     108   F(6,3)
+ *   features.19 512->512  28           (*)      216     142     111   F(6,3)
+ *   features.26 512->512  14             -       63      30      55   F(4,3)
+ *   (*) bench_winograd, same run: direct 118 / 199 ms against F(6,3) 24 / 29 ms.
+ * At 14 x 14, F(6,3)'s 3 x 3 tiles compute 18 x 18 outputs (1.65x) and its 9 tiles use 9 of
+ * a 16-tile register panel's lanes; F(4,3)'s 16 tiles fill it exactly. */
 static int vgs__choose_winograd(const vgs__layer *L, int forced)
 {
     if (L->kind != VGS__CONV3X3 || L->stride != 1) return 0;
