@@ -142,7 +142,7 @@ vgs_status vgs_winograd3x3_transform_weights(int m, size_t cout, size_t cin, con
 #endif
 
 #define VGS_WINO_MR VGS__WINO_MR /* output channels per register tile (weights packed so) */
-#define VGS_WINO_T (2 * VGS_VW)  /* tiles per block: 2 vectors (<= VGS__WINO_TMAX)         */
+#define VGS_WINO_T (2 * VGS_VW)  /* tiles per panel: 2 vectors (<= VGS__WINO_TMAX)         */
 
 /* NaN-correct max and clamp, written per vector width here rather than taken from the
  * vector layer (vgs_v_max/min follow each ISA's own NaN rule):
@@ -451,9 +451,9 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__winograd3x3)(
     if (oc1 > cout) oc1 = cout;
     if (tr0 >= tr1 || oc0 >= oc1 || w == 0) return;
     const size_t t_end = tr1 * tw, cb_end = (oc1 + VGS_WINO_MR - 1) / VGS_WINO_MR;
-    /* tiles per block: the cache budget's, or the task's tiles rounded up to whole panels */
-    /* weights that stay in cache (VGS__WINO_UCACHED): blocks of one panel and chunks of one
-     * channel block (V in L2, M in L1); else 64-tile blocks and 60-channel chunks */
+    /* tiles per block (at most the task's, rounded up to whole panels) and channel blocks per
+     * chunk: one panel and one block when the task's weights stay in cache
+     * (VGS__WINO_UCACHED: V in L2, M in L1), else vgs__wino_block_tiles and KC / MR */
     const size_t ubytes = a2 * (cb_end - oc0 / VGS_WINO_MR) * VGS_WINO_MR * cin * sizeof(float);
     const size_t all = (t_end - tr0 * tw + VGS_WINO_T - 1) / VGS_WINO_T * VGS_WINO_T;
     const size_t tb_max = ubytes <= VGS__WINO_UCACHED ? VGS_WINO_T : vgs__wino_block_tiles(m, cin, VGS_WINO_T);
