@@ -2052,8 +2052,7 @@ static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "d
 #define VGS__TASK_COLS 256    /* conv1x1: pixels a task (a multiple of every tier's tile)  */
 #define VGS__TASK_PIXELS 4096 /* channel-wise layers: output pixels a task, at least       */
 #define VGS__TASK_FC 64       /* linear: outputs a task (all images of the chunk)          */
-#define VGS__TASK_TILES 16    /* Winograd: tiles a task at least (whole tile rows)          */
-#define VGS__TASK_WINO 4      /* Winograd: tasks an image at least (else oc blocks split)   */
+#define VGS__TASK_WINO 4      /* Winograd: tasks an image (channel blocks x tile-row bands) */
 #define VGS__IN 0             /* tensor: the caller's input                                */
 #define VGS__OUT 1            /* tensor: the caller's logits                               */
 
@@ -2344,18 +2343,17 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
         const size_t conv_px = L->stride == 1 ? hw : ((L->h + 1) / 2) * ((L->w + 1) / 2); /* before a fused pool */
         L->flops = 2.0 * 9 * (double)cin * cout * conv_px, L->wbytes = 4.0 * (9 * cin + 1) * cout;
         if (L->winograd) {
-            /* bands of whole tile rows (at least VGS__TASK_TILES tiles: the transformed-domain
-             * GEMM wants columns) x blocks of output channels (multiples of 6, the weights'
-             * blocks), split only when the bands alone make too few tasks (every split repeats
-             * the input transform) */
+            /* VGS__TASK_WINO tasks: blocks of output channels (multiples of 6, the weights'
+             * blocks) x bands of whole tile rows.  Every band reads all of its channels'
+             * transformed weights (up to 67 MB a layer: memory bound) and every channel block
+             * repeats the input transform (a few % of a layer per repeat), so: 256 and more
+             * output channels split in blocks of at least 128, the rest in bands */
             const size_t rows = vgs_winograd3x3_tile_rows(L->winograd, L->h);
-            const size_t per_row = vgs_winograd3x3_tile_rows(L->winograd, L->w);
-            L->nb = vgs__div_up(VGS__TASK_TILES, per_row);
+            size_t blocks = cout / 128 < 1 ? 1 : cout / 128;
+            if (blocks > VGS__TASK_WINO) blocks = VGS__TASK_WINO;
+            L->block = vgs__div_up(vgs__div_up(cout, blocks), 6) * 6;
+            L->nb = vgs__div_up(rows, vgs__div_up(VGS__TASK_WINO, vgs__div_up(cout, L->block)));
             L->mtiles = vgs__div_up(rows, L->nb);
-            L->block = cout;
-            while (L->block > 6 && L->mtiles * vgs__div_up(cout, L->block) < VGS__TASK_WINO) {
-                L->block = vgs__div_up(vgs__div_up(L->block, 2), 6) * 6;
-            }
             L->tasks = L->mtiles * vgs__div_up(cout, L->block);
         } else {
             L->block = VGS__TASK_OC, L->tasks = vgs__div_up(cout, L->block);
@@ -2423,7 +2421,19 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
  * 2, 4 or 6), else by shape: direct below 8 input channels (the transforms would cost more
  * than they save), else the F(m x m, 3 x 3) with the fewest multiplies, (m+2)^2 / m^2 per
  * output over the ceil(h/m) m x ceil(w/m) m outputs its tiles compute (cropped ones included),
- * F(4,3) on a tie (its rounding error is smaller than F(6,3)'s). */
+ * F(4,3) on a tie (its rounding error is smaller than F(6,3)'s).  That rule picks what was
+ * measured fastest on every VGG16 layer (AVX2, 1 thread, `vggshuffle bench --layers
+ * --conv3x3 f23|f43|f63|direct`, and bench/bench_winograd; ms of one shared, loaded run):
+ *   layer (cin->cout, h)           direct   F(2,3)  F(4,3)  F(6,3)   chosen
+ *   features.0    3->64  224         33-39       70      45      62   direct
+ *   features.2   64->64  224 +pool       -      171     188     151   F(6,3)
+ *   features.7  128->128 112 +pool       -      200     137      81   F(6,3)
+ *   features.12 256->256  56           (*)      217     154     108   F(6,3)
+ *   features.19 512->512  28           (*)      216     142     111   F(6,3)
+ *   features.26 512->512  14             -       63      30      55   F(4,3)
+ *   (*) bench_winograd, same run: direct 118 / 199 ms against F(6,3) 24 / 29 ms.
+ * At 14 x 14, F(6,3)'s 3 x 3 tiles compute 18 x 18 outputs (1.65x) and its 9 tiles use 9 of
+ * a 16-tile register panel's lanes; F(4,3)'s 16 tiles fill it exactly. */
 static int vgs__choose_winograd(const vgs__layer *L, int forced)
 {
     if (L->kind != VGS__CONV3X3 || L->stride != 1) return 0;

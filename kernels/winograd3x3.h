@@ -4,17 +4,21 @@
  * (tools/gen_winograd.py).  Contract: vgs_kernels.winograd3x3_f23 / _f43 / _f63 and
  * vgs_winograd3x3_transform_weights in vggshuffle.h.
  *
- * Work: the tiles of the task's tile rows, row-major, in blocks of T = 2 vectors of tiles.
- * Per block:
+ * Work: the tiles of the task's tile rows, row-major, in blocks of TB tiles (64, see
+ * vgs__wino_block_tiles), each block a batch of panels of T = 2 vectors of tiles.  Per block:
  *   1. input transform, per input channel: each tile's alpha x alpha patch (rows
  *      m*ty - 1 .., columns m*tx - 1 ..; outside the image 0, so the border needs no padded
  *      copy) is gathered into lanes (d[i][j][tile]), then V = B^T d B with vector operations
- *      over the T tiles, into the scratch: V[xi][ci][tile], xi = i*alpha + j;
- *   2. per block of MR = 6 output channels: for each xi, the transformed-domain product
- *      M[co][xi][tile] = sum over ci (in order 0 .. cin-1) of U[xi][co][ci] * V[xi][ci][tile]
- *      (a 6 x 2-vector register tile, as the GEMM family's), then the output transform
- *      Y = A^T M A, + bias, clamp, optionally the 2x2/s2 max-pool, scattered into the planes.
- *   V stays in cache between 1 and 2 (alpha^2 * cin * T floats); M is one channel block.
+ *      over VW tiles, into the scratch: V[xi][panel][ci][T], xi = i*alpha + j;
+ *   2. per chunk of KC output channels, per position xi, per block of MR = 6 of them, per
+ *      panel: the transformed-domain product M[co][xi][tile] = sum over ci (in order
+ *      0 .. cin-1) of U[xi][co][ci] * V[xi][ci][tile], a 6 x 2-vector register tile (as the
+ *      GEMM family's): a batched GEMM per xi, U[xi][cb] reused from L1 over the panels and
+ *      V[xi] from L2 over the chunk's channel blocks;
+ *   3. the chunk's output transform Y = A^T M A, + bias, clamp, optionally the 2x2/s2
+ *      max-pool, scattered into the planes.
+ *   The block's V and M stay in cache between the steps (no pass of the whole transformed
+ *   tensor through memory); the weights are read once per block.
  * Every output element is computed by the same instruction sequence whatever the task's
  * ranges or its lane in the block (padding lanes are zero tiles, a partial channel block is
  * computed whole and stored in part): results are bit-identical for any split.
@@ -50,10 +54,57 @@ size_t vgs_winograd3x3_weights_floats(int m, size_t cout, size_t cin)
     return (size_t)(m + 2) * (size_t)(m + 2) * ((cout + VGS__WINO_MR - 1) / VGS__WINO_MR * VGS__WINO_MR) * cin;
 }
 
+/* The cache blocking (see the top of the file), from this machine type's caches (32 KB L1d,
+ * 512 KB L2 per core, 32 MB L3) and measurements (bench/bench_winograd.c, VGG's shapes):
+ *   - a block of TB = 64 tiles (VGS__WINO_TBMAX): the transformed weights U (alpha^2 x cout x
+ *     cin floats, 1 - 67 MB a VGG layer) stream from memory once per block, so 64 register
+ *     panels' worth of tiles use every weight load; blocks of 16 tiles lost 10-25 % on
+ *     cin >= 256, blocks of 128-256 tiles lost 10-25 % on cin = 64 (V then spills to L3);
+ *   - V (alpha^2 x cin x TB) and the products of one chunk of KC = 60 output channels
+ *     (KC x alpha^2 x TB) within VGS__WINO_BUDGET = 6 MB (TB smaller if needed: F(6,3) at
+ *     cin = 512 takes 32), so the two threads' blocks stay in L3 beside the streamed weights;
+ *   - per position xi, V[xi] (cin x TB: 16-128 KB) stays in L2 while each of the chunk's
+ *     weight blocks U[xi][cb] (cin x 6: 1.5-12 KB) sits in L1 over all the block's panels;
+ *   - a task whose weights fit in cache (<= VGS__WINO_UCACHED = 4 MB: VGG's 64- and
+ *     128-channel layers) re-reads them from L2/L3 cheaply: there a block is one panel and
+ *     a chunk one channel block, so V stays in L2 and M in L1 (measured ~15 % faster on
+ *     64 -> 64 at 224 x 224 than 64-tile blocks).
+ * TB is a multiple of the tier's panel T (whole register tiles). */
+#ifdef VGS_WINO_PROF /* private profiling builds only: cycles per phase */
+#include <x86intrin.h>
+unsigned long long vgs__wino_prof[3];
+#define VGS__WINO_PROF_T0() unsigned long long vgs__pt = __rdtsc()
+#define VGS__WINO_PROF_T(i) do { unsigned long long n_ = __rdtsc(); vgs__wino_prof[i] += n_ - vgs__pt; vgs__pt = n_; } while (0)
+#else
+#define VGS__WINO_PROF_T0() (void)0
+#define VGS__WINO_PROF_T(i) (void)0
+#endif
+#define VGS__WINO_UCACHED (4u << 20) /* a task's weights up to this size: small blocks     */
+#define VGS__WINO_KC 60              /* output channels per chunk of products (10 blocks of 6) */
+#define VGS__WINO_BUDGET (6u << 20)  /* bytes of V + M per block                               */
+#define VGS__WINO_TBMAX 64           /* tiles per block at most                                */
+#define VGS__WINO_UPF 384            /* floats of U prefetched ahead (~ memory latency x rate) */
+#define VGS__WINO_PAD 16             /* floats after each position of V and channel of M: their
+                                      * power-of-2 strides would put the 64 streams of a
+                                      * transform in one L1 set (and 4K-alias the stores)      */
+
+static size_t vgs__wino_block_tiles(int m, size_t cin, size_t t)
+{
+    const size_t a2 = (size_t)(m + 2) * (size_t)(m + 2);
+    size_t tb = VGS__WINO_BUDGET / sizeof(float) / (a2 * (cin + VGS__WINO_KC)) / t * t;
+    if (tb > VGS__WINO_TBMAX) tb = VGS__WINO_TBMAX;
+    return tb < t ? t : tb;
+}
+
 size_t vgs_winograd3x3_scratch_floats(int m, size_t cin)
 {
     if (!vgs__wino_ok(m)) return 0;
-    return (size_t)(m + 2) * (size_t)(m + 2) * VGS__WINO_TMAX * (cin + VGS__WINO_MR + 1);
+    /* V + M for the largest TB of any tier (T = 2 ... VGS__WINO_TMAX), + the gather buffer */
+    const size_t a2 = (size_t)(m + 2) * (size_t)(m + 2);
+    size_t tb = 0;
+    for (size_t t = 2; t <= VGS__WINO_TMAX; t *= 2)
+        if (vgs__wino_block_tiles(m, cin, t) > tb) tb = vgs__wino_block_tiles(m, cin, t);
+    return a2 * (cin + VGS__WINO_KC) * tb + (a2 + VGS__WINO_KC) * VGS__WINO_PAD + a2 * VGS__WINO_TMAX;
 }
 
 size_t vgs_winograd3x3_tile_rows(int m, size_t h) { return vgs__wino_ok(m) ? (h + (size_t)m - 1) / (size_t)m : 0; }
@@ -91,7 +142,7 @@ vgs_status vgs_winograd3x3_transform_weights(int m, size_t cout, size_t cin, con
 #endif
 
 #define VGS_WINO_MR VGS__WINO_MR /* output channels per register tile (weights packed so) */
-#define VGS_WINO_T (2 * VGS_VW)  /* tiles per block: 2 vectors (<= VGS__WINO_TMAX)         */
+#define VGS_WINO_T (2 * VGS_VW)  /* tiles per panel: 2 vectors (<= VGS__WINO_TMAX)         */
 
 /* NaN-correct max and clamp, written per vector width here rather than taken from the
  * vector layer (vgs_v_max/min follow each ISA's own NaN rule):
@@ -291,46 +342,48 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_input)(
     }
 }
 
-/* The block's transformed-domain products for output channel block cb (rows r < MR of
- * U[xi][cb]) into M[(r*alpha^2 + xi)*T + lane]. */
-static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_products)(
-    const int m, size_t cin, size_t ncb, size_t cb, const float *u, const float *V, float *M)
+/* One register tile of the transformed-domain product: MR output channels x nv vectors of
+ * tiles (nv = 2: a whole panel of T tiles; 1: the first VW, for a block's last panel when
+ * no more tiles remain), over all cin input channels in order: M[r*ms + lane] = sum over ci
+ * of up[ci*MR + r] * vp[ci*T + lane], up = U[xi][cb], vp = the panel's V[xi].  Each lane's
+ * sum is the same instruction sequence for nv = 1 and 2. */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_tile)(
+    const int nv, size_t cin, const float *up, const float *vp, float *M, size_t ms)
 {
-    const size_t a2 = (size_t)(m + 2) * (size_t)(m + 2);
-    for (size_t xi = 0; xi < a2; xi++) {
-        const float *up = u + (xi * ncb + cb) * cin * VGS_WINO_MR;
-        const float *vp = V + xi * cin * VGS_WINO_T;
-        vgs_v acc[VGS_WINO_MR][2];
+    vgs_v acc[VGS_WINO_MR][2];
 #pragma GCC unroll 6
-        for (int r = 0; r < VGS_WINO_MR; r++) acc[r][0] = acc[r][1] = vgs_v_zero();
-        for (size_t ci = 0; ci < cin; ci++) {
-            const vgs_v b0 = vgs_v_load(vp), b1 = vgs_v_load(vp + VGS_VW);
-#pragma GCC unroll 6
-            for (int r = 0; r < VGS_WINO_MR; r++) {
-                const vgs_v ar = vgs_v_set1(up[r]);
-                acc[r][0] = vgs_v_fma(ar, b0, acc[r][0]);
-                acc[r][1] = vgs_v_fma(ar, b1, acc[r][1]);
-            }
-            up += VGS_WINO_MR;
-            vp += VGS_WINO_T;
-        }
+    for (int r = 0; r < VGS_WINO_MR; r++) acc[r][0] = acc[r][1] = vgs_v_zero();
+    for (size_t ci = 0; ci < cin; ci++) {
+        const vgs_v b0 = vgs_v_load(vp), b1 = nv > 1 ? vgs_v_load(vp + VGS_VW) : b0;
+        /* U streams from memory on the first panel (once per block): prefetched 1.5 KB ahead,
+         * into the next channel block's weights (contiguous) at the end */
+        __builtin_prefetch(up + VGS__WINO_UPF);
 #pragma GCC unroll 6
         for (int r = 0; r < VGS_WINO_MR; r++) {
-            vgs_v_store(M + (r * a2 + xi) * VGS_WINO_T, acc[r][0]);
-            vgs_v_store(M + (r * a2 + xi) * VGS_WINO_T + VGS_VW, acc[r][1]);
+            const vgs_v ar = vgs_v_set1(up[r]);
+            acc[r][0] = vgs_v_fma(ar, b0, acc[r][0]);
+            if (nv > 1) acc[r][1] = vgs_v_fma(ar, b1, acc[r][1]);
         }
+        up += VGS_WINO_MR;
+        vp += VGS_WINO_T;
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < VGS_WINO_MR; r++) {
+        vgs_v_store(M + r * ms, acc[r][0]);
+        if (nv > 1) vgs_v_store(M + r * ms + VGS_VW, acc[r][1]);
     }
 }
 
-/* Output transform of one channel's M (the VW lanes at M + v): Y = A^T M A + bias, clamped,
- * optionally 2x2-max-pooled, stored for the block's valid tiles into plane y. */
+/* Output transform of one channel's M (the VW lanes at M + v, position xi at M + xi*ms):
+ * Y = A^T M A + bias, clamped, optionally 2x2-max-pooled, stored for the block's valid tiles
+ * into plane y. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_output)(
-    const int m, const float *M, size_t v, float bias, vgs_v vmin, vgs_v vmax, int pool, size_t h,
+    const int m, const float *M, size_t ms, size_t v, float bias, vgs_v vmin, vgs_v vmax, int pool, size_t h,
     size_t w, const ptrdiff_t *r0, const ptrdiff_t *c0, size_t nt, float *y)
 {
     const int a = m + 2, a2 = a * a;
     vgs_v in[8 * 8], tmp[8 * 6], out[6 * 6];
-    for (int e = 0; e < a2; e++) in[e] = vgs_v_load(M + (size_t)e * VGS_WINO_T + v);
+    for (int e = 0; e < a2; e++) in[e] = vgs_v_load(M + (size_t)e * ms + v);
     /* columns: tmp[i][j] = sum_n A^T[i][n] in[n][j]  (m x alpha) */
     for (int j = 0; j < a; j++) VGS_FN(vgs__wino_at)(m, in + j, (size_t)a, tmp + j, (size_t)a);
     /* rows: out[i][j] = sum_n A^T[j][n] tmp[i][n]  (m x m) */
@@ -397,34 +450,62 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__winograd3x3)(
     if (tr1 > th) tr1 = th;
     if (oc1 > cout) oc1 = cout;
     if (tr0 >= tr1 || oc0 >= oc1 || w == 0) return;
-    float *V = scratch;                            /* a2 x cin x T          */
-    float *M = V + a2 * cin * VGS_WINO_T;          /* MR x a2 x T           */
-    float *d = M + VGS_WINO_MR * a2 * VGS_WINO_T;  /* a2 x VW (gather)      */
+    const size_t t_end = tr1 * tw, cb_end = (oc1 + VGS_WINO_MR - 1) / VGS_WINO_MR;
+    /* tiles per block (at most the task's, rounded up to whole panels) and channel blocks per
+     * chunk: one panel and one block when the task's weights stay in cache
+     * (VGS__WINO_UCACHED: V in L2, M in L1), else vgs__wino_block_tiles and KC / MR */
+    const size_t ubytes = a2 * (cb_end - oc0 / VGS_WINO_MR) * VGS_WINO_MR * cin * sizeof(float);
+    const size_t all = (t_end - tr0 * tw + VGS_WINO_T - 1) / VGS_WINO_T * VGS_WINO_T;
+    const size_t tb_max = ubytes <= VGS__WINO_UCACHED ? VGS_WINO_T : vgs__wino_block_tiles(m, cin, VGS_WINO_T);
+    const size_t tb = all < tb_max ? all : tb_max;
+    const size_t kcb = ubytes <= VGS__WINO_UCACHED ? 1 : VGS__WINO_KC / VGS_WINO_MR; /* channel blocks a chunk */
+    const size_t vxs = (tb * cin + VGS__WINO_PAD), mcs = a2 * tb + VGS__WINO_PAD; /* strides: V's xi, M's co */
+    float *V = scratch;                          /* [xi][panel][ci][T]          */
+    float *M = V + a2 * vxs;                     /* [co - chunk start][xi][tb]  */
+    float *d = M + VGS__WINO_KC * mcs;           /* a2 x VW (gather)            */
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
-    const size_t t_end = tr1 * tw;
-    ptrdiff_t r0[VGS_WINO_T], c0[VGS_WINO_T]; /* per lane: the patch's first row and column */
-    for (size_t t0 = tr0 * tw; t0 < t_end; t0 += VGS_WINO_T) {
-        const size_t nt = t_end - t0 < VGS_WINO_T ? t_end - t0 : VGS_WINO_T;
-        for (size_t l = 0; l < VGS_WINO_T; l++) {
+    ptrdiff_t r0[VGS__WINO_TBMAX], c0[VGS__WINO_TBMAX]; /* per tile: the patch's first row and column */
+    for (size_t t0 = tr0 * tw; t0 < t_end; t0 += tb) {
+        const size_t nt = t_end - t0 < tb ? t_end - t0 : tb;
+        const size_t np = (nt + VGS_WINO_T - 1) / VGS_WINO_T; /* panels */
+        for (size_t l = 0; l < np * VGS_WINO_T; l++) {
             const size_t t = t0 + (l < nt ? l : 0);
             r0[l] = (ptrdiff_t)(t / tw * (size_t)m) - 1;
             c0[l] = (ptrdiff_t)(t % tw * (size_t)m) - 1;
         }
+        VGS__WINO_PROF_T0();
+        /* 1. input transform of the block, every input channel */
         for (size_t ci = 0; ci < cin; ci++) {
             if (ci + 2 < cin) VGS_FN(vgs__wino_prefetch)(m, h, w, x + (ci + 2) * x_cstride, r0, c0, nt);
-            for (size_t v = 0; v < VGS_WINO_T; v += VGS_VW)
+            for (size_t v = 0; v < np * VGS_WINO_T; v += VGS_VW)
                 VGS_FN(vgs__wino_input)(m, h, w, x + ci * x_cstride, r0 + v, c0 + v, nt > v ? nt - v : 0, d,
-                                        V + ci * VGS_WINO_T + v, cin * VGS_WINO_T);
+                                        V + (v / VGS_WINO_T * cin + ci) * VGS_WINO_T + v % VGS_WINO_T, vxs);
         }
-        for (size_t cb = oc0 / VGS_WINO_MR; cb * VGS_WINO_MR < oc1; cb++) {
-            VGS_FN(vgs__wino_products)(m, cin, ncb, cb, u, V, M);
-            for (size_t r = 0; r < VGS_WINO_MR; r++) {
-                const size_t co = cb * VGS_WINO_MR + r;
-                if (co < oc0 || co >= oc1) continue;
-                for (size_t v = 0; v < VGS_WINO_T; v += VGS_VW)
-                    VGS_FN(vgs__wino_output)(m, M + r * a2 * VGS_WINO_T, v, bias ? bias[co] : 0.0f, vmin,
-                                             vmax, pool, h, w, r0, c0, nt, y + co * y_cstride);
+        VGS__WINO_PROF_T(0);
+        /* 2. per chunk of output channel blocks: per position xi, each block's weights
+         * U[xi][cb] (cin x MR, L1) against every panel of V[xi] (L2); 3. the chunk's output
+         * transform */
+        for (size_t cc = oc0 / VGS_WINO_MR; cc < cb_end; cc += kcb) {
+            const size_t cc_end = cb_end - cc < kcb ? cb_end : cc + kcb;
+            for (size_t xi = 0; xi < a2; xi++) {
+                for (size_t cb = cc; cb < cc_end; cb++) {
+                    const float *up = u + (xi * ncb + cb) * cin * VGS_WINO_MR;
+                    float *mp = M + (cb - cc) * VGS_WINO_MR * mcs + xi * tb;
+                    for (size_t p = 0; p < np; p++) {
+                        const float *vp = V + xi * vxs + p * cin * VGS_WINO_T;
+                        if (nt - p * VGS_WINO_T > VGS_VW) VGS_FN(vgs__wino_tile)(2, cin, up, vp, mp + p * VGS_WINO_T, mcs);
+                        else VGS_FN(vgs__wino_tile)(1, cin, up, vp, mp + p * VGS_WINO_T, mcs);
+                    }
+                }
             }
+            VGS__WINO_PROF_T(1);
+            for (size_t co = cc * VGS_WINO_MR; co < cc_end * VGS_WINO_MR; co++) {
+                if (co < oc0 || co >= oc1) continue;
+                for (size_t v = 0; v < nt; v += VGS_VW)
+                    VGS_FN(vgs__wino_output)(m, M + (co - cc * VGS_WINO_MR) * mcs, tb, v, bias ? bias[co] : 0.0f,
+                                             vmin, vmax, pool, h, w, r0, c0, nt, y + co * y_cstride);
+            }
+            VGS__WINO_PROF_T(2);
         }
     }
 }
