@@ -339,13 +339,13 @@ typedef struct fc_args {
     const vgs_kernels *K;
     size_t n, k;
     const float *w, *bias;
-    const uint16_t *wh; /* non-NULL: fc_bf16w on these weights (w unused) */
     size_t batch;
     const float *x;
     size_t x_stride;
     float *y;
     size_t y_stride;
     float out_min, out_max;
+    const uint16_t *wh; /* non-NULL: fc_bf16w on these weights (w unused) */
 } fc_args;
 
 static void fc_thunk(void *p)
@@ -1095,7 +1095,7 @@ static int fc_sweep(vgs_isa isa, int bf16, char *msg, size_t len)
                     const float *x = vgs_guard_place(&gx, footprint2d(batch, k, xs), where);
                     fill_strided(&rng, vgs_guard_wr(&gx, x), batch, k, xs, -1.0f, 1.0f);
                     float *y = outbuf_prepare(&out, footprint2d(batch, n, ys));
-                    fc_args fa = {K, n, k, w, bias, w16, batch, x, xs, y, ys, lo, INFINITY};
+                    fc_args fa = {K, n, k, w, bias, batch, x, xs, y, ys, lo, INFINITY, w16};
                     if ((fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh))) break;
                     for (size_t b = 0; b < batch; b++) ref_fc(n, k, w, bias, x + b * xs, s.ref + b * n, s.mag + b * n);
                     for (size_t i = 0; relu && i < batch * n; i++) s.ref[i] = s.ref[i] < 0 ? 0 : s.ref[i];
@@ -1432,18 +1432,22 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
     if (!fail) {
         snprintf(wh, sizeof wh, "fc [%s]: n=0 k=5 (must write nothing)", in);
         float *y = outbuf_prepare(&out, 0);
-        fc_args fa = {K, 0, 5, e0, e1, 1, e2, 5, y, 0, -INFINITY, INFINITY};
+        fc_args fa = {K, 0, 5, e0, e1, 1, e2, 5, y, 0, -INFINITY, INFINITY, NULL};
         if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
             fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
+        fa.wh = (const uint16_t *)(const void *)e0; /* fc_bf16w */
+        if (!fail && !(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
+            fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
     }
-    for (int has_bias = 0; has_bias < 2 && !fail; has_bias++) {
+    for (int has_bias = 0; has_bias < 4 && !fail; has_bias++) { /* 2, 3: fc_bf16w */
         float *b = vgs_guard_wr(&g2, vgs_guard_place(&g2, 3, VGS_AT_TAIL));
         b[0] = 0.5f, b[1] = -1.5f, b[2] = 3.0f;
-        snprintf(wh, sizeof wh, "fc [%s]: n=3 k=0 bias=%s (y = bias, or 0)", in,
-                 has_bias ? "yes" : "NULL");
+        snprintf(wh, sizeof wh, "%s [%s]: n=3 k=0 bias=%s (y = bias, or 0)", has_bias >= 2 ? "fc_bf16w" : "fc", in,
+                 has_bias % 2 ? "yes" : "NULL");
         float *y = outbuf_prepare(&out, 3);
-        fc_args fa = {K, 3, 0, e0, has_bias ? vgs_guard_place(&g2, 3, VGS_AT_TAIL) : NULL, 1, e1, 0, y, 3, -INFINITY, INFINITY};
-        for (int i = 0; i < 3; i++) ref[i] = has_bias ? (double)b[i] : 0.0;
+        fc_args fa = {K, 3, 0, e0, has_bias % 2 ? vgs_guard_place(&g2, 3, VGS_AT_TAIL) : NULL, 1, e1, 0, y, 3, -INFINITY, INFINITY,
+                      has_bias >= 2 ? (const uint16_t *)(const void *)e0 : NULL};
+        for (int i = 0; i < 3; i++) ref[i] = has_bias % 2 ? (double)b[i] : 0.0;
         if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
             fail = check_output(msg, len, wh, y, 1, 3, 3, ref, NULL, got, &nm1);
     }
