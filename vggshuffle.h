@@ -266,7 +266,26 @@ typedef struct vgs_net_options {
     int winograd;      /* 3x3 stride-1 convolutions (VGG): 0 = the algorithm chosen per layer
                           by shape; 2, 4 or 6 = Winograd F(m x m, 3 x 3) for every one of
                           them; -1 = direct convolution for every one (tests, benchmarks)  */
+    int fc_weights;    /* storage of the fully connected layers' weights (vgs_fc_weights):
+                          VGS_FC_F32 (0, the default) as given, or VGS_FC_BF16: rounded once
+                          at create to bfloat16 (vgs_f32_to_bf16; activations, biases and
+                          sums stay float32), half the memory and half the bytes streamed per
+                          pass (VGG16: 247 MB instead of 494; its classifier is memory-bound).
+                          It changes the logits: each weight keeps 8 significant bits (relative
+                          error <= 2^-9).  Measured (tools/fc_weights_accuracy.py, 2 images +
+                          16 random inputs, bench/README.md): ShuffleNet V1 g3 / g8 0.5x, real
+                          weights: max |logit change| 0.19 % / 0.24 % of max |logit|, top-1
+                          the same on 18/18, top-5 set on 17/18 / 18/18; VGG16 with
+                          ../shared/peers' random weights (an ill-conditioned classifier: its
+                          logits cancel heavily): 5.5 %, top-1 15/18, top-5 11/18.  Check
+                          your own model before turning it on.                               */
 } vgs_net_options;
+
+/* vgs_net_options.fc_weights */
+typedef enum vgs_fc_weights {
+    VGS_FC_F32 = 0,
+    VGS_FC_BF16 = 1
+} vgs_fc_weights;
 
 typedef struct vgs_shufflenet_v1_config {
     int groups;                /* 1, 2, 3, 4 or 8                                       */
@@ -408,6 +427,11 @@ VGS_API vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float
 /* Size in bytes of the activation workspace (one arena, planned from the tensors' lifetimes
  * for max_batch images) the net allocated at create. */
 VGS_API size_t vgs_net_workspace_size(const vgs_net *net);
+/* Bytes the net holds after create: its weights as stored (BatchNorm folded, Winograd
+ * transforms, bf16 FC weights if asked), the workspace and the threads' scratch; the peak
+ * memory of forward passes beyond the caller's input and logits (nothing more is allocated
+ * there).  During create the weights file is also in memory. */
+VGS_API size_t vgs_net_memory_size(const vgs_net *net);
 /* Threads a forward pass runs on (1 when a host parallel_for is used). */
 VGS_API int vgs_net_num_threads(const vgs_net *net);
 
@@ -602,7 +626,19 @@ typedef struct vgs_kernels {
      * mean of input rows floor(oy*h/oh) .. ceil((oy+1)*h/oh) - 1, columns likewise. */
     void (*adaptive_avgpool)(size_t c, size_t h, size_t w, const float *x, size_t x_cstride, size_t oh,
                              size_t ow, float *y, size_t y_cstride);
+    /* fc with the weights in bfloat16 (vgs_f32_to_bf16): the same as fc on the weights
+     * widened to float (vgs_bf16_to_f32), bit for bit, reading half the bytes. */
+    void (*fc_bf16w)(size_t n, size_t k, const uint16_t *w, const float *bias, size_t batch,
+                     const float *x, size_t x_stride, float *y, size_t y_stride, float out_min,
+                     float out_max);
 } vgs_kernels;
+
+/* bfloat16: the upper 16 bits of a float32 (sign, 8-bit exponent, 7-bit mantissa: the same
+ * range, about 3 significant digits).  vgs_f32_to_bf16 rounds to nearest, ties to even
+ * (overflow gives infinity, as in PyTorch's .to(torch.bfloat16)); a NaN stays a NaN of the same
+ * sign (made quiet), an infinity stays one.  vgs_bf16_to_f32 is exact.  n may be 0. */
+VGS_API void vgs_f32_to_bf16(size_t n, const float *x, uint16_t *y);
+VGS_API void vgs_bf16_to_f32(size_t n, const uint16_t *x, float *y);
 
 /* Kernel table of a tier.  NULL if the tier is not compiled in (it may still be unsupported
  * by this CPU: check vgs_isa_supported before calling into it). */
@@ -1576,6 +1612,36 @@ vgs_status vgs_weights_find(const vgs_weights *w, const char *name, vgs_tensor_v
 }
 
 /* ==========================================================================================
+ *  bfloat16 <-> float32 (the scalar tier's bf16 load, and the conversion at load time)
+ * ========================================================================================== */
+static inline float vgs__bf16_to_f32(uint16_t h)
+{
+    const uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static uint16_t vgs__f32_to_bf16(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)(u >> 16 | 0x0040u); /* NaN: quiet, sign kept */
+    u += 0x7fffu + (u >> 16 & 1u); /* to nearest, ties to even; the largest finite ones round to inf */
+    return (uint16_t)(u >> 16);
+}
+
+void vgs_f32_to_bf16(size_t n, const float *x, uint16_t *y)
+{
+    for (size_t i = 0; i < n; i++) y[i] = vgs__f32_to_bf16(x[i]);
+}
+
+void vgs_bf16_to_f32(size_t n, const uint16_t *x, float *y)
+{
+    for (size_t i = 0; i < n; i++) y[i] = vgs__bf16_to_f32(x[i]);
+}
+
+/* ==========================================================================================
  *  Kernel tiers: each arch/ISA/ISA.h instantiates every family of kernels/ for its ISA
  * ========================================================================================== */
 #include "arch/scalar/scalar.h"
@@ -2075,6 +2141,7 @@ typedef struct vgs__layer {
     size_t cin, cout, h, w, oh, ow; /* channels over all groups; input and output size       */
     vgs__view x, y, r;        /* input, output, residual (r.t = -1: none)                    */
     const float *wt, *bias;   /* owned by the net                                            */
+    const uint16_t *wh;       /* linear with VGS_FC_BF16: the weights in bf16 (wt is NULL)    */
     int winograd;             /* conv3x3 stride 1: m of F(m x m, 3 x 3), or 0: direct        */
     int pool;                 /* conv3x3 by Winograd: a 2x2/s2 max-pool fused into its store */
     const float *u;           /* conv3x3 by Winograd: the transformed weights                */
@@ -2117,6 +2184,7 @@ struct vgs_net {
     /* every allocation of weights and the arena, freed by vgs_net_destroy */
     void **allocs;
     size_t n_allocs, cap_allocs;
+    size_t alloc_bytes;       /* their sum (vgs_net_memory_size)                             */
 };
 
 /* A 64-byte aligned block of nfloats that lives as long as the net (plain malloc, aligned by
@@ -2134,7 +2202,22 @@ static float *vgs__net_alloc(vgs_net *net, size_t nfloats)
     unsigned char *base = (unsigned char *)malloc(nfloats * sizeof(float) + 64);
     if (!base) return NULL;
     net->allocs[net->n_allocs++] = base;
+    net->alloc_bytes += nfloats * sizeof(float);
     return (float *)(void *)(base + (64 - (uintptr_t)base % 64) % 64);
+}
+
+/* Free p, a block of nfloats from vgs__net_alloc (the float weights of a layer stored
+ * otherwise), before the net dies. */
+static void vgs__net_free(vgs_net *net, const float *p, size_t nfloats)
+{
+    for (size_t i = 0; i < net->n_allocs; i++) {
+        unsigned char *base = (unsigned char *)net->allocs[i];
+        if ((const void *)(base + (64 - (uintptr_t)base % 64) % 64) != (const void *)p) continue;
+        free(base);
+        net->allocs[i] = net->allocs[--net->n_allocs];
+        net->alloc_bytes -= nfloats * sizeof(float);
+        return;
+    }
 }
 
 /* Grow a net array of `size`-byte items to hold one more. */
@@ -2324,7 +2407,7 @@ static void vgs__name_kernels(vgs_net *net, const vgs_kernels *k)
         case VGS__MAXPOOL3X3: snprintf(s, n, "vgs_f32_maxpool3x3s2p1__%s", isa); break;
         case VGS__AVGPOOL3X3: snprintf(s, n, "vgs_f32_avgpool3x3s2p1__%s", isa); break;
         case VGS__GAVGPOOL: snprintf(s, n, "vgs_f32_gavgpool__%s", isa); break;
-        case VGS__LINEAR: snprintf(s, n, "vgs_f32_fc__%s", isa); break;
+        case VGS__LINEAR: snprintf(s, n, "vgs_f32_fc%s__%s", L->wh ? "_bf16w" : "", isa); break;
         case VGS__MAXPOOL2X2: snprintf(s, n, "vgs_f32_maxpool2x2s2__%s", isa); break;
         case VGS__ADAPTIVE_AVGPOOL: snprintf(s, n, "vgs_f32_adaptive_avgpool__%s", isa); break;
         }
@@ -2394,7 +2477,8 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
         break;
     case VGS__LINEAR:
         L->block = VGS__TASK_FC, L->tasks = vgs__div_up(cout, L->block);
-        L->flops = 2.0 * (double)cin * cout, L->wbytes = 4.0 * (cin + (L->bias ? 1 : 0)) * cout;
+        L->flops = 2.0 * (double)cin * cout;
+        L->wbytes = ((L->wh ? 2.0 : 4.0) * cin + (L->bias ? 4.0 : 0.0)) * cout;
         break;
     }
     L->rd += 4.0 * cin * hw, L->wr = 4.0 * cout * ohw;
@@ -2485,12 +2569,29 @@ static vgs_status vgs__plan_convolutions(vgs_net *net, int forced)
     return VGS_OK;
 }
 
+/* VGS_FC_BF16: every linear layer's weights rounded to bf16 once, the float ones freed. */
+static vgs_status vgs__plan_fc_weights(vgs_net *net, int fc_weights)
+{
+    for (size_t i = 0; fc_weights == VGS_FC_BF16 && i < net->n_layers; i++) {
+        vgs__layer *L = &net->layers[i];
+        if (L->kind != VGS__LINEAR || !L->wt) continue;
+        const size_t n = L->cin * L->cout;
+        uint16_t *h = (uint16_t *)(void *)vgs__net_alloc(net, (n + 1) / 2);
+        if (!h) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for the bf16 weights of %s", L->name);
+        vgs_f32_to_bf16(n, L->wt, h);
+        vgs__net_free(net, L->wt, n);
+        L->wh = h, L->wt = NULL;
+    }
+    return VGS_OK;
+}
+
 /* Lifetimes, arena placement, partitions; allocates the arena and starts the threads. */
 static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
 {
     vgs_status st;
     net->max_batch = o && o->max_batch > 0 ? (size_t)o->max_batch : 1;
     if ((st = vgs__plan_convolutions(net, o ? o->winograd : 0)) != VGS_OK) return st;
+    if ((st = vgs__plan_fc_weights(net, o ? o->fc_weights : VGS_FC_F32)) != VGS_OK) return st;
     for (size_t t = 0; t < net->n_tensors; t++) net->tensors[t].first = -1, net->tensors[t].last = -1;
     for (size_t i = 0; i < net->n_layers; i++) {
         vgs__layer *L = &net->layers[i];
@@ -2610,9 +2711,11 @@ static void vgs__task_run(void *arg, size_t t)
     const vgs_kernels *k = net->run_k;
     if (L->kind == VGS__LINEAR) {
         const size_t o0 = t * L->block, on = L->cout - o0 < L->block ? L->cout - o0 : L->block;
-        k->fc(on, L->cin, L->wt + o0 * L->cin, L->bias ? L->bias + o0 : NULL, net->run_n, vgs__at(net, L->x, 0),
-              net->tensors[L->x.t].floats, vgs__at(net, L->y, 0) + o0 * L->y.cs, net->tensors[L->y.t].floats,
-              L->out_min, L->out_max);
+        const float *bias = L->bias ? L->bias + o0 : NULL, *x = vgs__at(net, L->x, 0);
+        float *y = vgs__at(net, L->y, 0) + o0 * L->y.cs;
+        const size_t xs = net->tensors[L->x.t].floats, ys = net->tensors[L->y.t].floats;
+        if (L->wh) k->fc_bf16w(on, L->cin, L->wh + o0 * L->cin, bias, net->run_n, x, xs, y, ys, L->out_min, L->out_max);
+        else k->fc(on, L->cin, L->wt + o0 * L->cin, bias, net->run_n, x, xs, y, ys, L->out_min, L->out_max);
         return;
     }
     const size_t img = t / L->tasks, part = t % L->tasks;
@@ -2718,6 +2821,7 @@ vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float *logits
 
 int vgs_net_num_classes(const vgs_net *net) { return net ? net->num_classes : 0; }
 size_t vgs_net_workspace_size(const vgs_net *net) { return net ? net->arena_bytes : 0; }
+size_t vgs_net_memory_size(const vgs_net *net) { return net ? net->alloc_bytes : 0; }
 int vgs_net_num_threads(const vgs_net *net) { return net ? net->pool.nthreads : 0; }
 const vgs_preprocess *vgs_net_preprocess(const vgs_net *net) { return net ? &net->pp : NULL; }
 size_t vgs_net_num_layers(const vgs_net *net) { return net ? net->n_layers : 0; }
@@ -2867,6 +2971,9 @@ static vgs_status vgs__check_options(const vgs_net_options *o, int *h, int *w)
     }
     if (o->winograd != 0 && o->winograd != -1 && o->winograd != 2 && o->winograd != 4 && o->winograd != 6) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "winograd %d: 0 (by shape), -1 (direct), 2, 4 or 6", o->winograd);
+    }
+    if (o->fc_weights != VGS_FC_F32 && o->fc_weights != VGS_FC_BF16) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "fc_weights %d: VGS_FC_F32 (0) or VGS_FC_BF16 (1)", o->fc_weights);
     }
     if (o->input_height) *h = o->input_height;
     if (o->input_width) *w = o->input_width;

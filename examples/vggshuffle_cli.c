@@ -3,7 +3,7 @@
  *   vggshuffle classify --model M --weights W.safetensors [--labels FILE] [--top K] [--threads T] IMAGE...
  *   vggshuffle run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32 [--threads T]
  *   vggshuffle preprocess --model M --weights W --output x.f32 IMAGE...
- *   vggshuffle bench --model M --weights W [--runs R] [--batch N] [--threads T] [--layers] [--json]
+ *   vggshuffle bench --model M --weights W [--runs R] [--batch N] [--threads T] [--layers] [--json] [--plot F.svg]
  *   vggshuffle info
  *   vggshuffle [COMMAND] --help | -h | --version
  *
@@ -40,13 +40,13 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"classify", "model weights labels top threads conv3x3",
+    {"classify", "model weights labels top threads conv3x3 fc-weights",
      "classify --model M --weights W.safetensors [--labels FILE] [--top K] [--threads T] IMAGE...",
      "Prints the top-K classes of each image (K = 5 by default, at most the model's number of\n"
      "classes), the ISA in use and the forward time (median of 5 warm passes) on T threads\n"
      "(default: one per online core).\n"
      "Class names come from --labels, else $VGS_LABELS, else " VGS_DEFAULT_LABELS ".\n"},
-    {"run", "model weights input shape output threads conv3x3",
+    {"run", "model weights input shape output threads conv3x3 fc-weights",
      "run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32 [--threads T]",
      "Reads raw float32 NCHW (exactly N*C*H*W values; C,H,W the model's input) and writes the\n"
      "raw float32 logits (N x classes), on T threads (default: one per online core; the\n"
@@ -54,15 +54,21 @@ static const command commands[] = {
     {"preprocess", "model weights output", "preprocess --model M --weights W --output x.f32 IMAGE...",
      "Decodes and preprocesses the images as the model wants into one raw float32 NCHW tensor\n"
      "(N = the number of images): the --input of `run`, byte for byte.\n"},
-    {"bench", "model weights runs batch threads layers json conv3x3",
-     "bench --model M --weights W [--runs R] [--batch N] [--threads T] [--layers] [--json]",
+    {"bench", "model weights runs batch threads layers json conv3x3 fc-weights plot",
+     "bench --model M --weights W [--runs R] [--batch N] [--threads T] [--layers] [--json] [--plot F.svg]",
      "Median, min and max forward time of R passes (20 by default) over a batch of N synthetic\n"
      "images (1 by default; the net runs them through every layer together) on T threads\n"
      "(default: one per online core); R and N at most 1000000, T at most 256.\n"
      "--layers: the per-layer table (median time, GFLOP/s and %% of the FMA peak, GB/s and %% of\n"
      "the read bandwidth, both measured here first).  --json: the same as JSON lines.\n"
+     "--plot F.svg: the per-layer roofline as an SVG picture (x: FLOP per byte, y: GFLOP/s,\n"
+     "both logarithmic; the measured FMA peak and read bandwidth as the roofs; one point per\n"
+     "layer, its name and figures in a tooltip).\n"
      "--conv3x3 auto|direct|f23|f43|f63: the 3x3 convolutions' algorithm (VGG; default auto:\n"
-     "chosen per layer by shape), also on classify and run.\n"},
+     "chosen per layer by shape), also on classify and run.\n"
+     "--fc-weights f32|bf16: the fully connected layers' weights as given (default) or rounded\n"
+     "to bfloat16 at load (half the bytes; see bench/README.md for the accuracy), also on\n"
+     "classify and run.\n"},
     {"info", "", "info", "Prints the version, the detected ISA and the compiled tiers with their GEMM microkernels.\n"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
@@ -86,7 +92,8 @@ static int usage_to(FILE *f, int status)
             "weights: .safetensors (convert PyTorch checkpoints with tools/torch2safetensors.py IN OUT)\n"
             "options: --opt value or --opt=value (`--` ends them): --top K (classes printed, 5),\n"
             "         --runs R (bench, 20), --batch N (bench, 1), --threads T (default: all cores),\n"
-            "         --layers, --json (bench: per-layer profile),\n"
+            "         --layers, --json, --plot F.svg (bench: per-layer profile, roofline picture),\n"
+            "         --conv3x3 auto|direct|f23|f43|f63, --fc-weights f32|bf16,\n"
             "         --labels FILE (class names; default $VGS_LABELS or %s)\n"
             "environment: VGS_ISA=scalar|avx2|avx512|neon forces a kernel tier\n", VGS_DEFAULT_LABELS);
     return status;
@@ -123,7 +130,7 @@ static int select_isa(void)
 }
 
 typedef struct args {
-    const char *model, *weights, *labels, *input, *output, *shape, *conv3x3;
+    const char *model, *weights, *labels, *input, *output, *shape, *conv3x3, *fc_weights, *plot;
     int top, runs, batch, threads, layers, json;
     int done; /* --help or --version answered: exit 0 */
     const char **files;
@@ -192,7 +199,7 @@ static int parse_args(const command *c, int argc, char **argv, args *a)
         {"input", &a->input, NULL, 0}, {"output", &a->output, NULL, 0},    {"shape", &a->shape, NULL, 0},
         {"top", NULL, &a->top, 1000000}, {"runs", NULL, &a->runs, 1000000}, {"batch", NULL, &a->batch, 1000000},
         {"threads", NULL, &a->threads, 256}, {"layers", NULL, &a->layers, 0}, {"json", NULL, &a->json, 0},
-        {"conv3x3", &a->conv3x3, NULL, 0},
+        {"conv3x3", &a->conv3x3, NULL, 0}, {"fc-weights", &a->fc_weights, NULL, 0}, {"plot", &a->plot, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
     int only_files = 0;
@@ -338,6 +345,11 @@ static vgs_net *open_net(const args *a, int max_batch)
         return NULL;
     }
     o.winograd = values[k];
+    if (a->fc_weights && strcmp(a->fc_weights, "f32") && strcmp(a->fc_weights, "bf16")) {
+        fprintf(stderr, "vggshuffle: --fc-weights %s: f32 or bf16\n", a->fc_weights);
+        return NULL;
+    }
+    o.fc_weights = a->fc_weights && !strcmp(a->fc_weights, "bf16") ? VGS_FC_BF16 : VGS_FC_F32;
     if (vgs_net_create(a->model, a->weights, &o, &net) != VGS_OK) {
         fprintf(stderr, "vggshuffle: %s\n", vgs_last_error());
         return NULL;
@@ -513,22 +525,31 @@ static int cmd_preprocess(const args *a)
 
 static int cmd_bench(const args *a)
 {
+    const char *who = "vggshuffle bench";
+    FILE *plot = NULL; /* opened first: a bad path is an error before any work */
+    if (a->plot && !(plot = fopen(a->plot, "w"))) {
+        fprintf(stderr, "%s: --plot %s: cannot write: %s\n", who, a->plot, strerror(errno));
+        return 1;
+    }
     vgs_net *net = open_net(a, a->batch);
-    if (!net) return 1;
+    if (!net) {
+        if (plot) fclose(plot), remove(a->plot);
+        return 1;
+    }
+    const int per_layer = a->layers || plot;
     int c, h, w;
     vgs_net_input_shape(net, &c, &h, &w);
     const size_t n = (size_t)a->batch, ncls = (size_t)vgs_net_num_classes(net), img = (size_t)c * h * w;
     const size_t nl = vgs_net_num_layers(net);
-    const char *who = "vggshuffle bench";
     size_t nx = 0, ny = 0;
     const int too_big = mul_size(n, img, &nx) || mul_size(n, ncls, &ny);
     float *x = too_big ? NULL : (float *)alloc_array(who, nx, sizeof(float));
     float *y = x ? (float *)alloc_array(who, ny, sizeof(float)) : NULL;
     double *t = y ? (double *)alloc_array(who, (size_t)a->runs, sizeof(double)) : NULL;
-    double *lms = t && a->layers ? (double *)alloc_array(who, (size_t)a->runs * nl, sizeof(double)) : NULL;
-    int rc = !t || (a->layers && !lms);
+    double *lms = t && per_layer ? (double *)alloc_array(who, (size_t)a->runs * nl, sizeof(double)) : NULL;
+    int rc = !t || (per_layer && !lms);
     if (too_big) fprintf(stderr, "%s: --batch %d: too many values for this machine\n", who, a->batch);
-    const layer_peaks pk = a->layers && !rc ? measure_peaks() : (layer_peaks){0.0, 0.0};
+    const layer_peaks pk = per_layer && !rc ? measure_peaks() : (layer_peaks){0.0, 0.0};
     if (!rc) {
         for (size_t i = 0; i < nx; i++) x[i] = (float)((i * 2654435761u) % 256);
         rc = vgs_net_forward(net, x, n, y, ny) != VGS_OK; /* warm-up */
@@ -547,18 +568,29 @@ static int cmd_bench(const args *a)
     if (!rc) {
         const int threads = vgs_net_num_threads(net);
         if (a->layers) print_layers(net, a->model, threads, a->batch, lms, a->runs, a->json, pk);
+        if (plot && write_roofline_svg(plot, net, a->model, threads, a->batch, lms, a->runs, pk)) {
+            fprintf(stderr, "%s: out of memory for the plot\n", who);
+            rc = 1;
+        }
         qsort(t, (size_t)a->runs, sizeof *t, bench_cmp);
         if (a->json) {
             printf("{\"model\":\"%s\",\"isa\":\"%s\",\"threads\":%d,\"batch\":%zu,\"runs\":%d,\"median_ms\":%.6f,"
-                   "\"min_ms\":%.6f,\"max_ms\":%.6f,\"images_per_s\":%.3f,\"workspace_bytes\":%zu}\n",
+                   "\"min_ms\":%.6f,\"max_ms\":%.6f,\"images_per_s\":%.3f,\"workspace_bytes\":%zu,\"memory_bytes\":%zu}\n",
                    a->model, vgs_isa_name(), threads, n, a->runs, t[a->runs / 2], t[0], t[a->runs - 1],
-                   1e3 * (double)n / t[a->runs / 2], vgs_net_workspace_size(net));
+                   1e3 * (double)n / t[a->runs / 2], vgs_net_workspace_size(net), vgs_net_memory_size(net));
         } else {
             printf("%s batch %zu isa %s: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (%d thread%s), "
-                   "%.1f images/s\n", a->model, n, vgs_isa_name(), t[a->runs / 2], t[0], t[a->runs - 1], a->runs,
-                   threads, threads == 1 ? "" : "s", 1e3 * (double)n / t[a->runs / 2]);
+                   "%.1f images/s, memory %.1f MiB (workspace %.1f MiB)\n", a->model, n, vgs_isa_name(), t[a->runs / 2],
+                   t[0], t[a->runs - 1], a->runs, threads, threads == 1 ? "" : "s", 1e3 * (double)n / t[a->runs / 2],
+                   vgs_net_memory_size(net) / 1048576.0, vgs_net_workspace_size(net) / 1048576.0);
         }
     }
+    if (plot && fclose(plot) != 0 && !rc) {
+        fprintf(stderr, "%s: --plot %s: cannot write: %s\n", who, a->plot, strerror(errno));
+        rc = 1;
+    }
+    if (plot && rc) remove(a->plot); /* no partial picture left behind */
+    if (plot && !rc && !a->json) printf("roofline written to %s\n", a->plot);
     free(x), free(y), free(t), free(lms);
     vgs_net_destroy(net);
     return rc;

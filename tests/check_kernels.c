@@ -346,12 +346,14 @@ typedef struct fc_args {
     float *y;
     size_t y_stride;
     float out_min, out_max;
+    const uint16_t *wh; /* non-NULL: fc_bf16w on these weights (w unused) */
 } fc_args;
 
 static void fc_thunk(void *p)
 {
     const fc_args *a = (const fc_args *)p;
-    a->K->fc(a->n, a->k, a->w, a->bias, a->batch, a->x, a->x_stride, a->y, a->y_stride, a->out_min, a->out_max);
+    if (a->wh) a->K->fc_bf16w(a->n, a->k, a->wh, a->bias, a->batch, a->x, a->x_stride, a->y, a->y_stride, a->out_min, a->out_max);
+    else a->K->fc(a->n, a->k, a->w, a->bias, a->batch, a->x, a->x_stride, a->y, a->y_stride, a->out_min, a->out_max);
 }
 
 typedef struct softmax_args {
@@ -401,6 +403,7 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
         {"avgpool3x3s2p1", K->avgpool3x3s2p1 != NULL},
         {"global_avgpool", K->global_avgpool != NULL},
         {"fc", K->fc != NULL},
+        {"fc_bf16w", K->fc_bf16w != NULL},
         {"softmax", K->softmax != NULL},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
@@ -1057,24 +1060,29 @@ static int check_global_avgpool(vgs_isa isa, char *msg, size_t len)
  *  (stride k + 3) and of y (stride n + 2: the gaps must stay untouched), where every image
  *  must also be bit-identical to that image run as a batch of 1; every third case with the
  *  ReLU clamp [0, +inf), the others with none.
+ *  fc_bf16w: the same sweep with the weights rounded to bf16 (vgs_f32_to_bf16), against the
+ *  fp64 reference of the rounded weights (widened exactly) with the same tolerance (the kernel
+ *  does the same float arithmetic), and bit-identical to fc on the widened weights; the bf16
+ *  weights end flush against the guard (an odd count starts 2 bytes into a float).
  * ------------------------------------------------------------------------------------------ */
 
-static int check_fc(vgs_isa isa, char *msg, size_t len)
+static int fc_sweep(vgs_isa isa, int bf16, char *msg, size_t len)
 {
-    enum { B = 3 };
+    enum { B = 3, MAXW = 37 * 768 };
     const vgs_kernels *K = get_kernels(isa, msg, len);
     if (!K) return 1;
     vgs_guard gw, gb, gx;
     outbuf out;
     scratch s;
+    float *wq = bf16 ? (float *)malloc(MAXW * sizeof *wq) : NULL, *yq = bf16 ? (float *)malloc(B * 39 * sizeof *yq) : NULL;
     memset(&gw, 0, sizeof gw);
     memset(&gb, 0, sizeof gb);
     memset(&gx, 0, sizeof gx);
     memset(&out, 0, sizeof out);
     memset(&s, 0, sizeof s);
     float one[B][37];
-    int fail = vgs_guard_init(&gw, 37 * 768) | vgs_guard_init(&gb, 37) | vgs_guard_init(&gx, B * (768 + 3)) |
-               outbuf_init(&out, B * (37 + 2)) | scratch_init(&s, B * 37);
+    int fail = vgs_guard_init(&gw, MAXW) | vgs_guard_init(&gb, 37) | vgs_guard_init(&gx, B * (768 + 3)) |
+               outbuf_init(&out, B * (37 + 2)) | scratch_init(&s, B * 37) | (bf16 && (!wq || !yq));
     if (fail) fail = SETUP_FAIL(msg, len);
     vgs_rng rng = vgs_rng_seed(0xfc);
     unsigned v = 0;
@@ -1085,20 +1093,32 @@ static int check_fc(vgs_isa isa, char *msg, size_t len)
                 int where = (int)((v / 2 + v) & 1);
                 const float *w = vgs_guard_place(&gw, n * k, where);
                 const float *bias = has_bias ? vgs_guard_place(&gb, n, where) : NULL;
-                vgs_rng_fill(&rng, vgs_guard_wr(&gw, w), n * k, -1.0f, 1.0f);
+                const uint16_t *w16 = NULL;
+                if (bf16) { /* n * k bf16 at the head, or ending at the tail */
+                    const float *at = vgs_guard_place(&gw, (n * k + 1) / 2, where);
+                    w16 = (const uint16_t *)(const void *)at + (where == VGS_AT_TAIL ? (n * k) % 2 : 0);
+                    vgs_rng_fill(&rng, wq, n * k, -1.0f, 1.0f);
+                    uint16_t *wr = (uint16_t *)(void *)((unsigned char *)vgs_guard_wr(&gw, at) +
+                                                        ((const unsigned char *)w16 - (const unsigned char *)at));
+                    vgs_f32_to_bf16(n * k, wq, wr);
+                    vgs_bf16_to_f32(n * k, wr, wq);
+                    w = wq; /* the reference's weights: the rounded ones */
+                } else {
+                    vgs_rng_fill(&rng, vgs_guard_wr(&gw, w), n * k, -1.0f, 1.0f);
+                }
                 if (bias) vgs_rng_fill(&rng, vgs_guard_wr(&gb, bias), n, -1.0f, 1.0f);
                 for (size_t batch = 1; batch <= B && !fail; batch += B - 1) {
                     const size_t xs = batch == 1 ? k : k + 3, ys = batch == 1 ? n : n + 2;
                     const int relu = v % 3 == 1;
                     const float lo = relu ? 0.0f : -INFINITY;
                     char wh[200];
-                    snprintf(wh, sizeof wh, "fc [%s]: n=%zu k=%zu bias=%s batch=%zu%s guard=%s",
+                    snprintf(wh, sizeof wh, "%s [%s]: n=%zu k=%zu bias=%s batch=%zu%s guard=%s", bf16 ? "fc_bf16w" : "fc",
                              vgs_isa_to_string(isa), n, k, has_bias ? "yes" : "NULL", batch, relu ? " relu" : "",
                              layout_name(where));
                     const float *x = vgs_guard_place(&gx, footprint2d(batch, k, xs), where);
                     fill_strided(&rng, vgs_guard_wr(&gx, x), batch, k, xs, -1.0f, 1.0f);
                     float *y = outbuf_prepare(&out, footprint2d(batch, n, ys));
-                    fc_args fa = {K, n, k, w, bias, batch, x, xs, y, ys, lo, INFINITY};
+                    fc_args fa = {K, n, k, w, bias, batch, x, xs, y, ys, lo, INFINITY, w16};
                     if ((fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh))) break;
                     for (size_t b = 0; b < batch; b++) ref_fc(n, k, w, bias, x + b * xs, s.ref + b * n, s.mag + b * n);
                     for (size_t i = 0; relu && i < batch * n; i++) s.ref[i] = s.ref[i] < 0 ? 0 : s.ref[i];
@@ -1107,9 +1127,18 @@ static int check_fc(vgs_isa isa, char *msg, size_t len)
                     fail = check_output(msg, len, wh, y, batch, n, ys, s.ref, s.tol, s.got, &nm);
                     /* every image of the batch, bit for bit, as a batch of 1 */
                     for (size_t b = 0; b < batch && !fail && batch > 1; b++) {
-                        K->fc(n, k, w, bias, 1, x + b * xs, k, one[b], n, lo, INFINITY);
+                        fc_args f1 = fa;
+                        f1.batch = 1, f1.x = x + b * xs, f1.x_stride = k, f1.y = one[b], f1.y_stride = n;
+                        fc_thunk(&f1);
                         if (memcmp(one[b], y + b * ys, n * sizeof(float)) != 0) {
                             fail = vgs_check_fail(msg, len, "%s: image %zu differs from the same image run alone", wh, b);
+                        }
+                    }
+                    /* bf16: bit for bit the float kernel on the widened weights */
+                    if (bf16 && !fail) K->fc(n, k, wq, bias, batch, x, xs, yq, ys, lo, INFINITY);
+                    for (size_t b = 0; bf16 && b < batch && !fail; b++) {
+                        if (memcmp(yq + b * ys, y + b * ys, n * sizeof(float)) != 0) {
+                            fail = vgs_check_fail(msg, len, "%s: image %zu differs from fc on the widened weights", wh, b);
                         }
                     }
                 }
@@ -1121,7 +1150,75 @@ static int check_fc(vgs_isa isa, char *msg, size_t len)
     vgs_guard_free(&gx);
     outbuf_free(&out);
     scratch_free(&s);
+    free(wq), free(yq);
     return fail;
+}
+
+static int check_fc(vgs_isa isa, char *msg, size_t len) { return fc_sweep(isa, 0, msg, len); }
+static int check_fc_bf16w(vgs_isa isa, char *msg, size_t len) { return fc_sweep(isa, 1, msg, len); }
+
+/* ------------------------------------------------------------------------------------------
+ *  bf16 conversion (vgs_f32_to_bf16, vgs_bf16_to_f32; not per tier): widening is exact (every
+ *  16-bit pattern); rounding picks the nearer of the two bf16 neighbours in fp64, the even one
+ *  on a tie, for 2^20 random bit patterns and the edges: ties both ways, the largest finite
+ *  floats (round to inf), +-0, subnormals, +-inf kept, NaNs (quiet and signalling, both signs)
+ *  stay NaN with their sign.
+ * ------------------------------------------------------------------------------------------ */
+
+static float f32_of(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static int check_bf16(vgs_isa isa, char *msg, size_t len)
+{
+    (void)isa;
+    for (uint32_t h = 0; h < 65536; h++) {
+        const uint16_t x = (uint16_t)h;
+        float f;
+        vgs_bf16_to_f32(1, &x, &f);
+        uint32_t u;
+        memcpy(&u, &f, sizeof u);
+        if (u != h << 16) return vgs_check_fail(msg, len, "bf16_to_f32(0x%04x) = 0x%08x, expected 0x%08x", h, u, h << 16);
+    }
+    static const uint32_t edges[] = {0x3f808000u, 0x3f818000u, 0x3f808001u, 0x3f817fffu, 0x7f7fffffu, 0xff7fffffu,
+                                     0x7f7f7fffu, 0x00000000u, 0x80000000u, 0x00000001u, 0x807fffffu, 0x00008000u,
+                                     0x00018000u, 0x7f800000u, 0xff800000u, 0x7fc00000u, 0xffc00001u, 0x7f800001u,
+                                     0xff800001u, 0x7f810000u};
+    vgs_rng rng = vgs_rng_seed(0xbf16);
+    for (size_t i = 0; i < (1u << 20) + sizeof edges / sizeof edges[0]; i++) {
+        uint32_t u;
+        if (i < sizeof edges / sizeof edges[0]) {
+            u = edges[i];
+        } else {
+            u = (uint32_t)vgs_rng_u64(&rng); /* any pattern */
+        }
+        const float f = f32_of(u);
+        uint16_t got;
+        vgs_f32_to_bf16(1, &f, &got);
+        uint16_t want;
+        if (f != f) {
+            if (!((got & 0x7f80u) == 0x7f80u && (got & 0x7fu) && (got >> 15) == (u >> 31)))
+                return vgs_check_fail(msg, len, "f32_to_bf16(NaN 0x%08x) = 0x%04x: not a NaN of the same sign", u, got);
+            continue;
+        }
+        if (isinf(f)) {
+            want = (uint16_t)(u >> 16);
+        } else { /* the two neighbours (the upper one may be inf), nearer in fp64, ties to even */
+            const uint32_t lo = u & 0xffff0000u, hi = lo + 0x10000u;
+            const double d_lo = fabs((double)f - (double)f32_of(lo));
+            double d_hi = fabs((double)f32_of(hi) - (double)f);
+            if ((hi & 0x7f800000u) == 0x7f800000u) /* past the largest bf16: inf when at or above the midpoint */
+                d_hi = fabs(ldexp(1.0, 128) - fabs((double)f));
+            want = (uint16_t)((d_lo < d_hi || (d_lo == d_hi && !((lo >> 16) & 1))) ? lo >> 16 : hi >> 16);
+        }
+        if (got != want)
+            return vgs_check_fail(msg, len, "f32_to_bf16(%.9g = 0x%08x) = 0x%04x, expected 0x%04x (nearest, ties to even)",
+                                  (double)f, u, got, want);
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -1358,18 +1455,22 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
     if (!fail) {
         snprintf(wh, sizeof wh, "fc [%s]: n=0 k=5 (must write nothing)", in);
         float *y = outbuf_prepare(&out, 0);
-        fc_args fa = {K, 0, 5, e0, e1, 1, e2, 5, y, 0, -INFINITY, INFINITY};
+        fc_args fa = {K, 0, 5, e0, e1, 1, e2, 5, y, 0, -INFINITY, INFINITY, NULL};
         if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
             fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
+        fa.wh = (const uint16_t *)(const void *)e0; /* fc_bf16w */
+        if (!fail && !(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
+            fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
     }
-    for (int has_bias = 0; has_bias < 2 && !fail; has_bias++) {
+    for (int has_bias = 0; has_bias < 4 && !fail; has_bias++) { /* 2, 3: fc_bf16w */
         float *b = vgs_guard_wr(&g2, vgs_guard_place(&g2, 3, VGS_AT_TAIL));
         b[0] = 0.5f, b[1] = -1.5f, b[2] = 3.0f;
-        snprintf(wh, sizeof wh, "fc [%s]: n=3 k=0 bias=%s (y = bias, or 0)", in,
-                 has_bias ? "yes" : "NULL");
+        snprintf(wh, sizeof wh, "%s [%s]: n=3 k=0 bias=%s (y = bias, or 0)", has_bias >= 2 ? "fc_bf16w" : "fc", in,
+                 has_bias % 2 ? "yes" : "NULL");
         float *y = outbuf_prepare(&out, 3);
-        fc_args fa = {K, 3, 0, e0, has_bias ? vgs_guard_place(&g2, 3, VGS_AT_TAIL) : NULL, 1, e1, 0, y, 3, -INFINITY, INFINITY};
-        for (int i = 0; i < 3; i++) ref[i] = has_bias ? (double)b[i] : 0.0;
+        fc_args fa = {K, 3, 0, e0, has_bias % 2 ? vgs_guard_place(&g2, 3, VGS_AT_TAIL) : NULL, 1, e1, 0, y, 3, -INFINITY, INFINITY,
+                      has_bias >= 2 ? (const uint16_t *)(const void *)e0 : NULL};
+        for (int i = 0; i < 3; i++) ref[i] = has_bias % 2 ? (double)b[i] : 0.0;
         if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
             fail = check_output(msg, len, wh, y, 1, 3, 3, ref, NULL, got, &nm1);
     }
@@ -1408,6 +1509,8 @@ const vgs_check_case vgs_kernel_checks[] = {
     {"kernels", "avgpool3x3s2p1", check_avgpool, 0},
     {"kernels", "global_avgpool", check_global_avgpool, 0},
     {"kernels", "fc", check_fc, 0},
+    {"kernels", "fc_bf16w", check_fc_bf16w, 0},
+    {"kernels", "bf16", check_bf16, 1},
     {"kernels", "softmax", check_softmax, 0},
     {"kernels", "empty", check_empty, 0},
 };

@@ -333,7 +333,8 @@ static int check_avgpool_nan(vgs_isa isa, char *msg, size_t len) { return pool_n
 /* ------------------------------------------------------------------------------------------
  *  global_avgpool: hw 0 (gives 0) and every width, poison at every position; fc: n 1..9
  *  (blocks of 4 outputs and the rest), k every width, poison in x (all outputs) and in w
- *  (one output) at every position.
+ *  (one output) at every position; fc_bf16w the same with the weights in bf16 (a poisoned
+ *  weight stays NaN / inf there), against the reference on the widened weights.
  * ------------------------------------------------------------------------------------------ */
 
 static int check_gavgpool_nan(vgs_isa isa, char *msg, size_t len)
@@ -367,12 +368,13 @@ static int check_gavgpool_nan(vgs_isa isa, char *msg, size_t len)
     return 0;
 }
 
-static int check_fc_nan(vgs_isa isa, char *msg, size_t len)
+static int fc_nan_sweep(vgs_isa isa, int bf16, char *msg, size_t len)
 {
     const vgs_kernels *K = kernels(isa, msg, len);
     if (!K) return 1;
     enum { MAXN = 9, MAXK = 49 };
-    float w[MAXN * MAXK], x[MAXK], bias[MAXN], y[MAXN];
+    float w[MAXN * MAXK], wq[MAXN * MAXK], x[MAXK], bias[MAXN], y[MAXN];
+    uint16_t w16[MAXN * MAXK];
     double ref[MAXN], mag[MAXN];
     vgs_rng rng = vgs_rng_seed(0xfc);
     char wh[160];
@@ -387,13 +389,20 @@ static int check_fc_nan(vgs_isa isa, char *msg, size_t len)
                     float *at = p < k ? x + p : w + (p - k);
                     const float keep = *at;
                     *at = POISON[ip];
-                    K->fc(n, k, w, bias, 1, x, k, y, n, -INFINITY, INFINITY);
-                    ref_fc(n, k, w, bias, x, ref, mag);
+                    const char *name = bf16 ? "fc_bf16w" : "fc";
+                    if (bf16) {
+                        vgs_f32_to_bf16(n * k, w, w16);
+                        vgs_bf16_to_f32(n * k, w16, wq);
+                        K->fc_bf16w(n, k, w16, bias, 1, x, k, y, n, -INFINITY, INFINITY);
+                    } else {
+                        K->fc(n, k, w, bias, 1, x, k, y, n, -INFINITY, INFINITY);
+                    }
+                    ref_fc(n, k, bf16 ? wq : w, bias, x, ref, mag);
                     if (p < k)
-                        snprintf(wh, sizeof wh, "fc [%s]: n=%zu k=%zu, x[%zu] = %s", vgs_isa_to_string(isa), n, k, p,
-                                 POISON_NAME[ip]);
+                        snprintf(wh, sizeof wh, "%s [%s]: n=%zu k=%zu, x[%zu] = %s", name, vgs_isa_to_string(isa), n, k,
+                                 p, POISON_NAME[ip]);
                     else
-                        snprintf(wh, sizeof wh, "fc [%s]: n=%zu k=%zu, w[%zu][%zu] = %s", vgs_isa_to_string(isa),
+                        snprintf(wh, sizeof wh, "%s [%s]: n=%zu k=%zu, w[%zu][%zu] = %s", name, vgs_isa_to_string(isa),
                                  n, k, (p - k) / k, (p - k) % k, POISON_NAME[ip]);
                     if (nan_compare(msg, len, wh, y, ref, mag, k, n)) return 1;
                     *at = keep;
@@ -401,6 +410,9 @@ static int check_fc_nan(vgs_isa isa, char *msg, size_t len)
             }
     return 0;
 }
+
+static int check_fc_nan(vgs_isa isa, char *msg, size_t len) { return fc_nan_sweep(isa, 0, msg, len); }
+static int check_fc_bf16w_nan(vgs_isa isa, char *msg, size_t len) { return fc_nan_sweep(isa, 1, msg, len); }
 
 /* ------------------------------------------------------------------------------------------
  *  softmax: NaN or +inf at any position -> all NaN; -inf -> exactly 0 there, the rest as
@@ -447,6 +459,7 @@ const vgs_check_case vgs_nan_checks[] = {
     {"nan", "avgpool3x3s2p1", check_avgpool_nan, 0},
     {"nan", "global_avgpool", check_gavgpool_nan, 0},
     {"nan", "fc", check_fc_nan, 0},
+    {"nan", "fc_bf16w", check_fc_bf16w_nan, 0},
     {"nan", "softmax", check_softmax_nan, 0},
 };
 const size_t vgs_nan_checks_count = sizeof vgs_nan_checks / sizeof vgs_nan_checks[0];

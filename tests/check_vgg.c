@@ -26,6 +26,9 @@
  * u * sum |k x| at about 10 (F(2,3)), 100 (F(4,3)) and 760 (F(6,3)), against ~10 for the
  * direct sum; so the direct bound scaled by those ratios: F(2,3) 2e-4, F(4,3) 1e-3, F(6,3)
  * 8e-3 (by shape: F(6,3)'s).  VGS_VGG_VERBOSE=1 prints the measured errors.
+ * With the classifier's weights in bf16 (vgs_net_options.fc_weights = VGS_FC_BF16; direct
+ * convolutions): against the same reference with those weights rounded to bf16 first, within
+ * the direct path's 1e-4 (unrounded weights would miss it: bf16 moves a logit by ~1e-3).
  * Each run also checks the runtime's contracts (check_runtime.c): bit-identical logits on
  * other thread counts and batch chunkings (Winograd's per-thread scratch included). */
 #include "checks.h"
@@ -246,8 +249,37 @@ static void ref_forward(const vg_model *m, const float *img, double *logits)
 
 typedef struct vg_maker {
     const vg_model *m;
-    int winograd;
+    int winograd, fc_weights;
 } vg_maker;
+
+/* Round the classifier's weights to bf16 in place (keep: their float values, restored by
+ * vg_unround). */
+static int vg_round_fc(vg_model *m, float **keep)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        vg_tensor *t = &m->t[i];
+        keep[i] = NULL;
+        if (strncmp(t->name, "classifier.", 11) || !strstr(t->name, ".weight")) continue;
+        uint16_t *h = (uint16_t *)malloc(t->n * sizeof *h);
+        if (!h || !(keep[i] = (float *)malloc(t->n * sizeof(float)))) {
+            free(h);
+            return 1;
+        }
+        memcpy(keep[i], t->f, t->n * sizeof(float));
+        vgs_f32_to_bf16(t->n, t->f, h);
+        vgs_bf16_to_f32(t->n, h, t->f);
+        free(h);
+    }
+    return 0;
+}
+
+static void vg_unround(vg_model *m, float **keep)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        if (keep[i]) memcpy(m->t[i].f, keep[i], m->t[i].n * sizeof(float));
+        free(keep[i]);
+    }
+}
 
 static int vg_make(void *ctx, const vgs_net_options *o, vgs_net **net, char *msg, size_t len)
 {
@@ -275,7 +307,7 @@ static int vg_make(void *ctx, const vgs_net_options *o, vgs_net **net, char *msg
     cfg.depth = mk->m->depth, cfg.batch_norm = mk->m->bn, cfg.num_classes = VG_NC, cfg.hidden = VG_HIDDEN;
     for (int i = 0; i < 5; i++) cfg.block_channels[i] = VG_CH[i];
     vgs_net_options opt = *o;
-    opt.input_height = mk->m->h, opt.input_width = mk->m->w, opt.winograd = mk->winograd;
+    opt.input_height = mk->m->h, opt.input_width = mk->m->w, opt.winograd = mk->winograd, opt.fc_weights = mk->fc_weights;
     st = vgs_vgg_create(&cfg, w, &opt, net);
     vgs_weights_close(w);
     return st == VGS_OK ? 0 : vgs_check_fail(msg, len, "vgs_vgg_create: %s: %s", vgs_status_name(st), vgs_last_error());
@@ -284,8 +316,9 @@ static int vg_make(void *ctx, const vgs_net_options *o, vgs_net **net, char *msg
 static int vg_run(int depth, int bn, vgs_isa isa, char *msg, size_t len)
 {
     static const int sizes[3][2] = {{32, 32}, {97, 71}, {224, 224}};
-    static const int algos[5] = {-1, 2, 4, 6, 0};
-    static const double tols[5] = {1e-4, 2e-4, 1e-3, 8e-3, 8e-3};
+    enum { NA = 6 }; /* the last: direct with bf16 classifier weights */
+    static const int algos[NA] = {-1, 2, 4, 6, 0, -1};
+    static const double tols[NA] = {1e-4, 2e-4, 1e-3, 8e-3, 8e-3, 1e-4};
     vg_model m;
     if (vg_build(&m, depth, bn, 0x5EED0000u + (uint64_t)depth * 2 + (uint64_t)bn) != 0) {
         vg_free(&m);
@@ -297,17 +330,23 @@ static int vg_run(int depth, int bn, vgs_isa isa, char *msg, size_t len)
         m.h = sizes[s][0], m.w = sizes[s][1];
         const size_t image = (size_t)3 * m.h * m.w;
         float *x = (float *)malloc(VG_BATCH * image * sizeof(float)), *y = (float *)malloc(VG_BATCH * VG_NC * sizeof(float));
-        double ref[VG_BATCH][VG_NC];
+        double refs[2][VG_BATCH][VG_NC]; /* float32, bf16 classifier weights */
+        float *keep[128];
         if (!x || !y) rc = vgs_check_fail(msg, len, "out of memory");
         vgs_rng r = vgs_rng_seed(0xC0FFEEu + (uint64_t)s);
         if (!rc) vgs_rng_fill(&r, x, VG_BATCH * image, 0.0f, 1.0f);
-        for (int b = 0; !rc && b < VG_BATCH; b++) ref_forward(&m, x + b * image, ref[b]);
-        for (int a = 0; !rc && a < 5; a++) {
+        for (int b = 0; !rc && b < VG_BATCH; b++) ref_forward(&m, x + b * image, refs[0][b]);
+        if (!rc && vg_round_fc(&m, keep)) rc = vgs_check_fail(msg, len, "out of memory");
+        for (int b = 0; !rc && b < VG_BATCH; b++) ref_forward(&m, x + b * image, refs[1][b]);
+        vg_unround(&m, keep);
+        for (int a = 0; !rc && a < NA; a++) {
             char where[128];
-            snprintf(where, sizeof where, "vgg%d%s [%s] %dx%d, %s", depth, bn ? "_bn" : "", vgs_isa_to_string(isa), m.h, m.w,
+            const int bf16 = a == NA - 1;
+            double (*ref)[VG_NC] = refs[bf16];
+            snprintf(where, sizeof where, "vgg%d%s [%s] %dx%d, %s%s", depth, bn ? "_bn" : "", vgs_isa_to_string(isa), m.h, m.w,
                      algos[a] < 0 ? "direct" : algos[a] == 0 ? "algorithm by shape" : algos[a] == 2 ? "F(2,3)"
-                     : algos[a] == 4 ? "F(4,3)" : "F(6,3)");
-            vg_maker mk = {&m, algos[a]};
+                     : algos[a] == 4 ? "F(4,3)" : "F(6,3)", bf16 ? ", bf16 classifier weights" : "");
+            vg_maker mk = {&m, algos[a], bf16 ? VGS_FC_BF16 : VGS_FC_F32};
             vgs_net *net = NULL;
             const vgs_net_options o = vgs_check_options(1, 0, 0);
             if (vg_make(&mk, &o, &net, msg, len)) {

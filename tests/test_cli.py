@@ -248,6 +248,77 @@ class Threads(unittest.TestCase):
         self.assertIn('per layer (median of 1 passes', r.stdout)
         self.assertIn('features.15.branch_main_2.0', r.stdout)
 
+    @need_weights
+    def test_bench_plot(self):
+        """--plot writes a well-formed SVG roofline: one point per layer with the layer named in its
+        tooltip, the two roofs; the table and the plot can come from the same run."""
+        import xml.etree.ElementTree as ET
+        ns = '{http://www.w3.org/2000/svg}'
+        with tempfile.TemporaryDirectory() as tmp:
+            svg = Path(tmp) / 'roof.svg'
+            r = cli('bench', '--model', MODEL, '--weights', WEIGHTS, '--runs', '2', '--threads', '1', f'--plot={svg}')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(f'roofline written to {svg}', r.stdout)
+            root = ET.parse(svg).getroot()
+            self.assertEqual(root.tag, ns + 'svg')
+            points = [g for g in root.iter(ns + 'g') if g.get('class') == 'layer']
+            self.assertEqual(len(points), 55)
+            titles = [g.find(ns + 'title').text for g in points]
+            self.assertTrue(titles[0].startswith('#0 first_conv.0 (conv3x3)'), titles[0])
+            self.assertTrue(titles[-1].startswith('#54 classifier.0 (linear)'), titles[-1])
+            for g in points:
+                c = g.find(ns + 'circle')
+                self.assertTrue(80 <= float(c.get('cx')) <= 760 and 60 <= float(c.get('cy')) <= 570, ET.tostring(c))
+            self.assertEqual(len(list(root.iter(ns + 'polyline'))), 1)  # the roofs
+            text = ' '.join(t.text or '' for t in root.iter(ns + 'text'))
+            self.assertIn('FMA peak', text)
+            self.assertIn('read bandwidth', text)
+            r = cli('bench', '--model', MODEL, '--weights', WEIGHTS, '--runs', '1', '--layers', '--plot', str(svg))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn('per layer (median of 1 passes', r.stdout)
+            ET.parse(svg)
+
+    def test_bench_plot_bad_path(self):
+        """A path that cannot be written is a clear error before any work, and leaves no file."""
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = Path(tmp) / 'no such dir' / 'roof.svg'
+            r = cli('bench', '--model', MODEL, '--weights', WEIGHTS or 'w.safetensors', '--plot', str(bad))
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(f'--plot {bad}: cannot write: No such file or directory', r.stderr)
+            self.assertFalse(bad.exists())
+            out = Path(tmp) / 'roof.svg'  # a net that cannot be made: no picture left behind
+            r = cli('bench', '--model', MODEL, '--weights', str(Path(tmp) / 'missing.safetensors'), '--plot', str(out))
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertFalse(out.exists())
+        r = cli('classify', '--model', MODEL, '--weights', 'w', '--plot', 'x.svg', 'img.png')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('unknown option --plot', r.stderr)
+
+    @need_weights
+    def test_fc_weights(self):
+        """--fc-weights bf16 changes the logits a little (the classifier's weights rounded), f32 is the
+        default, anything else is an error."""
+        import array
+        with tempfile.TemporaryDirectory() as tmp:
+            x = Path(tmp) / 'x.f32'
+            x.write_bytes(array.array('f', [((i * 7919) % 255) / 255.0 - 0.5 for i in range(3 * 224 * 224)]).tobytes())
+            ys = {}
+            for mode in ('default', 'f32', 'bf16'):
+                y = Path(tmp) / f'{mode}.f32'
+                extra = [] if mode == 'default' else ['--fc-weights', mode]
+                r = cli('run', '--model', MODEL, '--weights', WEIGHTS, '--input', str(x), '--shape', '1,3,224,224',
+                        '--output', str(y), *extra)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                ys[mode] = array.array('f', y.read_bytes())
+            self.assertEqual(ys['default'], ys['f32'])
+            self.assertNotEqual(ys['f32'], ys['bf16'])
+            big = max(abs(v) for v in ys['f32'])
+            worst = max(abs(a - b) for a, b in zip(ys['f32'], ys['bf16']))
+            self.assertLess(worst, 0.02 * big)  # bf16 keeps ~3 digits of each weight
+        r = cli('bench', '--model', MODEL, '--weights', WEIGHTS, '--fc-weights', 'fp8')
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('--fc-weights fp8: f32 or bf16', r.stderr)
+
 
 def main():
     program = unittest.main(exit=False, verbosity=2)

@@ -97,3 +97,19 @@ VGS__EXTERN_C __m256 Sleef_expf8_u10avx2(__m256); /* SLEEF 3.x, 1.0-ULP expf; de
 #define vgs_v_hsum vgs__avx2_hsum
 #define vgs_v_hmax vgs__avx2_hmax
 #define vgs_v_load2 vgs__avx2_load2
+
+/* bf16 -> float (the upper half of the float's bits): 8 values at p, or the first n < 8
+ * (through a stack buffer: a tail only, never past p[n-1]). */
+static inline __m256 vgs__avx2_load_bf16(const uint16_t *p)
+{
+    const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
+}
+static inline __m256 vgs__avx2_loadn_bf16(const uint16_t *p, size_t n)
+{
+    uint16_t t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(t, p, n * sizeof *p);
+    return vgs__avx2_load_bf16(t);
+}
+#define vgs_v_load_bf16(p) vgs__avx2_load_bf16(p)
+#define vgs_v_loadn_bf16(p, n) vgs__avx2_loadn_bf16((p), (n))

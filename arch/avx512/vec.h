@@ -41,3 +41,10 @@ static inline void vgs__avx512_load2(const float *p, __m512 *even, __m512 *odd)
 VGS__EXTERN_C __m512 Sleef_expf16_u10avx512f(__m512); /* SLEEF 3.x; sleef.h hides it without __AVX512F__ */
 #define vgs_v_exp(v) Sleef_expf16_u10avx512f(v)
 #define vgs_v_load2 vgs__avx512_load2
+
+/* bf16 -> float (the upper half of the float's bits): 16 values at p, or the first n < 16
+ * (an opmask load of 16-bit lanes, AVX-512 BW + VL: nothing past p[n-1] is touched). */
+#define vgs_v_load_bf16(p) \
+    _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(p))), 16))
+#define vgs_v_loadn_bf16(p, n) \
+    _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(vgs__avx512_mask(n), (p))), 16))

@@ -48,3 +48,14 @@ static inline void vgs__neon_load2(const float *p, float32x4_t *even, float32x4_
 VGS__EXTERN_C float32x4_t Sleef_expf4_u10advsimd(float32x4_t); /* SLEEF 3.x, 1.0-ULP expf */
 #define vgs_v_exp(v) Sleef_expf4_u10advsimd(v)
 #define vgs_v_load2 vgs__neon_load2
+
+/* bf16 -> float (the upper half of the float's bits, USHLL #16): 4 values at p, or the first
+ * n < 4 through a stack buffer. */
+#define vgs_v_load_bf16(p) vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16))
+static inline float32x4_t vgs__neon_loadn_bf16(const uint16_t *p, size_t n)
+{
+    uint16_t t[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++) t[i] = p[i];
+    return vgs_v_load_bf16(t);
+}
+#define vgs_v_loadn_bf16(p, n) vgs__neon_loadn_bf16((p), (n))
