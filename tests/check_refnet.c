@@ -199,92 +199,37 @@ static vgs_shufflenet_v1_config rn_lib_config(const rn_config *c)
  *  Random weights
  * ------------------------------------------------------------------------------------------ */
 
-typedef struct rn_tensor {
-    char name[96];
-    int ndim;
-    int64_t shape[4];
-    size_t n;          /* elements                                        */
-    float *f;          /* F32 data; NULL for num_batches_tracked           */
-    int64_t i64;       /* num_batches_tracked value (an I64 scalar)        */
-} rn_tensor;
-
-typedef struct rn_model {
-    rn_tensor *t;
-    size_t n, cap;
-    int fail;          /* out of memory while building */
-} rn_model;
-
-static void rn_model_free(rn_model *m)
-{
-    for (size_t i = 0; i < m->n; i++) free(m->t[i].f);
-    free(m->t);
-    memset(m, 0, sizeof *m);
-}
-
-static rn_tensor *rn_add(rn_model *m, const char *name, int ndim, const int64_t *shape)
-{
-    if (m->fail) return NULL;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 256;
-        rn_tensor *t = (rn_tensor *)realloc(m->t, cap * sizeof *t);
-        if (!t) {
-            m->fail = 1;
-            return NULL;
-        }
-        m->t = t;
-        m->cap = cap;
-    }
-    rn_tensor *t = &m->t[m->n];
-    memset(t, 0, sizeof *t);
-    snprintf(t->name, sizeof t->name, "%s", name);
-    t->ndim = ndim;
-    t->n = 1;
-    for (int d = 0; d < ndim; d++) {
-        t->shape[d] = shape[d];
-        t->n *= (size_t)shape[d];
-    }
-    if (ndim > 0) {
-        t->f = (float *)malloc((t->n ? t->n : 1) * sizeof(float));
-        if (!t->f) {
-            m->fail = 1;
-            return NULL;
-        }
-    }
-    m->n++;
-    return t;
-}
-
 /* Conv weight [o, i, k, k] ~ U(-a, a), a = sqrt(3 / (i k k)). */
-static void rn_add_conv(rn_model *m, vgs_rng *r, const char *name, int64_t o, int64_t i, int64_t k)
+static void rn_add_conv(st_model *m, vgs_rng *r, const char *name, int64_t o, int64_t i, int64_t k)
 {
     const int64_t shape[4] = {o, i, k, k};
-    rn_tensor *t = rn_add(m, name, 4, shape);
+    st_tensor *t = st_model_add(m, name, 4, shape);
     if (!t) return;
     const float a = (float)sqrt(3.0 / (double)(i * k * k));
     vgs_rng_fill(r, t->f, t->n, -a, a);
 }
 
 /* BatchNorm `prefix`.{weight, bias, running_mean, running_var[, num_batches_tracked]}. */
-static void rn_add_bn(rn_model *m, vgs_rng *r, const char *prefix, int64_t c, int nbt)
+static void rn_add_bn(st_model *m, vgs_rng *r, const char *prefix, int64_t c, int nbt)
 {
     static const char *const part[4] = {"weight", "bias", "running_mean", "running_var"};
     static const float lo[4] = {0.5f, -0.1f, -0.1f, 0.5f}, hi[4] = {1.5f, 0.1f, 0.1f, 1.5f};
     char name[96];
     for (int j = 0; j < 4; j++) {
         snprintf(name, sizeof name, "%s.%s", prefix, part[j]);
-        rn_tensor *t = rn_add(m, name, 1, &c);
+        st_tensor *t = st_model_add(m, name, 1, &c);
         if (!t) return;
         vgs_rng_fill(r, t->f, t->n, lo[j], hi[j]);
     }
     if (nbt) {
         snprintf(name, sizeof name, "%s.num_batches_tracked", prefix);
-        rn_tensor *t = rn_add(m, name, 0, NULL);
+        st_tensor *t = st_model_add(m, name, 0, NULL);
         if (t) t->i64 = (int64_t)(vgs_rng_u64(r) >> 44) + 1; /* like a real step count */
     }
 }
 
 /* All tensors of the network with the config's (wanted) channel counts. */
-static int rn_model_build(const rn_config *c, uint64_t seed, rn_model *m)
+static int rn_model_build(const rn_config *c, uint64_t seed, st_model *m)
 {
     vgs_rng r = vgs_rng_seed(seed);
     const int g = c->groups, nbt = !c->no_nbt;
@@ -319,35 +264,12 @@ static int rn_model_build(const rn_config *c, uint64_t seed, rn_model *m)
     return m->fail ? -1 : 0;
 }
 
-static const rn_tensor *rn_get(const rn_model *m, const char *name)
-{
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->t[i].name, name) == 0) return &m->t[i];
-    fprintf(stderr, "check_refnet: internal error: no tensor '%s'\n", name);
-    abort();
-}
-
 /* safetensors entries of the model (capacity n + extra), in file order: natural, or
  * scrambled with seed. */
-static st_entry *rn_entries(const rn_model *m, size_t extra, int scramble, uint64_t seed, size_t *n)
+static st_entry *rn_entries(const st_model *m, size_t extra, int scramble, uint64_t seed, size_t *n)
 {
-    st_entry *e = (st_entry *)calloc(m->n + extra, sizeof *e);
+    st_entry *e = st_model_entries(m, extra);
     if (!e) return NULL;
-    for (size_t i = 0; i < m->n; i++) {
-        const rn_tensor *t = &m->t[i];
-        snprintf(e[i].name, sizeof e[i].name, "%s", t->name);
-        e[i].ndim = t->ndim;
-        for (int d = 0; d < t->ndim; d++) e[i].shape[d] = t->shape[d];
-        if (t->f) {
-            e[i].dtype = "F32";
-            e[i].data = t->f;
-            e[i].nbytes = t->n * sizeof(float);
-        } else {
-            e[i].dtype = "I64";
-            e[i].data = &t->i64; /* little-endian host (x86-64, aarch64) */
-            e[i].nbytes = sizeof(int64_t);
-        }
-    }
     if (scramble) {
         vgs_rng r = vgs_rng_seed(seed ^ 0x5C4A3B1Eu);
         for (size_t i = m->n; i > 1; i--) {
@@ -399,7 +321,7 @@ static ref_act ref_new(int c, int h, int w)
 /* PyTorch Conv2d, no bias: weight [O][C/groups][k][k], zero padding k / 2, stride s.
  * Output channel o belongs to group o / (O / groups) and reads that group's C / groups input
  * channels. */
-static ref_act ref_conv(ref_act x, const rn_tensor *wt, int groups, int stride)
+static ref_act ref_conv(ref_act x, const st_tensor *wt, int groups, int stride)
 {
     const int O = (int)wt->shape[0], cg = (int)wt->shape[1], k = (int)wt->shape[2], p = k / 2;
     if (cg * groups != x.c || O % groups || wt->shape[3] != k) {
@@ -433,14 +355,14 @@ static ref_act ref_conv(ref_act x, const rn_tensor *wt, int groups, int stride)
 }
 
 /* BatchNorm (inference), in place: (x - mean) / sqrt(var + eps) * gamma + beta. */
-static void ref_bn(const rn_model *m, const char *prefix, ref_act x)
+static void ref_bn(const st_model *m, const char *prefix, ref_act x)
 {
     char name[96];
-    const rn_tensor *t[4];
+    const st_tensor *t[4];
     static const char *const part[4] = {"weight", "bias", "running_mean", "running_var"};
     for (int j = 0; j < 4; j++) {
         snprintf(name, sizeof name, "%s.%s", prefix, part[j]);
-        t[j] = rn_get(m, name);
+        t[j] = st_model_get(m, name);
     }
     const size_t hw = (size_t)x.h * x.w;
     for (int c = 0; c < x.c; c++) {
@@ -498,12 +420,12 @@ static ref_act ref_shuffle(ref_act x, int g, vgs_shuffle_order order)
 }
 
 /* Logits (num_classes doubles) of one image img (3 x h x w floats). */
-static void ref_forward(const rn_model *m, const rn_config *c, const float *img, double *logits)
+static void ref_forward(const st_model *m, const rn_config *c, const float *img, double *logits)
 {
     char name[96];
     ref_act x = ref_new(3, c->h, c->w);
     for (size_t i = 0; i < (size_t)3 * c->h * c->w; i++) x.v[i] = img[i];
-    x = ref_conv(x, rn_get(m, "first_conv.0.weight"), 1, 2);
+    x = ref_conv(x, st_model_get(m, "first_conv.0.weight"), 1, 2);
     ref_bn(m, "first_conv.1", x);
     ref_relu(x);
     ref_act t = ref_pool(x, 1);
@@ -516,17 +438,17 @@ static void ref_forward(const rn_model *m, const rn_config *c, const float *img,
             ref_act b = ref_new(x.c, x.h, x.w);
             memcpy(b.v, x.v, (size_t)x.c * x.h * x.w * sizeof(double));
             snprintf(name, sizeof name, "features.%d.branch_main_1.0.weight", k);
-            b = ref_conv(b, rn_get(m, name), g1, 1);
+            b = ref_conv(b, st_model_get(m, name), g1, 1);
             snprintf(name, sizeof name, "features.%d.branch_main_1.1", k);
             ref_bn(m, name, b);
             ref_relu(b);
             snprintf(name, sizeof name, "features.%d.branch_main_1.3.weight", k);
-            b = ref_conv(b, rn_get(m, name), b.c, stride); /* depthwise: groups = channels */
+            b = ref_conv(b, st_model_get(m, name), b.c, stride); /* depthwise: groups = channels */
             snprintf(name, sizeof name, "features.%d.branch_main_1.4", k);
             ref_bn(m, name, b);
             b = ref_shuffle(b, c->groups, c->order);
             snprintf(name, sizeof name, "features.%d.branch_main_2.0.weight", k);
-            b = ref_conv(b, rn_get(m, name), c->groups, 1);
+            b = ref_conv(b, st_model_get(m, name), c->groups, 1);
             snprintf(name, sizeof name, "features.%d.branch_main_2.1", k);
             ref_bn(m, name, b);
             if (stride == 1) {
@@ -551,7 +473,7 @@ static void ref_forward(const rn_model *m, const rn_config *c, const float *img,
             }
         }
     }
-    const rn_tensor *fc = rn_get(m, "classifier.0.weight");
+    const st_tensor *fc = st_model_get(m, "classifier.0.weight");
     const size_t hw = (size_t)x.h * x.w;
     double *pooled = (double *)calloc((size_t)x.c, sizeof(double));
     if (!pooled || fc->shape[1] != x.c) abort();
@@ -630,7 +552,7 @@ static int rn_run(const rn_config *config, vgs_isa isa, char *msg, size_t len)
     const vgs_shufflenet_v1_config lc = rn_lib_config(c);
     const vgs_net_options opt = vgs_check_options(1, c->h, c->w);
     const size_t nc = (size_t)c->num_classes, image = (size_t)3 * c->h * c->w;
-    rn_model m;
+    st_model m;
     st_entry *e = NULL;
     vgs_weights *w = NULL;
     vgs_net *net = NULL;
@@ -643,10 +565,10 @@ static int rn_run(const rn_config *config, vgs_isa isa, char *msg, size_t len)
              c->order == VGS_SHUFFLE_PAPER ? "paper" : "Megvii", c->h, c->w, c->num_classes);
 
     if (rn_model_build(c, seed, &m) != 0) {
-        rn_model_free(&m);
+        st_model_free(&m);
         return vgs_check_fail(msg, len, "%s: out of memory", where);
     }
-    size_t n;
+    size_t n = 0;
     e = rn_entries(&m, 0, c->scramble, seed, &n);
     if (!e) rc = vgs_check_fail(msg, len, "%s: out of memory", where);
     if (!rc) rc = rn_open(e, n, &w, msg, len);
@@ -754,7 +676,7 @@ static int rn_run(const rn_config *config, vgs_isa isa, char *msg, size_t len)
     free(x);
     free(logits);
     free(ref);
-    rn_model_free(&m);
+    st_model_free(&m);
     return rc;
 }
 
@@ -827,11 +749,11 @@ static int rn_expect_error(const char *what, const vgs_shufflenet_v1_config *lc,
 #define RN_CFG_TINY_G3 2 /* rn_configs[2]: g3_tiny_paper, stem 3, stages 12/24/36, 7 classes */
 
 /* The model of rn_configs[idx] as entries (capacity + 4); the caller frees both. */
-static int rn_base(size_t idx, rn_model *m, st_entry **e, size_t *n, char *msg, size_t len)
+static int rn_base(size_t idx, st_model *m, st_entry **e, size_t *n, char *msg, size_t len)
 {
     if (rn_model_build(&rn_configs[idx], rn_seed(&rn_configs[idx]), m) != 0 ||
         !(*e = rn_entries(m, 4, 0, 0, n))) {
-        rn_model_free(m);
+        st_model_free(m);
         return vgs_check_fail(msg, len, "out of memory");
     }
     return 0;
@@ -839,23 +761,23 @@ static int rn_base(size_t idx, rn_model *m, st_entry **e, size_t *n, char *msg, 
 
 int vgs_refnet_make_tiny(const vgs_net_options *o, vgs_net **net, char *msg, size_t len)
 {
-    rn_model m;
+    st_model m;
     st_entry *e;
-    size_t n;
+    size_t n = 0;
     if (rn_base(RN_CFG_TINY_G3, &m, &e, &n, msg, len)) return 1;
     const rn_config *c = &rn_configs[RN_CFG_TINY_G3];
     const vgs_shufflenet_v1_config lc = rn_lib_config(c);
     rn_maker mk = {e, n, &lc, c->h, c->w};
     const int rc = rn_make(&mk, o, net, msg, len);
     free(e);
-    rn_model_free(&m);
+    st_model_free(&m);
     return rc;
 }
 
 /* The error checks' base: the g3_tiny_paper model built once per check, and a working copy
  * of its entries (one spare slot) that each case takes fresh and edits. */
 typedef struct rn_base_set {
-    rn_model m;
+    st_model m;
     st_entry *e, *work;
     size_t n;
 } rn_base_set;
@@ -864,7 +786,7 @@ static void rn_base_close(rn_base_set *b)
 {
     free(b->e);
     free(b->work);
-    rn_model_free(&b->m);
+    st_model_free(&b->m);
 }
 
 static int rn_base_open(rn_base_set *b, char *msg, size_t len)
@@ -872,7 +794,7 @@ static int rn_base_open(rn_base_set *b, char *msg, size_t len)
     if (rn_base(RN_CFG_TINY_G3, &b->m, &b->e, &b->n, msg, len)) return 1;
     if (!(b->work = (st_entry *)malloc((b->n + 1) * sizeof *b->work))) {
         free(b->e);
-        rn_model_free(&b->m);
+        st_model_free(&b->m);
         return vgs_check_fail(msg, len, "out of memory");
     }
     return 0;

@@ -99,66 +99,25 @@ static vgs_shufflenet_v2_config r2_lib_config(const r2_config *c)
  *  Random weights (torchvision names)
  * ------------------------------------------------------------------------------------------ */
 
-typedef struct r2_tensor {
-    char name[96];
-    int ndim;
-    int64_t shape[4];
-    size_t n;
-    float *f;          /* NULL: num_batches_tracked (I64 scalar i64) */
-    int64_t i64;
-} r2_tensor;
-
-typedef struct r2_model {
-    r2_tensor *t;
-    size_t n, cap;
-    int fail;
-} r2_model;
-
-static void r2_free(r2_model *m)
-{
-    for (size_t i = 0; i < m->n; i++) free(m->t[i].f);
-    free(m->t);
-    memset(m, 0, sizeof *m);
-}
-
-static r2_tensor *r2_add(r2_model *m, const char *name, int ndim, const int64_t *shape)
-{
-    if (m->fail) return NULL;
-    if (m->n == m->cap) {
-        const size_t cap = m->cap ? 2 * m->cap : 256;
-        r2_tensor *t = (r2_tensor *)realloc(m->t, cap * sizeof *t);
-        if (!t) return m->fail = 1, NULL;
-        m->t = t, m->cap = cap;
-    }
-    r2_tensor *t = &m->t[m->n];
-    memset(t, 0, sizeof *t);
-    snprintf(t->name, sizeof t->name, "%s", name);
-    t->ndim = ndim, t->n = 1;
-    for (int d = 0; d < ndim; d++) t->shape[d] = shape[d], t->n *= (size_t)shape[d];
-    if (ndim > 0 && !(t->f = (float *)malloc(t->n * sizeof(float)))) return m->fail = 1, NULL;
-    m->n++;
-    return t;
-}
-
 /* `prefix`.j.weight [o, i, k, k] ~ U(-a, a), a = sqrt(3 / (i k k)), and BN `prefix`.(j+1). */
-static void r2_conv_bn(r2_model *m, vgs_rng *r, const char *prefix, int j, int64_t o, int64_t i, int64_t k)
+static void r2_conv_bn(st_model *m, vgs_rng *r, const char *prefix, int j, int64_t o, int64_t i, int64_t k)
 {
     static const char *const part[4] = {"weight", "bias", "running_mean", "running_var"};
     static const float lo[4] = {0.5f, -0.1f, -0.1f, 0.5f}, hi[4] = {1.5f, 0.1f, 0.1f, 1.5f};
     char name[96];
     const int64_t shape[4] = {o, i, k, k};
     snprintf(name, sizeof name, "%s.%d.weight", prefix, j);
-    r2_tensor *t = r2_add(m, name, 4, shape);
+    st_tensor *t = st_model_add(m, name, 4, shape);
     if (t) vgs_rng_fill(r, t->f, t->n, -(float)sqrt(3.0 / (double)(i * k * k)), (float)sqrt(3.0 / (double)(i * k * k)));
     for (int p = 0; p < 4; p++) {
         snprintf(name, sizeof name, "%s.%d.%s", prefix, j + 1, part[p]);
-        if ((t = r2_add(m, name, 1, &o))) vgs_rng_fill(r, t->f, t->n, lo[p], hi[p]);
+        if ((t = st_model_add(m, name, 1, &o))) vgs_rng_fill(r, t->f, t->n, lo[p], hi[p]);
     }
     snprintf(name, sizeof name, "%s.%d.num_batches_tracked", prefix, j + 1);
-    if ((t = r2_add(m, name, 0, NULL))) t->i64 = 1000;
+    if ((t = st_model_add(m, name, 0, NULL))) t->i64 = 1000;
 }
 
-static int r2_build(const r2_config *c, uint64_t seed, r2_model *m)
+static int r2_build(const r2_config *c, uint64_t seed, st_model *m)
 {
     vgs_rng r = vgs_rng_seed(seed);
     memset(m, 0, sizeof *m);
@@ -183,33 +142,16 @@ static int r2_build(const r2_config *c, uint64_t seed, r2_model *m)
     r2_conv_bn(m, &r, "conv5", 0, c->want[4], in, 1);
     const int64_t fw[2] = {c->num_classes, c->want[4]}, fb = c->num_classes;
     const float a = (float)(sqrt(3.0 / c->want[4]) * (c->fc_gain ? c->fc_gain : 1));
-    r2_tensor *t = r2_add(m, "fc.weight", 2, fw);
+    st_tensor *t = st_model_add(m, "fc.weight", 2, fw);
     if (t) vgs_rng_fill(&r, t->f, t->n, -a, a);
-    if ((t = r2_add(m, "fc.bias", 1, &fb))) vgs_rng_fill(&r, t->f, t->n, -0.1f, 0.1f);
+    if ((t = st_model_add(m, "fc.bias", 1, &fb))) vgs_rng_fill(&r, t->f, t->n, -0.1f, 0.1f);
     return m->fail ? -1 : 0;
 }
 
-static const r2_tensor *r2_get(const r2_model *m, const char *name)
+static int r2_open(const st_model *m, vgs_weights **w, char *msg, size_t len)
 {
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->t[i].name, name) == 0) return &m->t[i];
-    fprintf(stderr, "check_refnet_v2: internal error: no tensor '%s'\n", name);
-    abort();
-}
-
-static int r2_open(const r2_model *m, vgs_weights **w, char *msg, size_t len)
-{
-    st_entry *e = (st_entry *)calloc(m->n, sizeof *e);
+    st_entry *e = st_model_entries(m, 0);
     if (!e) return vgs_check_fail(msg, len, "out of memory");
-    for (size_t i = 0; i < m->n; i++) {
-        const r2_tensor *t = &m->t[i];
-        snprintf(e[i].name, sizeof e[i].name, "%s", t->name);
-        e[i].ndim = t->ndim;
-        for (int d = 0; d < t->ndim; d++) e[i].shape[d] = t->shape[d];
-        e[i].dtype = t->f ? "F32" : "I64";
-        e[i].data = t->f ? (const void *)t->f : (const void *)&t->i64;
-        e[i].nbytes = t->f ? t->n * sizeof(float) : sizeof(int64_t);
-    }
     size_t size = 0;
     unsigned char *bytes = st_build(e, m->n, &size);
     free(e);
@@ -240,20 +182,20 @@ static size_t ref2_plane(ref2 a) { return (size_t)a.h * a.w; }
 
 /* Conv2d(groups = 1 or depthwise), no bias, padding k / 2, stride s; BN prefix.(j+1) and an
  * optional ReLU after.  x is kept. */
-static ref2 ref2_conv_bn(const r2_model *m, const char *prefix, int j, ref2 x, int stride, int relu)
+static ref2 ref2_conv_bn(const st_model *m, const char *prefix, int j, ref2 x, int stride, int relu)
 {
     char name[96];
     snprintf(name, sizeof name, "%s.%d.weight", prefix, j);
-    const r2_tensor *wt = r2_get(m, name);
+    const st_tensor *wt = st_model_get(m, name);
     const int O = (int)wt->shape[0], cg = (int)wt->shape[1], k = (int)wt->shape[2], p = k / 2;
     const int dw = k == 3 && strcmp(prefix, "conv1") != 0; /* every other 3x3 is depthwise */
     if (dw ? cg != 1 || O != x.c : cg != x.c) abort();
     ref2 y = ref2_new(O, (x.h + 2 * p - k) / stride + 1, (x.w + 2 * p - k) / stride + 1);
     static const char *const part[4] = {"weight", "bias", "running_mean", "running_var"};
-    const r2_tensor *bn[4];
+    const st_tensor *bn[4];
     for (int q = 0; q < 4; q++) {
         snprintf(name, sizeof name, "%s.%d.%s", prefix, j + 1, part[q]);
-        bn[q] = r2_get(m, name);
+        bn[q] = st_model_get(m, name);
     }
     for (int o = 0; o < O; o++) {
         const int c0 = dw ? o : 0;
@@ -316,7 +258,7 @@ static ref2 ref2_chain(ref2 x, ref2 y) /* free x, return y */
     return y;
 }
 
-static void ref2_forward(const r2_model *m, const r2_config *c, const float *img, double *logits)
+static void ref2_forward(const st_model *m, const r2_config *c, const float *img, double *logits)
 {
     ref2 x = ref2_new(3, c->h, c->w);
     for (size_t i = 0; i < (size_t)3 * c->h * c->w; i++) x.v[i] = img[i];
@@ -358,7 +300,7 @@ static void ref2_forward(const r2_model *m, const r2_config *c, const float *img
         }
     }
     x = ref2_chain(x, ref2_conv_bn(m, "conv5", 0, x, 1, 1));
-    const r2_tensor *fw = r2_get(m, "fc.weight"), *fb = r2_get(m, "fc.bias");
+    const st_tensor *fw = st_model_get(m, "fc.weight"), *fb = st_model_get(m, "fc.bias");
     double *mean = (double *)calloc((size_t)x.c, sizeof(double));
     if (!mean || fw->shape[1] != x.c) abort();
     for (int ch = 0; ch < x.c; ch++) {
@@ -386,7 +328,7 @@ static uint64_t r2_seed(const r2_config *c)
 }
 
 typedef struct r2_maker {
-    const r2_model *m;
+    const st_model *m;
     const vgs_shufflenet_v2_config *lc;
     int h, w;
 } r2_maker;
@@ -430,9 +372,9 @@ static int r2_run(const r2_config *c, vgs_isa isa, char *msg, size_t len)
     snprintf(where, sizeof where, "refnet_v2/%s [%s] (stem %d, stages %d/%d/%d, conv5 %d, %dx%d, %d classes)", c->name,
              vgs_isa_to_string(isa), c->want[0], c->want[1], c->want[2], c->want[3], c->want[4], c->h, c->w,
              c->num_classes);
-    r2_model m;
+    st_model m;
     if (r2_build(c, seed, &m) != 0) {
-        r2_free(&m);
+        st_model_free(&m);
         return vgs_check_fail(msg, len, "%s: out of memory", where);
     }
     vgs_net *net = NULL;
@@ -493,7 +435,7 @@ static int r2_run(const r2_config *c, vgs_isa isa, char *msg, size_t len)
     }
     vgs_net_destroy(net);
     free(x), free(logits), free(ref);
-    r2_free(&m);
+    st_model_free(&m);
     return rc;
 }
 
@@ -593,9 +535,9 @@ static int check_zero_copy_profile(vgs_isa isa, char *msg, size_t len)
 {
     const r2_config *c = &r2_configs[1];
     const vgs_shufflenet_v2_config lc = r2_lib_config(c);
-    r2_model m;
+    st_model m;
     if (r2_build(c, r2_seed(c), &m) != 0) {
-        r2_free(&m);
+        st_model_free(&m);
         return vgs_check_fail(msg, len, "out of memory");
     }
     r2_maker mk = {&m, &lc, c->h, c->w};
@@ -639,7 +581,7 @@ static int check_zero_copy_profile(vgs_isa isa, char *msg, size_t len)
     }
     vgs_net_destroy(net);
     free(x), free(y);
-    r2_free(&m);
+    st_model_free(&m);
     return rc;
 }
 
@@ -647,7 +589,7 @@ static int check_zero_copy_profile(vgs_isa isa, char *msg, size_t len)
  *  Errors: bad configs, weights of another width (shape), a missing tensor
  * ------------------------------------------------------------------------------------------ */
 
-static int r2_expect(const char *what, const vgs_shufflenet_v2_config *lc, const r2_model *m, vgs_status want, char *msg,
+static int r2_expect(const char *what, const vgs_shufflenet_v2_config *lc, const st_model *m, vgs_status want, char *msg,
                      size_t len)
 {
     vgs_weights *w = NULL;
@@ -667,9 +609,9 @@ static int r2_expect(const char *what, const vgs_shufflenet_v2_config *lc, const
 static int check_v2_errors(vgs_isa isa, char *msg, size_t len)
 {
     (void)isa;
-    r2_model m;
+    st_model m;
     if (r2_build(&r2_configs[0], 7, &m) != 0) {
-        r2_free(&m);
+        st_model_free(&m);
         return vgs_check_fail(msg, len, "out of memory");
     }
     vgs_shufflenet_v2_config lc = r2_lib_config(&r2_configs[0]);
@@ -686,7 +628,7 @@ static int check_v2_errors(vgs_isa isa, char *msg, size_t len)
     for (size_t i = 0; i < m.n; i++) /* drop stage3.0's branch1 depthwise weight */
         if (!strcmp(m.t[i].name, "stage3.0.branch1.0.weight")) snprintf(m.t[i].name, sizeof m.t[i].name, "stage3.0.x");
     if (!rc) rc = r2_expect("a missing branch1 weight", &lc, &m, VGS_ERR_MISSING_TENSOR, msg, len);
-    r2_free(&m);
+    st_model_free(&m);
     return rc;
 }
 
@@ -703,7 +645,7 @@ static int r2_v1_case(int g, float width, int stem, int c2, char *msg, size_t le
 {
     static const int rep[3] = {4, 8, 4};
     const int out[3] = {c2, 2 * c2, 4 * c2};
-    r2_model m;
+    st_model m;
     memset(&m, 0, sizeof m);
     vgs_rng r = vgs_rng_seed((uint64_t)g * 1000 + (uint64_t)(width * 100));
     r2_conv_bn(&m, &r, "first_conv", 0, stem, 3, 3);
@@ -720,7 +662,7 @@ static int r2_v1_case(int g, float width, int stem, int c2, char *msg, size_t le
             in = out[s];
         }
     const int64_t fw[2] = {10, in};
-    r2_tensor *t = r2_add(&m, "classifier.0.weight", 2, fw);
+    st_tensor *t = st_model_add(&m, "classifier.0.weight", 2, fw);
     if (t) vgs_rng_fill(&r, t->f, t->n, -0.01f, 0.01f);
     vgs_weights *w = NULL;
     int rc = m.fail ? vgs_check_fail(msg, len, "out of memory") : r2_open(&m, &w, msg, len);
@@ -749,7 +691,7 @@ static int r2_v1_case(int g, float width, int stem, int c2, char *msg, size_t le
     }
     vgs_net_destroy(net);
     vgs_weights_close(w);
-    r2_free(&m);
+    st_model_free(&m);
     return rc;
 }
 
