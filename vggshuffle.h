@@ -514,6 +514,13 @@ typedef void (*vgs_winograd3x3_fn)(size_t cin, size_t cout, size_t h, size_t w, 
 /* Floats of the GEMM's packing scratch for k input channels: B packed 256 columns at a
  * time (a multiple of every tier's tile width), k rows of them. */
 #define VGS_GEMM_SCRATCH_FLOATS(k) ((size_t)(k) * 256u)
+/* The GEMM reads its weights A packed (vgs_gemm_pack_a): in blocks of VGS_GEMM_PACK_ROWS rows
+ * (every tier's tile height), each block k x 6 floats, column p of the block's rows at
+ * [p*6 .. p*6+5]: one sequential stream a tile, where the row-major weights are six streams a
+ * row apart.  VGS_GEMM_PACKED_A_FLOATS(m, k): floats of m rows packed (the last block's rows
+ * past m are zeros, computed and never stored). */
+#define VGS_GEMM_PACK_ROWS 6
+#define VGS_GEMM_PACKED_A_FLOATS(m, k) (((size_t)(m) + 5u) / 6u * 6u * (size_t)(k))
 
 typedef struct vgs_kernels {
     vgs_isa isa;
@@ -521,11 +528,13 @@ typedef struct vgs_kernels {
     const char *gemm_name;       /* e.g. "vgs_f32_gemm_6x16__avx2"              */
 
     /* Grouped 1x1 convolution, one group, as GEMM (microkernel mr x nr over output channels
-     * x pixels):  c[ci(i)*c_stride + j] = clamp(bias[i] + sum_p a[i*a_stride + p] * b[bi(p)*b_stride + j]
+     * x pixels):  c[ci(i)*c_stride + j] = clamp(bias[i] + sum_p A[i][p] * b[bi(p)*b_stride + j]
      *                                            + r[i*r_stride + j])
      * for i < m (output channels), j < n (pixels, H*W), p < k (input channels of the group),
      * with bi(p) = b_index[p] and ci(i) = c_index[i], or the identity where the index is NULL.
-     * a: OI weights of the group; b: input planes (b_stride = channel stride, so any channel
+     * a: the group's OI weights A (m x k) packed by vgs_gemm_pack_a: A[i][p] at
+     * a[(i/6)*a_stride + p*6 + i%6], a_stride >= 6*k (the packer's dst_stride), every block
+     * whole (VGS_GEMM_PACKED_A_FLOATS(m, k) floats for a_stride = 6*k); b: input planes (b_stride = channel stride, so any channel
      * subset with a constant stride is read in place, and any other subset through b_index:
      * input channel p is plane b_index[p]); c: output planes (c_index: output channel i is
      * stored to plane c_index[i]; the indices must be distinct, >= 0).  bias and r may be
@@ -535,9 +544,9 @@ typedef struct vgs_kernels {
      * lie; without them the kernel runs the same code as if they did not exist.
      * scratch: NULL, or VGS_GEMM_SCRATCH_FLOATS(k) floats of the caller's (one per thread;
      * contents ignored, overwritten), where the kernel may pack B into contiguous panels
-     * (it does where that pays: B gathered through b_index, or rows a page or more apart
-     * with k >= 64, and at least two tiles of rows).  The results are bit-identical with
-     * and without it: packing changes where B is read from, not any output's arithmetic. */
+     * (it does where that pays: B gathered through b_index, rows a page or more apart with
+     * k >= 64, or k >= 200; and at least two tiles of rows).  The results are bit-identical
+     * with and without it: packing changes where B is read from, not any output's arithmetic. */
     void (*gemm)(size_t m, size_t n, size_t k, const float *a, size_t a_stride,
                  const float *b, size_t b_stride, const int32_t *b_index, const float *bias,
                  const float *r, size_t r_stride, float *c, size_t c_stride,
@@ -639,6 +648,11 @@ typedef struct vgs_kernels {
  * sign (made quiet), an infinity stays one.  vgs_bf16_to_f32 is exact.  n may be 0. */
 VGS_API void vgs_f32_to_bf16(size_t n, const float *x, uint16_t *y);
 VGS_API void vgs_bf16_to_f32(size_t n, const uint16_t *x, float *y);
+
+/* Pack the m x k weights a (row i at a + i*a_stride) for vgs_kernels.gemm: block t (rows 6t ..
+ * 6t+5) at packed + t*dst_stride (dst_stride >= 6*k), row 6t+i's column p at [p*6 + i]; rows
+ * past m are zeros.  Writes exactly the blocks' 6*k floats each; ISA-independent. */
+VGS_API void vgs_gemm_pack_a(size_t m, size_t k, const float *a, size_t a_stride, float *packed, size_t dst_stride);
 
 /* Kernel table of a tier.  NULL if the tier is not compiled in (it may still be unsupported
  * by this CPU: check vgs_isa_supported before calling into it). */
@@ -1642,6 +1656,20 @@ void vgs_bf16_to_f32(size_t n, const uint16_t *x, float *y)
 }
 
 /* ==========================================================================================
+ *  GEMM weight packing (once at create for every 1x1 convolution; ISA-independent)
+ * ========================================================================================== */
+void vgs_gemm_pack_a(size_t m, size_t k, const float *a, size_t a_stride, float *packed, size_t dst_stride)
+{
+    for (size_t t = 0; t * VGS_GEMM_PACK_ROWS < m; t++) {
+        float *dst = packed + t * dst_stride;
+        for (size_t i = 0; i < VGS_GEMM_PACK_ROWS; i++) {
+            const size_t row = t * VGS_GEMM_PACK_ROWS + i;
+            for (size_t p = 0; p < k; p++) dst[p * VGS_GEMM_PACK_ROWS + i] = row < m ? a[row * a_stride + p] : 0.0f;
+        }
+    }
+}
+
+/* ==========================================================================================
  *  Kernel tiers: each arch/ISA/ISA.h instantiates every family of kernels/ for its ISA
  * ========================================================================================== */
 #include "arch/scalar/scalar.h"
@@ -2115,6 +2143,9 @@ static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "d
 /* Task partition constants (they depend on the layer's shape only, never on threads). */
 #define VGS__TASK_OC 8        /* conv3x3: output channels a task (the kernel's block)      */
 #define VGS__TASK_ROWS 48     /* conv1x1: output channels a task (8 GEMM tiles of 6)       */
+#if VGS__TASK_ROWS % VGS_GEMM_PACK_ROWS
+#error "a conv1x1 task must start at a block of the packed weights"
+#endif
 #define VGS__TASK_COLS 256    /* conv1x1: pixels a task (a multiple of every tier's tile)  */
 #define VGS__TASK_PIXELS 4096 /* channel-wise layers: output pixels a task, at least       */
 #define VGS__TASK_FC 64       /* linear: outputs a task (all images of the chunk)          */
@@ -2585,12 +2616,30 @@ static vgs_status vgs__plan_fc_weights(vgs_net *net, int fc_weights)
     return VGS_OK;
 }
 
+/* Every 1x1 convolution's weights packed for the GEMM (vgs_gemm_pack_a), group after group,
+ * each group's m = cout/groups rows in whole blocks; the row-major copy freed. */
+static vgs_status vgs__plan_gemm_weights(vgs_net *net)
+{
+    for (size_t i = 0; i < net->n_layers; i++) {
+        vgs__layer *L = &net->layers[i];
+        if (L->kind != VGS__CONV1X1 || !L->wt || L->groups < 1) continue;
+        const size_t g = (size_t)L->groups, m = L->cout / g, k = L->cin / g, per = VGS_GEMM_PACKED_A_FLOATS(m, k);
+        float *pk = vgs__net_alloc(net, g * per);
+        if (!pk) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for the packed weights of %s", L->name);
+        for (size_t q = 0; q < g; q++) vgs_gemm_pack_a(m, k, L->wt + q * m * k, k, pk + q * per, VGS_GEMM_PACK_ROWS * k);
+        vgs__net_free(net, L->wt, L->cout * k);
+        L->wt = pk;
+    }
+    return VGS_OK;
+}
+
 /* Lifetimes, arena placement, partitions; allocates the arena and starts the threads. */
 static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
 {
     vgs_status st;
     net->max_batch = o && o->max_batch > 0 ? (size_t)o->max_batch : 1;
     if ((st = vgs__plan_convolutions(net, o ? o->winograd : 0)) != VGS_OK) return st;
+    if ((st = vgs__plan_gemm_weights(net)) != VGS_OK) return st;
     if ((st = vgs__plan_fc_weights(net, o ? o->fc_weights : VGS_FC_F32)) != VGS_OK) return st;
     for (size_t t = 0; t < net->n_tensors; t++) net->tensors[t].first = -1, net->tensors[t].last = -1;
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -2731,7 +2780,9 @@ static void vgs__task_run(void *arg, size_t t)
         const float *r = L->r.t >= 0 ? vgs__at(net, L->r, img) + i0 * L->r.cs + j0 : NULL;
         const int32_t *xi = L->x_index ? L->x_index + grp * kk : NULL, *yi = L->y_index ? L->y_index + i0 : NULL;
         const size_t slot = vgs__slot_take(net);
-        k->gemm(rows, cols, kk, L->wt + i0 * kk, kk, x + (xi ? 0 : grp * kk * xcs) + j0, xcs, xi,
+        /* the group's packed weights, from its row mi * VGS__TASK_ROWS (a whole block) on */
+        const float *a = L->wt + grp * VGS_GEMM_PACKED_A_FLOATS(m, kk) + mi * VGS__TASK_ROWS * kk;
+        k->gemm(rows, cols, kk, a, VGS_GEMM_PACK_ROWS * kk, x + (xi ? 0 : grp * kk * xcs) + j0, xcs, xi,
                 L->bias ? L->bias + i0 : NULL, r, L->r.cs, y + (yi ? 0 : i0 * ycs) + j0, ycs, yi, L->out_min, L->out_max,
                 net->scratch + slot * net->slot_floats);
         __atomic_store_n(&net->slot_busy[slot], 0, __ATOMIC_RELEASE);

@@ -3,10 +3,14 @@
  *
  * Tile: MR = 6 output channels x NR = 2 vectors of pixels (6x16 on AVX2, 6x32 on AVX-512,
  * 6x8 on NEON, 6x2 scalar): 12 accumulators, 2 B loads and 6 broadcasts per k step, which
- * fits the 16 vector registers of AVX2.  Rows past m re-read the last valid row of A (never
- * stored).  The last columns of a row take a 2-vector tile with masked loads/stores, or a
- * 1-vector tile when at most one vector of columns is left (7x7 = 49 pixels: 3 full tiles
- * and a 1-column one, which would otherwise cost a whole 2-vector tile).
+ * fits the 16 vector registers of AVX2.  A comes packed (vgs_gemm_pack_a: a block of MR rows
+ * is k x MR floats, the MR broadcasts of a k step adjacent), so a tile reads its weights as
+ * one sequential stream, not MR rows a row apart (with weights that have left the cache, the
+ * 7x7 layers' case, six streams of 4 bytes a k step were latency bound); rows past m are the
+ * packer's zeros (computed, never stored).  The last columns of a row take a 2-vector tile
+ * with masked loads/stores, or a 1-vector tile when at most one vector of columns is left
+ * (7x7 = 49 pixels: 3 full tiles and a 1-column one, which would otherwise cost a whole
+ * 2-vector tile).
  * Optional row indexes (ShuffleNet V2's zero-copy split / concat / shuffle): B row p read
  * from plane b_index[p], C row i stored to plane c_index[i].  The B index sits in the K loop,
  * so whether it is used is a compile-time parameter (`bix`: two copies of the tile loop) and
@@ -23,6 +27,9 @@
  * Contract: vgs_kernels.gemm. */
 
 #define VGS_GEMM_MR 6
+#if VGS_GEMM_MR != VGS_GEMM_PACK_ROWS
+#error "the tile height must be the packed weights' block height"
+#endif
 #define VGS_GEMM_NR (2 * VGS_VW)
 /* Columns packed at a time (a multiple of every tier's NR; the runtime's task width). */
 #define VGS_GEMM_NC 256
@@ -33,7 +40,7 @@
  * call site, so the full tiles' K loop has no masking, the 1-vector tile no second
  * accumulator column, and the unindexed tiles no index loads. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
-    int nvec, int full, int bfull, int bix, size_t mr, size_t nr, size_t k, const float *const *arow,
+    int nvec, int full, int bfull, int bix, size_t mr, size_t nr, size_t k, const float *ap,
     const float *b, size_t b_stride, const int32_t *b_index, const float *bias, const float *r,
     size_t r_stride, float *const *crow, size_t j, vgs_v vmin, vgs_v vmax)
 {
@@ -54,7 +61,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
         }
 #pragma GCC unroll 6
         for (size_t i = 0; i < VGS_GEMM_MR; i++) {
-            const vgs_v ai = vgs_v_set1(arow[i][p]);
+            const vgs_v ai = vgs_v_set1(ap[p * VGS_GEMM_MR + i]);
             acc[i][0] = vgs_v_fma(ai, b0, acc[i][0]);
             if (nvec == 2) acc[i][1] = vgs_v_fma(ai, b1, acc[i][1]);
         }
@@ -76,6 +83,55 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
             else vgs_v_storen(ci + VGS_VW, v1, n1);
         }
     }
+}
+
+/* Vectors that hold the MR rows of a packed block's k step (AVX2 / AVX-512 1, NEON 2). */
+#define VGS_GEMM_CV ((VGS_GEMM_MR + VGS_VW - 1) / VGS_VW)
+
+/* One column j of a block of MR rows, with the vectors along the rows: a k step is the
+ * block's MR adjacent weights (one load on AVX2) times B's one value (a broadcast), where the
+ * 1-vector tile spends MR broadcasts and MR multiply-adds on one useful lane each.  Used for
+ * the last columns of a row where that is fewer multiply-adds (7x7 = 49 pixels: 3 full tiles
+ * and this).  Each output's arithmetic is the tile's (bias, then p = 0..k-1 in order by fused
+ * multiply-adds, residual, clamp), so results do not depend on which path computed them.
+ * The lanes past MR hold the next k step's weights (never stored); loads that would pass the
+ * block's end (the last k steps) are partial. */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_col)(
+    int bix, size_t mr, size_t k, const float *ap, const float *b, size_t b_stride, const int32_t *b_index,
+    const float *bias, const float *r, size_t r_stride, float *const *crow, size_t j, float out_min, float out_max)
+{
+    float lane[VGS_GEMM_CV * VGS_VW];
+    for (size_t i = 0; i < VGS_GEMM_CV * VGS_VW; i++) lane[i] = bias && i < mr ? bias[i] : 0.0f;
+    vgs_v acc[VGS_GEMM_CV];
+#pragma GCC unroll 6
+    for (size_t q = 0; q < VGS_GEMM_CV; q++) acc[q] = vgs_v_load(lane + q * VGS_VW);
+    /* k steps whose full vectors stay inside the block: p*MR + CV*VW <= k*MR */
+    const size_t over = (VGS_GEMM_CV * VGS_VW - VGS_GEMM_MR + VGS_GEMM_MR - 1) / VGS_GEMM_MR;
+    const size_t kf = k > over ? k - over : 0;
+    size_t p = 0;
+    for (; p < kf; p++) {
+        const vgs_v bv = vgs_v_set1(b[(bix ? (size_t)b_index[p] : p) * b_stride]);
+#pragma GCC unroll 6
+        for (size_t q = 0; q < VGS_GEMM_CV; q++) acc[q] = vgs_v_fma(vgs_v_load(ap + p * VGS_GEMM_MR + q * VGS_VW), bv, acc[q]);
+    }
+    for (; p < k; p++) {
+        const vgs_v bv = vgs_v_set1(b[(bix ? (size_t)b_index[p] : p) * b_stride]);
+#pragma GCC unroll 6
+        for (size_t q = 0; q < VGS_GEMM_CV; q++) {
+            const size_t lanes = VGS_GEMM_MR - q * VGS_VW < VGS_VW ? VGS_GEMM_MR - q * VGS_VW : VGS_VW;
+            acc[q] = vgs_v_fma(vgs_v_loadn(ap + p * VGS_GEMM_MR + q * VGS_VW, lanes), bv, acc[q]);
+        }
+    }
+    /* the epilogue in vectors too, so that it is the tile's operation for operation */
+    if (r) {
+        for (size_t i = 0; i < VGS_GEMM_CV * VGS_VW; i++) lane[i] = i < mr ? r[i * r_stride] : 0.0f;
+#pragma GCC unroll 6
+        for (size_t q = 0; q < VGS_GEMM_CV; q++) acc[q] = vgs_v_add(acc[q], vgs_v_load(lane + q * VGS_VW));
+    }
+    const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
+#pragma GCC unroll 6
+    for (size_t q = 0; q < VGS_GEMM_CV; q++) vgs_v_store(lane + q * VGS_VW, vgs_v_clamp(acc[q], vmin, vmax));
+    for (size_t i = 0; i < mr; i++) crow[i][j] = lane[i];
 }
 
 /* Columns j0 .. j0+n-1 of B's k rows (row p at b + bi(p)*b_stride) into panels of NR
@@ -109,8 +165,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
     for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
         const size_t mr = m - i0 < VGS_GEMM_MR ? m - i0 : VGS_GEMM_MR;
-        const float *arow[VGS_GEMM_MR];
-        for (size_t i = 0; i < VGS_GEMM_MR; i++) arow[i] = a + (i0 + (i < mr ? i : mr - 1)) * a_stride;
+        const float *ap = a + i0 / VGS_GEMM_MR * a_stride; /* the block of rows i0 .. i0+MR-1 */
         const float *bias_i = bias ? bias + i0 : NULL;
         const float *r_i = r ? r + i0 * r_stride : NULL;
         float *crow[VGS_GEMM_MR];
@@ -120,14 +175,19 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
         }
         size_t j = 0;
         for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(2, 1, 0, bix, mr, VGS_GEMM_NR, k, arow, b + j, b_stride, b_index, bias_i,
+            VGS_FN(vgs__gemm_tile)(2, 1, 0, bix, mr, VGS_GEMM_NR, k, ap, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
         if (n - j > VGS_VW) {
-            VGS_FN(vgs__gemm_tile)(2, 0, 0, bix, mr, n - j, k, arow, b + j, b_stride, b_index, bias_i,
+            VGS_FN(vgs__gemm_tile)(2, 0, 0, bix, mr, n - j, k, ap, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
+        } else if (j < n && (n - j) * VGS_GEMM_CV < VGS_GEMM_MR) { /* fewer multiply-adds by columns */
+            for (; j < n; j++) {
+                VGS_FN(vgs__gemm_col)(bix, mr, k, ap, b + j, b_stride, b_index, bias_i, r_i ? r_i + j : NULL, r_stride,
+                                      crow, j, out_min, out_max);
+            }
         } else if (j < n) {
-            VGS_FN(vgs__gemm_tile)(1, 0, 0, bix, mr, n - j, k, arow, b + j, b_stride, b_index, bias_i,
+            VGS_FN(vgs__gemm_tile)(1, 0, 0, bix, mr, n - j, k, ap, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
     }
@@ -138,12 +198,12 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run_packed)(
     size_t m, size_t j0, size_t n, size_t k, const float *a, size_t a_stride, const float *panels,
     const float *bias, const float *r, size_t r_stride, float *c, size_t c_stride, const int32_t *c_index,
-    vgs_v vmin, vgs_v vmax)
+    float out_min, float out_max)
 {
+    const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
     for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
         const size_t mr = m - i0 < VGS_GEMM_MR ? m - i0 : VGS_GEMM_MR;
-        const float *arow[VGS_GEMM_MR];
-        for (size_t i = 0; i < VGS_GEMM_MR; i++) arow[i] = a + (i0 + (i < mr ? i : mr - 1)) * a_stride;
+        const float *ap = a + i0 / VGS_GEMM_MR * a_stride; /* the block of rows i0 .. i0+MR-1 */
         const float *bias_i = bias ? bias + i0 : NULL;
         const float *r_i = r ? r + i0 * r_stride + j0 : NULL;
         float *crow[VGS_GEMM_MR];
@@ -153,14 +213,19 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run_packed)(
         }
         size_t j = 0;
         for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(2, 1, 1, 0, mr, VGS_GEMM_NR, k, arow, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
+            VGS_FN(vgs__gemm_tile)(2, 1, 1, 0, mr, VGS_GEMM_NR, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
         if (n - j > VGS_VW) {
-            VGS_FN(vgs__gemm_tile)(2, 0, 1, 0, mr, n - j, k, arow, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
+            VGS_FN(vgs__gemm_tile)(2, 0, 1, 0, mr, n - j, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
+        } else if (j < n && (n - j) * VGS_GEMM_CV < VGS_GEMM_MR) {
+            for (size_t jj = j; jj < n; jj++) {
+                VGS_FN(vgs__gemm_col)(0, mr, k, ap, panels + j * k + (jj - j), VGS_GEMM_NR, NULL, bias_i,
+                                      r_i ? r_i + jj : NULL, r_stride, crow, jj, out_min, out_max);
+            }
         } else if (j < n) {
-            VGS_FN(vgs__gemm_tile)(1, 0, 1, 0, mr, n - j, k, arow, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
+            VGS_FN(vgs__gemm_tile)(1, 0, 1, 0, mr, n - j, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
     }
@@ -174,18 +239,20 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
 {
     /* Packed where it paid (A/B in one process, AVX2, tasks of 48 rows): B gathered through
      * b_index (0.80-0.89x the time), B rows a page or more apart with k >= 64 (256 <- 256 at
-     * 56x56: 0.56-0.69x); not where B's rows are near and k small (28x28 and 14x14 planes,
-     * k = 20..160: 1.0-1.17x, the copy is not repaid; 7x7: level once its one-column tail is a
-     * broadcast).  Two row blocks at least, else each panel would be read once. */
-    const int pack = scratch && m > VGS_GEMM_MR && (b_index || (b_stride >= 1024 && k >= 64));
+     * 56x56: 0.56-0.69x), k >= 200 whatever the plane (a tile's k rows of B then span more
+     * than L1: 976 <- 976 at 7x7 0.65-0.72x, 2048 <- 976 at 7x7 0.70x, 488 <- 488 at 14x14
+     * 0.78-0.80x, 244 <- 244 at 28x28 0.90x, 80 <- 320 at 7x7 0.95x); not where B's rows are
+     * near and k small (28x28 and 14x14 planes, k = 20..160: 1.0-1.17x, the copy is not
+     * repaid; 7x7: level once its one-column tail is a broadcast).  Two row blocks at least,
+     * else each panel would be read once. */
+    const int pack = scratch && m > VGS_GEMM_MR && (b_index || (b_stride >= 1024 && k >= 64) || k >= 200);
     if (pack) {
-        const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
         for (size_t j0 = 0; j0 < n; j0 += VGS_GEMM_NC) {
             const size_t nc = n - j0 < VGS_GEMM_NC ? n - j0 : VGS_GEMM_NC;
             if (b_index) VGS_FN(vgs__gemm_pack)(1, nc, k, b + j0, b_stride, b_index, scratch);
             else VGS_FN(vgs__gemm_pack)(0, nc, k, b + j0, b_stride, NULL, scratch);
             VGS_FN(vgs__gemm_run_packed)(m, j0, nc, k, a, a_stride, scratch, bias, r, r_stride, c, c_stride, c_index,
-                                         vmin, vmax);
+                                         out_min, out_max);
         }
     } else if (b_index) {
         VGS_FN(vgs__gemm_run)(1, m, n, k, a, a_stride, b, b_stride, b_index, bias, r, r_stride, c, c_stride, c_index,
@@ -199,3 +266,4 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
 #undef VGS_GEMM_MR
 #undef VGS_GEMM_NR
 #undef VGS_GEMM_NC
+#undef VGS_GEMM_CV

@@ -235,7 +235,8 @@ static int check_fp_flush(vgs_isa isa, char *msg, size_t len)
     const vgs_kernels *K = vgs_kernels_for(isa);
     CHECK(K, "no kernels for %s", vgs_isa_to_string(isa));
     const float denormal = 1e-39f, one = 1.0f;
-    float c = -1.0f;
+    float c = -1.0f, pa[VGS_GEMM_PACK_ROWS]; /* the weight 1e-39, packed */
+    vgs_gemm_pack_a(1, 1, &denormal, 1, pa, VGS_GEMM_PACK_ROWS);
     const uint64_t start = vgs_fp_get();
     if (VGS_FP_FLUSH_BITS == 0) return 0; /* an architecture without the controls: nothing to check */
     /* from the default state and from a caller's own state with a flush bit set (x86: FTZ alone) */
@@ -245,7 +246,7 @@ static int check_fp_flush(vgs_isa isa, char *msg, size_t len)
         vgs_fp_set(states[s]);
         const uint64_t saved = vgs_fp_flush_denormals();
         const uint64_t inside = vgs_fp_get();
-        K->gemm(1, 1, 1, &denormal, 1, &one, 1, NULL, NULL, NULL, 0, &c, 1, NULL, -INFINITY, INFINITY, NULL);
+        K->gemm(1, 1, 1, pa, VGS_GEMM_PACK_ROWS, &one, 1, NULL, NULL, NULL, 0, &c, 1, NULL, -INFINITY, INFINITY, NULL);
         vgs_fp_restore(saved);
         const uint64_t after = vgs_fp_get();
         vgs_fp_set(start);
@@ -259,7 +260,7 @@ static int check_fp_flush(vgs_isa isa, char *msg, size_t len)
     }
     /* and without the pair, the default state keeps the denormal (so the check above can fail) */
     vgs_fp_set(states[0]);
-    K->gemm(1, 1, 1, &denormal, 1, &one, 1, NULL, NULL, NULL, 0, &c, 1, NULL, -INFINITY, INFINITY, NULL);
+    K->gemm(1, 1, 1, pa, VGS_GEMM_PACK_ROWS, &one, 1, NULL, NULL, NULL, 0, &c, 1, NULL, -INFINITY, INFINITY, NULL);
     vgs_fp_set(start);
     CHECK(c == denormal, "%s: 1e-39 * 1 with IEEE denormals gave %g", K->gemm_name, (double)c);
     return 0;

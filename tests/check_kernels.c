@@ -443,7 +443,7 @@ static const size_t GEMM_KS[] = {1, 2, 3, 6, 10, 20, 40};
 
 typedef struct gemm_ctx {
     const vgs_kernels *K;
-    vgs_guard ga, gb, gbias, gr, gbi, gci;
+    vgs_guard ga, gpa, gb, gbias, gr, gbi, gci; /* gpa: A packed (vgs_gemm_pack_a), what the kernel reads */
     outbuf out, scr;       /* output; packing scratch (writes checked against its margins) */
     scratch s;
     vgs_rng rng;
@@ -460,6 +460,7 @@ static int gemm_ctx_init(gemm_ctx *g, const vgs_kernels *K, size_t max_m, size_t
     g->K = K;
     g->rng = vgs_rng_seed(seed);
     int bad = vgs_guard_init(&g->ga, max_m * (max_k + GEMM_PAD_A));
+    bad |= vgs_guard_init(&g->gpa, (max_m + VGS_GEMM_PACK_ROWS) * (max_k + GEMM_PAD_A));
     bad |= vgs_guard_init(&g->gb, (2 * max_k + 1) * (max_n + GEMM_PAD_B));
     bad |= vgs_guard_init(&g->gbias, max_m);
     bad |= vgs_guard_init(&g->gr, max_m * (max_n + GEMM_PAD_R));
@@ -479,6 +480,7 @@ static int gemm_ctx_init(gemm_ctx *g, const vgs_kernels *K, size_t max_m, size_t
 static void gemm_ctx_free(gemm_ctx *g)
 {
     vgs_guard_free(&g->ga);
+    vgs_guard_free(&g->gpa);
     vgs_guard_free(&g->gb);
     vgs_guard_free(&g->gbias);
     vgs_guard_free(&g->gr);
@@ -503,25 +505,30 @@ static void gemm_pick(gemm_ctx *g, int32_t *idx, size_t n, size_t planes)
 }
 
 /* ix: bit 0 b_index, bit 1 c_index, bit 2 scratch given (the kernel packs B where that pays:
- * b_index, or B rows >= 1024 floats apart with k >= 64; m > one tile), bit 3 B rows
+ * b_index, B rows >= 1024 floats apart with k >= 64, or k >= 200; m > one tile), bit 3 B rows
  * GEMM_FAR_B floats apart (see the section comment). */
 #define GEMM_FAR_B 1029
 static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int has_bias,
                      int has_r, const clamp_opt *cl, int where, int ix, char *msg, size_t len)
 {
+    const size_t pas = VGS_GEMM_PACK_ROWS * (k + (strided ? GEMM_PAD_A : 0)); /* A packed: block stride */
     size_t as = k + (strided ? GEMM_PAD_A : 0), bs = ix & 8 ? GEMM_FAR_B : n + (strided ? GEMM_PAD_B : 0);
     size_t cs = n + (strided ? GEMM_PAD_C : 0), rs = n + (strided ? GEMM_PAD_R : 0);
     const size_t kb = ix & 1 ? 2 * k + 1 : k, mc = ix & 2 ? 2 * m + 1 : m; /* planes */
     char wh[320];
     snprintf(wh, sizeof wh,
-             "%s [%s]: m=%zu n=%zu k=%zu a_stride=%zu b_stride=%zu c_stride=%zu r_stride=%zu "
+             "%s [%s]: m=%zu n=%zu k=%zu a_stride=%zu (packed %zu) b_stride=%zu c_stride=%zu r_stride=%zu "
              "bias=%s r=%s clamp=%s guard=%s b_index=%s c_index=%s scratch=%s",
-             g->K->gemm_name, vgs_isa_to_string(g->K->isa), m, n, k, as, bs, cs, rs,
+             g->K->gemm_name, vgs_isa_to_string(g->K->isa), m, n, k, as, pas, bs, cs, rs,
              has_bias ? "yes" : "NULL", has_r ? "yes" : "NULL", cl->name, layout_name(where),
              ix & 1 ? "k of 2k+1 planes" : "NULL", ix & 2 ? "m of 2m+1 planes" : "NULL",
              ix & 4 ? "k x 256 floats" : "NULL");
 
     const float *a = vgs_guard_place(&g->ga, footprint2d(m, k, as), where);
+    /* packed A: whole blocks of 6 rows, block stride 6k (+ 6 * GEMM_PAD_A strided: the gaps
+     * hold NaN sentinels, which any output reading them would show) */
+    const size_t pblocks = (m + VGS_GEMM_PACK_ROWS - 1) / VGS_GEMM_PACK_ROWS;
+    const float *pa = vgs_guard_place(&g->gpa, (pblocks - 1) * pas + VGS_GEMM_PACK_ROWS * k, where);
     const float *b = vgs_guard_place(&g->gb, footprint2d(kb, n, bs), where);
     const int32_t *bi = NULL, *ci = NULL;
     if (ix & 1) {
@@ -535,6 +542,8 @@ static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int
     const float *bias = has_bias ? vgs_guard_place(&g->gbias, m, where) : NULL;
     const float *r = has_r ? vgs_guard_place(&g->gr, footprint2d(m, n, rs), where) : NULL;
     fill_strided(&g->rng, vgs_guard_wr(&g->ga, a), m, k, as, -1.0f, 1.0f);
+    vgs_fill_sentinel(vgs_guard_wr(&g->gpa, pa), (pblocks - 1) * pas + VGS_GEMM_PACK_ROWS * k);
+    vgs_gemm_pack_a(m, k, a, as, vgs_guard_wr(&g->gpa, pa), pas);
     float *bw = vgs_guard_wr(&g->gb, b);
     fill_strided(&g->rng, bw, kb, n, bs, -1.0f, 1.0f);
     if (bi) { /* planes b_index does not name: NaN; the named ones gathered for the reference */
@@ -550,7 +559,7 @@ static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int
     float *c = outbuf_prepare(&g->out, footprint2d(mc, n, cs));
     const size_t sf = VGS_GEMM_SCRATCH_FLOATS(k); /* exactly that, sentinels around it */
     float *scr = ix & 4 ? outbuf_prepare(&g->scr, sf) : NULL;
-    gemm_args ga = {g->K, m, n, k, as, bs, rs, cs, a, b, bias, r, c, cl->lo, cl->hi, bi, ci, scr};
+    gemm_args ga = {g->K, m, n, k, pas, bs, rs, cs, pa, b, bias, r, c, cl->lo, cl->hi, bi, ci, scr};
     if (vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)) return 1;
     if (scr && (vgs_first_non_sentinel(scr - OUT_MARGIN, OUT_MARGIN) < OUT_MARGIN ||
                 vgs_first_non_sentinel(scr + sf, OUT_MARGIN) < OUT_MARGIN)) {

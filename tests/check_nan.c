@@ -92,9 +92,12 @@ static int gemm_run(const vgs_kernels *K, size_t m, size_t n, size_t k, const fl
     static float scratch[VGS_GEMM_SCRATCH_FLOATS(8)];
     static const int32_t identity[8] = {0, 1, 2, 3, 4, 5, 6, 7};
     if (k > 8) return vgs_check_fail(msg, len, "test setup: k = %zu > 8", k);
+    float pa[VGS_GEMM_PACKED_A_FLOATS(8, 8)];
+    if (m > 8) return vgs_check_fail(msg, len, "test setup: m = %zu > 8", m);
+    vgs_gemm_pack_a(m, k, a, k, pa, VGS_GEMM_PACK_ROWS * k);
     for (int packed = 0; packed < 2; packed++) {
         for (size_t i = 0; i < m * n; i++) c[i] = 1.5e30f; /* no output left over from the last call */
-        K->gemm(m, n, k, a, k, b, n, packed ? identity : NULL, bias, r, n, c, n, NULL, cl->lo, cl->hi,
+        K->gemm(m, n, k, pa, VGS_GEMM_PACK_ROWS * k, b, n, packed ? identity : NULL, bias, r, n, c, n, NULL, cl->lo, cl->hi,
                 packed ? scratch : NULL);
         snprintf(wh, sizeof wh, "%s [%s]: m=%zu n=%zu k=%zu clamp=%s, %s%s", K->gemm_name,
                  vgs_isa_to_string(K->isa), m, n, k, cl->name, what, packed ? " (b_index, scratch)" : "");
