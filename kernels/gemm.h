@@ -87,50 +87,68 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
 
 /* Vectors that hold the MR rows of a packed block's k step (AVX2 / AVX-512 1, NEON 2). */
 #define VGS_GEMM_CV ((VGS_GEMM_MR + VGS_VW - 1) / VGS_VW)
+/* Whether the last column of a row goes by vgs__gemm_col (where the vectors along the rows are
+ * fewer than the tile's multiply-adds: not the scalar tier, whose one-lane vectors make it the
+ * same work) */
+#define VGS_GEMM_COL (2 * VGS_GEMM_CV <= VGS_GEMM_MR)
+/* Its independent sums: k step p adds into chain p % 4, so that a multiply-add's latency is not
+ * on the critical path of every step */
+#define VGS_GEMM_CS 4
 
 /* One column j of a block of MR rows, with the vectors along the rows: a k step is the
  * block's MR adjacent weights (one load on AVX2) times B's one value (a broadcast), where the
- * 1-vector tile spends MR broadcasts and MR multiply-adds on one useful lane each.  Used for
- * the last columns of a row where that is fewer multiply-adds (7x7 = 49 pixels: 3 full tiles
- * and this).  Each output's arithmetic is the tile's (bias, then p = 0..k-1 in order by fused
- * multiply-adds, residual, clamp), so results do not depend on which path computed them.
- * The lanes past MR hold the next k step's weights (never stored); loads that would pass the
- * block's end (the last k steps) are partial. */
+ * 1-vector tile spends MR broadcasts and MR multiply-adds on one useful lane each (7x7 = 49
+ * pixels: 3 full tiles and this).  Output i = clamp(((bias + S0) + S1) + (S2 + S3) + r) with
+ * Sc = the sum of the k steps p = c mod 4 in order: a fixed order, not the tile's (bias, then
+ * p = 0..k-1), so the last column of a row is rounded otherwise than its neighbours, the same
+ * way whatever the threads, batch or B packing.  The lanes past MR hold the next k step's
+ * weights (never stored); loads that would pass the block's end (the last k steps) are partial. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_col)(
     int bix, size_t mr, size_t k, const float *ap, const float *b, size_t b_stride, const int32_t *b_index,
     const float *bias, const float *r, size_t r_stride, float *const *crow, size_t j, float out_min, float out_max)
 {
     float lane[VGS_GEMM_CV * VGS_VW];
     for (size_t i = 0; i < VGS_GEMM_CV * VGS_VW; i++) lane[i] = bias && i < mr ? bias[i] : 0.0f;
-    vgs_v acc[VGS_GEMM_CV];
+    vgs_v acc[VGS_GEMM_CS][VGS_GEMM_CV];
 #pragma GCC unroll 6
-    for (size_t q = 0; q < VGS_GEMM_CV; q++) acc[q] = vgs_v_load(lane + q * VGS_VW);
+    for (size_t q = 0; q < VGS_GEMM_CV; q++) {
+        acc[0][q] = vgs_v_load(lane + q * VGS_VW);
+#pragma GCC unroll 4
+        for (size_t c = 1; c < VGS_GEMM_CS; c++) acc[c][q] = vgs_v_zero();
+    }
     /* k steps whose full vectors stay inside the block: p*MR + CV*VW <= k*MR */
-    const size_t over = (VGS_GEMM_CV * VGS_VW - VGS_GEMM_MR + VGS_GEMM_MR - 1) / VGS_GEMM_MR;
+    const size_t over = (VGS_GEMM_CV * VGS_VW - 1) / VGS_GEMM_MR;
     const size_t kf = k > over ? k - over : 0;
     size_t p = 0;
-    for (; p < kf; p++) {
-        const vgs_v bv = vgs_v_set1(b[(bix ? (size_t)b_index[p] : p) * b_stride]);
+    for (; p + VGS_GEMM_CS <= kf; p += VGS_GEMM_CS) {
+#pragma GCC unroll 4
+        for (size_t c = 0; c < VGS_GEMM_CS; c++) {
+            const vgs_v bv = vgs_v_set1(b[(bix ? (size_t)b_index[p + c] : p + c) * b_stride]);
 #pragma GCC unroll 6
-        for (size_t q = 0; q < VGS_GEMM_CV; q++) acc[q] = vgs_v_fma(vgs_v_load(ap + p * VGS_GEMM_MR + q * VGS_VW), bv, acc[q]);
+            for (size_t q = 0; q < VGS_GEMM_CV; q++) {
+                acc[c][q] = vgs_v_fma(vgs_v_load(ap + (p + c) * VGS_GEMM_MR + q * VGS_VW), bv, acc[c][q]);
+            }
+        }
     }
     for (; p < k; p++) {
+        const size_t c = p % VGS_GEMM_CS;
         const vgs_v bv = vgs_v_set1(b[(bix ? (size_t)b_index[p] : p) * b_stride]);
 #pragma GCC unroll 6
         for (size_t q = 0; q < VGS_GEMM_CV; q++) {
             const size_t lanes = VGS_GEMM_MR - q * VGS_VW < VGS_VW ? VGS_GEMM_MR - q * VGS_VW : VGS_VW;
-            acc[q] = vgs_v_fma(vgs_v_loadn(ap + p * VGS_GEMM_MR + q * VGS_VW, lanes), bv, acc[q]);
+            const vgs_v av = p < kf ? vgs_v_load(ap + p * VGS_GEMM_MR + q * VGS_VW)
+                                    : vgs_v_loadn(ap + p * VGS_GEMM_MR + q * VGS_VW, lanes);
+            acc[c][q] = vgs_v_fma(av, bv, acc[c][q]);
         }
     }
-    /* the epilogue in vectors too, so that it is the tile's operation for operation */
-    if (r) {
-        for (size_t i = 0; i < VGS_GEMM_CV * VGS_VW; i++) lane[i] = i < mr ? r[i * r_stride] : 0.0f;
-#pragma GCC unroll 6
-        for (size_t q = 0; q < VGS_GEMM_CV; q++) acc[q] = vgs_v_add(acc[q], vgs_v_load(lane + q * VGS_VW));
-    }
+    if (r) for (size_t i = 0; i < VGS_GEMM_CV * VGS_VW; i++) lane[i] = i < mr ? r[i * r_stride] : 0.0f;
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
 #pragma GCC unroll 6
-    for (size_t q = 0; q < VGS_GEMM_CV; q++) vgs_v_store(lane + q * VGS_VW, vgs_v_clamp(acc[q], vmin, vmax));
+    for (size_t q = 0; q < VGS_GEMM_CV; q++) {
+        vgs_v v = vgs_v_add(vgs_v_add(acc[0][q], acc[1][q]), vgs_v_add(acc[2][q], acc[3][q]));
+        if (r) v = vgs_v_add(v, vgs_v_load(lane + q * VGS_VW));
+        vgs_v_store(lane + q * VGS_VW, vgs_v_clamp(v, vmin, vmax));
+    }
     for (size_t i = 0; i < mr; i++) crow[i][j] = lane[i];
 }
 
@@ -181,11 +199,9 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
         if (n - j > VGS_VW) {
             VGS_FN(vgs__gemm_tile)(2, 0, 0, bix, mr, n - j, k, ap, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
-        } else if (j < n && (n - j) * VGS_GEMM_CV < VGS_GEMM_MR) { /* fewer multiply-adds by columns */
-            for (; j < n; j++) {
-                VGS_FN(vgs__gemm_col)(bix, mr, k, ap, b + j, b_stride, b_index, bias_i, r_i ? r_i + j : NULL, r_stride,
-                                      crow, j, out_min, out_max);
-            }
+        } else if (VGS_GEMM_COL && n - j == 1) {
+            VGS_FN(vgs__gemm_col)(bix, mr, k, ap, b + j, b_stride, b_index, bias_i, r_i ? r_i + j : NULL, r_stride, crow,
+                                  j, out_min, out_max);
         } else if (j < n) {
             VGS_FN(vgs__gemm_tile)(1, 0, 0, bix, mr, n - j, k, ap, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
@@ -219,11 +235,9 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run_packed)(
         if (n - j > VGS_VW) {
             VGS_FN(vgs__gemm_tile)(2, 0, 1, 0, mr, n - j, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
-        } else if (j < n && (n - j) * VGS_GEMM_CV < VGS_GEMM_MR) {
-            for (size_t jj = j; jj < n; jj++) {
-                VGS_FN(vgs__gemm_col)(0, mr, k, ap, panels + j * k + (jj - j), VGS_GEMM_NR, NULL, bias_i,
-                                      r_i ? r_i + jj : NULL, r_stride, crow, jj, out_min, out_max);
-            }
+        } else if (VGS_GEMM_COL && n - j == 1) {
+            VGS_FN(vgs__gemm_col)(0, mr, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i, r_i ? r_i + j : NULL, r_stride,
+                                  crow, j, out_min, out_max);
         } else if (j < n) {
             VGS_FN(vgs__gemm_tile)(1, 0, 1, 0, mr, n - j, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
@@ -267,3 +281,5 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
 #undef VGS_GEMM_NR
 #undef VGS_GEMM_NC
 #undef VGS_GEMM_CV
+#undef VGS_GEMM_COL
+#undef VGS_GEMM_CS
