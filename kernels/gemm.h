@@ -152,6 +152,32 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_col)(
     for (size_t i = 0; i < mr; i++) crow[i][j] = lane[i];
 }
 
+/* The last rem (1 .. NR-1) columns of a block of rows, from column j (b at column j; packed,
+ * `bfull`: the zero-padded last panel, rows NR apart): more than one vector but one column
+ * past it (AVX-512 on 7x7 = 49 pixels: one 32-column tile, then 17) by a 1-vector tile and
+ * the column path instead of a 2-vector tile whose second vector holds one column; one column
+ * by the column path; the rest by a masked tile of 1 or 2 vectors. */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tail)(
+    int bix, int bfull, size_t mr, size_t rem, size_t k, const float *ap, const float *b, size_t b_stride,
+    const int32_t *b_index, const float *bias, const float *r, size_t r_stride, float *const *crow, size_t j,
+    vgs_v vmin, vgs_v vmax, float out_min, float out_max)
+{
+    if (VGS_GEMM_COL && rem == VGS_VW + 1) {
+        VGS_FN(vgs__gemm_tile)(1, 1, bfull, bix, mr, VGS_VW, k, ap, b, b_stride, b_index, bias, r, r_stride, crow, j,
+                               vmin, vmax);
+        VGS_FN(vgs__gemm_col)(bix, mr, k, ap, b + VGS_VW, b_stride, b_index, bias, r ? r + VGS_VW : NULL, r_stride, crow,
+                              j + VGS_VW, out_min, out_max);
+    } else if (rem > VGS_VW) {
+        VGS_FN(vgs__gemm_tile)(2, 0, bfull, bix, mr, rem, k, ap, b, b_stride, b_index, bias, r, r_stride, crow, j, vmin,
+                               vmax);
+    } else if (VGS_GEMM_COL && rem == 1) {
+        VGS_FN(vgs__gemm_col)(bix, mr, k, ap, b, b_stride, b_index, bias, r, r_stride, crow, j, out_min, out_max);
+    } else {
+        VGS_FN(vgs__gemm_tile)(1, 0, bfull, bix, mr, rem, k, ap, b, b_stride, b_index, bias, r, r_stride, crow, j, vmin,
+                               vmax);
+    }
+}
+
 /* Columns j0 .. j0+n-1 of B's k rows (row p at b + bi(p)*b_stride) into panels of NR
  * columns, panel t at buf + t*k*NR, row p of it at + p*NR; the last panel zero-padded. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_pack)(
@@ -196,15 +222,9 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
             VGS_FN(vgs__gemm_tile)(2, 1, 0, bix, mr, VGS_GEMM_NR, k, ap, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
-        if (n - j > VGS_VW) {
-            VGS_FN(vgs__gemm_tile)(2, 0, 0, bix, mr, n - j, k, ap, b + j, b_stride, b_index, bias_i,
-                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
-        } else if (VGS_GEMM_COL && n - j == 1) {
-            VGS_FN(vgs__gemm_col)(bix, mr, k, ap, b + j, b_stride, b_index, bias_i, r_i ? r_i + j : NULL, r_stride, crow,
-                                  j, out_min, out_max);
-        } else if (j < n) {
-            VGS_FN(vgs__gemm_tile)(1, 0, 0, bix, mr, n - j, k, ap, b + j, b_stride, b_index, bias_i,
-                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
+        if (j < n) {
+            VGS_FN(vgs__gemm_tail)(bix, 0, mr, n - j, k, ap, b + j, b_stride, b_index, bias_i, r_i ? r_i + j : NULL,
+                                   r_stride, crow, j, vmin, vmax, out_min, out_max);
         }
     }
 }
@@ -232,15 +252,9 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run_packed)(
             VGS_FN(vgs__gemm_tile)(2, 1, 1, 0, mr, VGS_GEMM_NR, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
-        if (n - j > VGS_VW) {
-            VGS_FN(vgs__gemm_tile)(2, 0, 1, 0, mr, n - j, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
-                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
-        } else if (VGS_GEMM_COL && n - j == 1) {
-            VGS_FN(vgs__gemm_col)(0, mr, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i, r_i ? r_i + j : NULL, r_stride,
-                                  crow, j, out_min, out_max);
-        } else if (j < n) {
-            VGS_FN(vgs__gemm_tile)(1, 0, 1, 0, mr, n - j, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
-                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
+        if (j < n) {
+            VGS_FN(vgs__gemm_tail)(0, 1, mr, n - j, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
+                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax, out_min, out_max);
         }
     }
 }
