@@ -218,7 +218,7 @@ INLINE void transpose8(__m256 r[8])
 }
 
 /* dir 0: NCHW (c planes of hw) -> NC8HW8 (pad lanes 0); dir 1: back. */
-AVX2 static void convert(int dir, size_t c, size_t hw, float *nchw, float *blk)
+AVX2 __attribute__((noinline)) static void convert(int dir, size_t c, size_t hw, float *nchw, float *blk)
 {
     for (size_t b = 0; b < up8(c) / 8; b++) {
         float *pb = blk + b * hw * 8, *pn = nchw + b * 8 * hw;
@@ -233,22 +233,25 @@ AVX2 static void convert(int dir, size_t c, size_t hw, float *nchw, float *blk)
                 else _mm256_store_ps(pb + (j + i) * 8, r[i]);
             }
         }
-        for (; j < hw; j++) {
-            for (size_t l = 0; l < 8; l++) {
-                if (dir && l < nc) pn[l * hw + j] = pb[j * 8 + l];
-                if (!dir) pb[j * 8 + l] = l < nc ? pn[l * hw + j] : 0.0f;
+        for (float *q = pb + j * 8; j < hw; j++, q += 8) { /* pixels past the last 8; padded lanes zeroed */
+            for (size_t l = 0; l < nc; l++) {
+                if (dir) pn[l * hw + j] = q[l];
+                else q[l] = pn[l * hw + j];
             }
+            for (size_t l = nc; !dir && l < 8; l++) q[l] = 0.0f;
         }
     }
 }
 
 /* ---- the units -------------------------------------------------------------------------------- */
-typedef struct shape { const char *name; int v2; size_t c, mid, g, h; } shape;
+/* units: the net's stride-1 units of this shape (stages of 4, 8, 4 units, the first stride 2) */
+typedef struct shape { const char *name; int v2; size_t c, mid, g, h, units; } shape;
 static const shape shapes[] = {
-    {"V1 g3 1.0x 28x28 240/60", 0, 240, 60, 3, 28}, {"V1 g3 1.0x 14x14 480/120", 0, 480, 120, 3, 14},
-    {"V1 g3 1.0x 7x7 960/240", 0, 960, 240, 3, 7},  {"V2 x1.0 28x28 116/58", 1, 116, 58, 1, 28},
-    {"V2 x1.0 14x14 232/116", 1, 232, 116, 1, 14},  {"V2 x1.0 7x7 464/232", 1, 464, 232, 1, 7},
+    {"V1 g3 1.0x 28x28 240/60", 0, 240, 60, 3, 28, 3}, {"V1 g3 1.0x 14x14 480/120", 0, 480, 120, 3, 14, 7},
+    {"V1 g3 1.0x 7x7 960/240", 0, 960, 240, 3, 7, 3},  {"V2 x1.0 28x28 116/58", 1, 116, 58, 1, 28, 3},
+    {"V2 x1.0 14x14 232/116", 1, 232, 116, 1, 14, 7},  {"V2 x1.0 7x7 464/232", 1, 464, 232, 1, 7, 3},
 };
+#define NSHAPES (sizeof shapes / sizeof shapes[0])
 
 typedef struct unit {
     const shape *s;
@@ -384,7 +387,8 @@ int main(int argc, char **argv)
            k->gemm_name, rounds);
     printf("%-26s %8s %8s %6s | %-20s | %-20s | %s\n", "unit (stride 1)", "NCHW", "NC8HW8", "ratio",
            "NCHW 1x1/dw/1x1 GF", "NC8HW8 1x1/dw/1x1 GF", "NCHW->blk / blk->NCHW ms, diff");
-    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+    double net[2][2] = {{0}}; /* [V1, V2][NCHW, NC8HW8]: ms of the stride-1 units */
+    for (size_t si = 0; si < NSHAPES; si++) {
         unit u;
         unit_init(&u, &shapes[si]);
         const shape *s = u.s;
@@ -422,6 +426,30 @@ int main(int argc, char **argv)
                fl[2] / m[NCHW3] * 1e-6, fl[0] / m[BLK1] * 1e-6, fl[1] / m[BLK2] * 1e-6, fl[2] / m[BLK3] * 1e-6,
                m[TO_BLK], m[TO_NCHW], diff, mag);
         free(tmp);
+        net[s->v2][0] += (double)s->units * m[NCHWU], net[s->v2][1] += (double)s->units * m[BLKU];
     }
+    /* the boundary of a blocked net: the stem's output (24 x 56 x 56 after the maxpool) into
+     * NC8HW8 once; at the end the global average pool can read NC8HW8 as it is */
+    const size_t bc = 24, bhw = 56 * 56;
+    float *bn = fbuf(bc * bhw), *bb = fbuf(up8(bc) * bhw);
+    double tb[2][1024];
+    const int brounds = rounds < 1024 ? rounds : 1024;
+    for (size_t i = 0; i < bc * bhw; i++) bn[i] = (float)(i % 977);
+    for (int r = -2; r < brounds; r++) {
+        for (int d = 0; d < 2; d++) {
+            const double t0 = bench_now_ms();
+            for (int i = 0; i < 10; i++) convert(d, bc, bhw, bn, bb);
+            if (r >= 0) tb[d][r] = (bench_now_ms() - t0) / 10;
+        }
+    }
+    const double conv_in = bench_median(tb[0], (size_t)brounds), conv_out = bench_median(tb[1], (size_t)brounds);
+    printf("net boundary: 24x56x56 NCHW->NC8HW8 %.4f ms (back: %.4f ms; checksum %g)\n", conv_in, conv_out,
+           (double)bb[12345] + bn[4321]);
+    for (int v = 0; v < 2; v++) {
+        printf("%s: its 13 stride-1 units NCHW %.3f ms, NC8HW8 %.3f ms (%.2fx), saving %.3f ms; with the boundary "
+               "conversion %.3f ms\n", v ? "V2 x1.0" : "V1 g3 1.0x", net[v][0], net[v][1], net[v][1] / net[v][0],
+               net[v][0] - net[v][1], net[v][0] - net[v][1] - conv_in);
+    }
+    free(bn), free(bb);
     return 0;
 }
