@@ -39,6 +39,9 @@
 #define INLINE static inline __attribute__((always_inline, target("avx2,fma")))
 #define TASK_ROWS 48
 #define TASK_COLS 256
+#ifndef BLK_COLS
+#define BLK_COLS 256 /* NC8HW8 1x1: pixels a chunk */
+#endif
 
 static size_t up8(size_t c) { return (c + 7) / 8 * 8; }
 
@@ -105,8 +108,8 @@ typedef struct blocked1x1 { size_t ntiles, hw, xblocks; tile_t t[128]; float *me
 AVX2 static void blocked1x1_run(const blocked1x1 *L, const float *x, const float *r, float *y, size_t yblocks_total)
 {
     const size_t n = L->hw, bs = n * 8;
-    for (size_t j0 = 0; j0 < n; j0 += TASK_COLS) {
-        const size_t j1 = j0 + TASK_COLS < n ? j0 + TASK_COLS : n;
+    for (size_t j0 = 0; j0 < n; j0 += BLK_COLS) {
+        const size_t j1 = j0 + BLK_COLS < n ? j0 + BLK_COLS : n;
         for (size_t ti = 0; ti < L->ntiles; ti++) {
             const tile_t *t = &L->t[ti];
             /* V2: branch blocks b -> output blocks 2b, 2b+1 (x1 at r's same blocks) */
@@ -217,26 +220,29 @@ INLINE void transpose8(__m256 r[8])
     }
 }
 
-/* dir 0: NCHW (c planes of hw) -> NC8HW8 (pad lanes 0); dir 1: back. */
-AVX2 __attribute__((noinline)) static void convert(int dir, size_t c, size_t hw, float *nchw, float *blk)
+/* dir 0: NCHW (c planes of hw) -> NC8HW8 (pad lanes 0); dir 1: back.  Channel i's plane is
+ * plane[i] (NULL: i), as the library's y_index. */
+AVX2 __attribute__((noinline)) static void convert(int dir, size_t c, size_t hw, float *nchw, float *blk,
+                                                   const int32_t *plane)
 {
     for (size_t b = 0; b < up8(c) / 8; b++) {
-        float *pb = blk + b * hw * 8, *pn = nchw + b * 8 * hw;
+        float *pb = blk + b * hw * 8, *pn[8];
         const size_t nc = c - 8 * b < 8 ? c - 8 * b : 8;
+        for (size_t l = 0; l < nc; l++) pn[l] = nchw + (plane ? (size_t)plane[8 * b + l] : 8 * b + l) * hw;
         size_t j = 0;
         for (; nc == 8 && j + 8 <= hw; j += 8) {
             __m256 r[8];
-            for (int i = 0; i < 8; i++) r[i] = dir ? _mm256_load_ps(pb + (j + i) * 8) : _mm256_loadu_ps(pn + i * hw + j);
+            for (int i = 0; i < 8; i++) r[i] = dir ? _mm256_load_ps(pb + (j + i) * 8) : _mm256_loadu_ps(pn[i] + j);
             transpose8(r);
             for (int i = 0; i < 8; i++) {
-                if (dir) _mm256_storeu_ps(pn + i * hw + j, r[i]);
+                if (dir) _mm256_storeu_ps(pn[i] + j, r[i]);
                 else _mm256_store_ps(pb + (j + i) * 8, r[i]);
             }
         }
         for (float *q = pb + j * 8; j < hw; j++, q += 8) { /* pixels past the last 8; padded lanes zeroed */
             for (size_t l = 0; l < nc; l++) {
-                if (dir) pn[l * hw + j] = q[l];
-                else q[l] = pn[l * hw + j];
+                if (dir) pn[l][j] = q[l];
+                else q[l] = pn[l][j];
             }
             for (size_t l = nc; !dir && l < 8; l++) q[l] = 0.0f;
         }
@@ -245,11 +251,17 @@ AVX2 __attribute__((noinline)) static void convert(int dir, size_t c, size_t hw,
 
 /* ---- the units -------------------------------------------------------------------------------- */
 /* units: the net's stride-1 units of this shape (stages of 4, 8, 4 units, the first stride 2) */
-typedef struct shape { const char *name; int v2; size_t c, mid, g, h, units; } shape;
+typedef struct shape { const char *name; int v2, fam; size_t c, mid, g, h, units; } shape;
+static const char *const fams[] = {"V1 g3 1.0x", "V2 x1.0", "V1 g3 0.5x", "V1 g8 1.0x"};
+#define NFAMS (sizeof fams / sizeof fams[0])
 static const shape shapes[] = {
-    {"V1 g3 1.0x 28x28 240/60", 0, 240, 60, 3, 28, 3}, {"V1 g3 1.0x 14x14 480/120", 0, 480, 120, 3, 14, 7},
-    {"V1 g3 1.0x 7x7 960/240", 0, 960, 240, 3, 7, 3},  {"V2 x1.0 28x28 116/58", 1, 116, 58, 1, 28, 3},
-    {"V2 x1.0 14x14 232/116", 1, 232, 116, 1, 14, 7},  {"V2 x1.0 7x7 464/232", 1, 464, 232, 1, 7, 3},
+    {"V1 g3 1.0x 28x28 240/60", 0, 0, 240, 60, 3, 28, 3},    {"V1 g3 1.0x 14x14 480/120", 0, 0, 480, 120, 3, 14, 7},
+    {"V1 g3 1.0x 7x7 960/240", 0, 0, 960, 240, 3, 7, 3},     {"V2 x1.0 28x28 116/58", 1, 1, 116, 58, 1, 28, 3},
+    {"V2 x1.0 14x14 232/116", 1, 1, 232, 116, 1, 14, 7},     {"V2 x1.0 7x7 464/232", 1, 1, 464, 232, 1, 7, 3},
+    /* groups whose bottleneck is not whole blocks: g3 0.5x 10 a group at 28x28, g8 1.0x 12 */
+    {"V1 g3 0.5x 28x28 120/30", 0, 2, 120, 30, 3, 28, 3},    {"V1 g3 0.5x 14x14 240/60", 0, 2, 240, 60, 3, 14, 7},
+    {"V1 g3 0.5x 7x7 480/120", 0, 2, 480, 120, 3, 7, 3},     {"V1 g8 1.0x 28x28 384/96", 0, 3, 384, 96, 8, 28, 3},
+    {"V1 g8 1.0x 14x14 768/192", 0, 3, 768, 192, 8, 14, 7},  {"V1 g8 1.0x 7x7 1536/384", 0, 3, 1536, 384, 8, 7, 3},
 };
 #define NSHAPES (sizeof shapes / sizeof shapes[0])
 
@@ -260,6 +272,7 @@ typedef struct unit {
     int32_t *x2_planes, *dw_store, *in1, *in2; /* NCHW b_index / c_index, dw y_index; blocked gathers */
     float *x, *t1, *t2, *y, *scratch;           /* NCHW */
     float *bx, *bt1, *bt2, *by, *bwd, *bbd;     /* NC8HW8 */
+    float *hbw, *hbb;                           /* the hybrid's depthwise weights: channels in order */
     blocked1x1 c1, c2;
     size_t mblocks;
 } unit;
@@ -300,7 +313,7 @@ static void unit_init(unit *u, const shape *s)
         const size_t plane = !s->v2 ? l : l < s->c / 2 ? 2 * l : 2 * (l - s->c / 2) + 1;
         memcpy(lx + l * hw, u->x + plane * hw, hw * sizeof(float));
     }
-    convert(0, s->c, hw, lx, u->bx);
+    convert(0, s->c, hw, lx, u->bx, NULL);
     memset(u->by, 0, up8(s->c) * hw * sizeof(float));
     free(lx);
     /* gathers: conv1 reads x (V2: x2 = channels C/2..); conv2 reads the shuffled bottleneck:
@@ -315,6 +328,12 @@ static void unit_init(unit *u, const shape *s)
     free(src);
     blocked1x1_pack(&u->c1, g, mid, u->cin1, hw, u->w1, u->b1, u->in1, 0);
     blocked1x1_pack(&u->c2, g, u->cout2, mid, hw, u->w2, u->b2, u->in2, s->v2);
+    u->hbw = fbuf(up8(mid) * 9), u->hbb = fbuf(up8(mid));
+    memset(u->hbw, 0, up8(mid) * 9 * sizeof(float)), memset(u->hbb, 0, up8(mid) * sizeof(float));
+    for (size_t c = 0; c < mid; c++) {
+        u->hbb[c] = u->bd[c];
+        for (int t = 0; t < 9; t++) u->hbw[c / 8 * 72 + (size_t)t * 8 + c % 8] = u->wd[c * 9 + (size_t)t];
+    }
     u->bwd = fbuf(mp * 9), u->bbd = fbuf(mp);
     memset(u->bwd, 0, mp * 9 * sizeof(float)), memset(u->bbd, 0, mp * sizeof(float));
     for (size_t c = 0; c < mid; c++) {
@@ -361,7 +380,18 @@ static void blocked_layer(unit *u, int which)
 }
 
 /* ---- timing ----------------------------------------------------------------------------------- */
-enum { NCHW1, NCHW2, NCHW3, NCHWU, BLK1, BLK2, BLK3, BLKU, TO_BLK, TO_NCHW, NT };
+enum { NCHW1, NCHW2, NCHW3, NCHWU, BLK1, BLK2, BLK3, BLKU, TO_BLK, TO_NCHW, DWT, HYBU, NT };
+
+/* The hybrid: NCHW between layers, the depthwise layer transposing its planes into NC8HW8 and
+ * back around the blocked kernel (an upper bound of doing it in registers), the shuffle in
+ * the store as the library's y_index. */
+static void hybrid_dw(unit *u, float *tmp)
+{
+    const size_t mid = u->s->mid, mb = up8(mid) / 8;
+    convert(0, mid, u->hw, u->t1, tmp, NULL);
+    blocked_dw3x3(mb, u->s->h, u->s->h, tmp, u->hbw, u->hbb, tmp + mb * 8 * u->hw);
+    convert(1, mid, u->hw, u->t2, tmp + mb * 8 * u->hw, u->s->v2 ? NULL : u->dw_store);
+}
 
 static void run_item(const vgs_kernels *k, unit *u, int item, float *tmp)
 {
@@ -370,9 +400,18 @@ static void run_item(const vgs_kernels *k, unit *u, int item, float *tmp)
     case NCHWU: for (int l = 0; l < 3; l++) nchw_layer(k, u, l); break;
     case BLK1: case BLK2: case BLK3: blocked_layer(u, item - BLK1); break;
     case BLKU: for (int l = 0; l < 3; l++) blocked_layer(u, l); break;
-    case TO_BLK: convert(0, u->s->c, u->hw, u->x, tmp); break;
-    case TO_NCHW: convert(1, u->s->c, u->hw, tmp + up8(u->s->c) * u->hw, tmp); break;
+    case TO_BLK: convert(0, u->s->c, u->hw, u->x, tmp, NULL); break;
+    case TO_NCHW: convert(1, u->s->c, u->hw, tmp + up8(u->s->c) * u->hw, tmp, NULL); break;
+    case DWT: hybrid_dw(u, tmp); break;
+    case HYBU: nchw_layer(k, u, 0), hybrid_dw(u, tmp), nchw_layer(k, u, 2); break;
     }
+}
+
+static double max_diff(const float *a, const float *b, size_t n)
+{
+    double d = 0;
+    for (size_t i = 0; i < n; i++) d = fmax(d, fabs((double)a[i] - b[i]));
+    return d;
 }
 
 int main(int argc, char **argv)
@@ -385,9 +424,11 @@ int main(int argc, char **argv)
     const vgs_kernels *k = vgs_kernels_for(VGS_ISA_AVX2);
     printf("1 thread, AVX2 (%s), medians of %d interleaved rounds; ms per unit (3 layers), GFLOP/s per layer\n",
            k->gemm_name, rounds);
-    printf("%-26s %8s %8s %6s | %-20s | %-20s | %s\n", "unit (stride 1)", "NCHW", "NC8HW8", "ratio",
-           "NCHW 1x1/dw/1x1 GF", "NC8HW8 1x1/dw/1x1 GF", "NCHW->blk / blk->NCHW ms, diff");
-    double net[2][2] = {{0}}; /* [V1, V2][NCHW, NC8HW8]: ms of the stride-1 units */
+    printf("hybrid: NCHW with the depthwise layer transposing to NC8HW8 and back; conv in/out: the unit's input\n"
+           "NCHW->NC8HW8 / back; diff: max |NC8HW8 - NCHW| over the unit's output, then the hybrid's over the dw's\n");
+    printf("%-25s %7s %7s %5s %7s %5s | %-17s | %-17s | %5s | %-13s | %s\n", "unit (stride 1)", "NCHW", "NC8HW8", "ratio",
+           "hybrid", "ratio", "NCHW 1x1/dw/1x1", "NC8HW8 1x1/dw/1x1", "hy dw", "conv in/out", "diff");
+    double net[NFAMS][3] = {{0}}; /* [family][NCHW, NC8HW8, hybrid]: ms of the stride-1 units */
     for (size_t si = 0; si < NSHAPES; si++) {
         unit u;
         unit_init(&u, &shapes[si]);
@@ -396,15 +437,12 @@ int main(int argc, char **argv)
         /* correctness: both paths once from the same input, NC8HW8 output converted back */
         for (int l = 0; l < 3; l++) nchw_layer(k, &u, l), blocked_layer(&u, l);
         float *back = fbuf(up8(s->c) * u.hw);
-        convert(1, s->c, u.hw, back, u.by);
-        double diff = 0, mag = 0;
-        for (size_t l = 0; l < s->c; l++) {
-            /* NCHW y: V1 in order; V2 logical 2j = x1 j (plane 2j), 2j+1 = branch j (plane 2j+1) */
-            for (size_t p = 0; p < u.hw; p++) {
-                const double a = u.y[l * u.hw + p], b = back[l * u.hw + p];
-                diff = fmax(diff, fabs(a - b)), mag = fmax(mag, fabs(a));
-            }
-        }
+        convert(1, s->c, u.hw, back, u.by, NULL);
+        /* NCHW y: V1 in order; V2 logical 2j = x1 j (plane 2j), 2j+1 = branch j (plane 2j+1) */
+        const double diff = max_diff(u.y, back, s->c * u.hw);
+        memcpy(back, u.t2, s->mid * u.hw * sizeof(float));
+        hybrid_dw(&u, tmp);
+        const double hdiff = max_diff(back, u.t2, s->mid * u.hw);
         free(back);
         const double fl[3] = {2.0 * s->mid * (u.cin1 / s->g) * u.hw, 18.0 * s->mid * u.hw,
                               2.0 * u.cout2 * (s->mid / s->g) * u.hw};
@@ -421,12 +459,13 @@ int main(int argc, char **argv)
         }
         double m[NT];
         for (int i = 0; i < NT; i++) m[i] = bench_median(t[i], (size_t)rounds), free(t[i]);
-        printf("%-26s %8.4f %8.4f %6.2f | %6.1f %5.1f %6.1f | %6.1f %5.1f %6.1f | %.4f / %.4f, %.1e of %.1f\n", s->name,
-               m[NCHWU], m[BLKU], m[BLKU] / m[NCHWU], fl[0] / m[NCHW1] * 1e-6, fl[1] / m[NCHW2] * 1e-6,
-               fl[2] / m[NCHW3] * 1e-6, fl[0] / m[BLK1] * 1e-6, fl[1] / m[BLK2] * 1e-6, fl[2] / m[BLK3] * 1e-6,
-               m[TO_BLK], m[TO_NCHW], diff, mag);
+        printf("%-25s %7.4f %7.4f %5.2f %7.4f %5.2f | %5.1f %4.1f %5.1f | %5.1f %4.1f %5.1f | %5.1f | %.4f/%.4f | %.0e %.0e\n",
+               s->name, m[NCHWU], m[BLKU], m[BLKU] / m[NCHWU], m[HYBU], m[HYBU] / m[NCHWU], fl[0] / m[NCHW1] * 1e-6,
+               fl[1] / m[NCHW2] * 1e-6, fl[2] / m[NCHW3] * 1e-6, fl[0] / m[BLK1] * 1e-6, fl[1] / m[BLK2] * 1e-6,
+               fl[2] / m[BLK3] * 1e-6, fl[1] / m[DWT] * 1e-6, m[TO_BLK], m[TO_NCHW], diff, hdiff);
         free(tmp);
-        net[s->v2][0] += (double)s->units * m[NCHWU], net[s->v2][1] += (double)s->units * m[BLKU];
+        const double nu = (double)s->units;
+        net[s->fam][0] += nu * m[NCHWU], net[s->fam][1] += nu * m[BLKU], net[s->fam][2] += nu * m[HYBU];
     }
     /* the boundary of a blocked net: the stem's output (24 x 56 x 56 after the maxpool) into
      * NC8HW8 once; at the end the global average pool can read NC8HW8 as it is */
@@ -438,17 +477,17 @@ int main(int argc, char **argv)
     for (int r = -2; r < brounds; r++) {
         for (int d = 0; d < 2; d++) {
             const double t0 = bench_now_ms();
-            for (int i = 0; i < 10; i++) convert(d, bc, bhw, bn, bb);
+            for (int i = 0; i < 10; i++) convert(d, bc, bhw, bn, bb, NULL);
             if (r >= 0) tb[d][r] = (bench_now_ms() - t0) / 10;
         }
     }
     const double conv_in = bench_median(tb[0], (size_t)brounds), conv_out = bench_median(tb[1], (size_t)brounds);
     printf("net boundary: 24x56x56 NCHW->NC8HW8 %.4f ms (back: %.4f ms; checksum %g)\n", conv_in, conv_out,
            (double)bb[12345] + bn[4321]);
-    for (int v = 0; v < 2; v++) {
-        printf("%s: its 13 stride-1 units NCHW %.3f ms, NC8HW8 %.3f ms (%.2fx), saving %.3f ms; with the boundary "
-               "conversion %.3f ms\n", v ? "V2 x1.0" : "V1 g3 1.0x", net[v][0], net[v][1], net[v][1] / net[v][0],
-               net[v][0] - net[v][1], net[v][0] - net[v][1] - conv_in);
+    for (size_t v = 0; v < NFAMS; v++) {
+        printf("%-10s: its 13 stride-1 units NCHW %.3f ms, NC8HW8 %.3f ms (%.2fx, saving %.3f ms, %.3f with the "
+               "boundary), hybrid %.3f ms (%.2fx)\n", fams[v], net[v][0], net[v][1], net[v][1] / net[v][0],
+               net[v][0] - net[v][1], net[v][0] - net[v][1] - conv_in, net[v][2], net[v][2] / net[v][0]);
     }
     free(bn), free(bb);
     return 0;
