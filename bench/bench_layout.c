@@ -1,31 +1,48 @@
 /* bench/bench_layout.c — would a blocked channel layout (NC8HW8) pay inside ShuffleNet?
- * (issue 11, item 3: "the choice measured, not assumed").  AVX2 only; exits 0 with a note
- * where the CPU lacks AVX2.  1 thread; medians of interleaved rounds in one process.
+ * (issue 11, item 3: "the choice measured, not assumed").  AVX2 only (exits 0 with a note
+ * elsewhere); 1 thread; medians of interleaved rounds (the order rotating) in one process.
+ * Run: build/bench/bench_layout [rounds]  (default 101; `meson test -C build --benchmark`).
  *
- * For one stride-1 unit per stage (the three layers that make it: 1x1 -> depthwise 3x3 ->
- * 1x1) it times two paths on the same data:
- *   NCHW    the library as the runtime runs it: vgs_kernels_current() (AVX2), GEMM tasks of
- *           48 rows x 256 pixels with packing scratch; V1's shuffle folded into the depthwise
- *           store (y_index), the residual into the second GEMM; V2's x2 read through b_index
- *           and the branch stored through c_index (odd planes, as after a stride-2 unit).
+ * For one stride-1 unit per stage (1x1 -> depthwise 3x3 -> 1x1) it times, on the same data:
+ *   NCHW    the library as the runtime runs it: vgs_kernels_for(AVX2), GEMM tasks of 48 rows
+ *           x 256 pixels with packing scratch; V1's shuffle in the depthwise store (y_index),
+ *           the residual in the second GEMM; V2's x2 read through b_index and the branch
+ *           stored through c_index (odd planes, as after a stride-2 unit).
  *   NC8HW8  a prototype written here: channel c of pixel p at x[(c/8)*HW*8 + p*8 + c%8].
- *     1x1   tiles of R pixels x 8*NV output channels (NV = 2, R = 6: 12 accumulators; NV = 3,
- *           R = 4; NV = 1, R = 12): per input channel one weight vector per NV (packed
- *           once, outside the timing) and R broadcasts; the input channel's address comes
- *           from a table (block*HW*8 + lane), so a group's inputs, a shuffle and V2's x2
- *           are all gathers at no cost.  Output channels are lanes, so each group's outputs
- *           are padded to whole blocks (V1 g3 28x28: 20 -> 24 a group).  The last pixel
- *           tile overlaps the one before (7x7 = 49 pixels: 9 tiles of 6, no masking).
- *     dw    each output pixel one vector of 8 channels, 9 taps (weights in registers);
- *           rows outside the plane read a zero row, the first and last columns 6 taps.
- *     V2    the concat + shuffle fused into the second 1x1's store: branch channel j and
- *           x1's channel j go to lanes 2j + 1 and 2j of the output (unpack + permute), so
- *           the unit's output is in logical order and x1 is copied (NCHW leaves it in place).
- *   Boundary: NCHW <-> NC8HW8 (8x8 transposes) of the unit's input, and of the tensor where
- *   a net would convert (the stem's 24 x 56 x 56 after the maxpool).
- * Both paths' outputs are compared (max abs diff, NC8HW8 converted back).  GFLOP/s count
- * useful FLOPs only (a multiply-add = 2; padded lanes are not counted).
- * Run: build/bench/bench_layout [rounds]  (default 101). */
+ *     1x1   tiles of R pixels x 8*NV output channels (NV = 2, R = 6; NV = 3, R = 4; NV = 1,
+ *           R = 12: 12 accumulators), per input channel NV weight vectors (packed once,
+ *           outside the timing) and R broadcasts.  An input channel's address comes from a
+ *           table (block*HW*8 + lane), so a group's inputs, V1's shuffle and V2's x2 are
+ *           gathers without extra instructions; output channels are lanes, so each group's
+ *           outputs are padded to whole blocks.  The last pixel tile overlaps the one before
+ *           (7x7 = 49 pixels: 9 tiles of 6, no masking).
+ *     dw    each output pixel one vector of 8 channels, 9 taps, weights in registers; rows
+ *           outside the plane read a zero row, the first and last columns take 6 taps.
+ *     V2    concat + shuffle fused into the second 1x1's store: branch channel j and x1's
+ *           channel j go to lanes 2j + 1 and 2j (unpack + permute), the output in logical
+ *           order; x1 is copied (NCHW leaves it in place).
+ *   hybrid  NCHW between layers, the depthwise layer transposing its planes to NC8HW8 and
+ *           back around the blocked kernel (an upper bound of doing that in registers).
+ *   conv    NCHW <-> NC8HW8 (8x8 transposes) of the unit's input; the net's boundary: the
+ *           stem's 24 x 56 x 56 (the global pool can read NC8HW8 as it is).
+ * The outputs are compared (max |diff|; NC8HW8 converted back): 0 on every shape, the same
+ * FMA chains in the same order.  GFLOP/s count useful FLOPs only (padded lanes not counted).
+ *
+ * Measured (Zen4 VM, 4-6 other processes on its 2 cores; 3 runs of 101 rounds; NC8HW8 / NCHW
+ * unit time, hybrid / NCHW in brackets):
+ *   V1 g3 1.0x  28x28 0.88-0.91 (1.12-1.27)  14x14 0.78-0.84 (0.94-1.08)  7x7 0.75-0.81 (0.92-1.06)
+ *   V2 x1.0     28x28 0.90-0.92 (0.94-0.98)  14x14 0.76-0.84 (0.89-0.93)  7x7 0.71-0.73 (0.87-0.89)
+ *   V1 g3 0.5x  28x28 0.93-0.96 (0.94-0.96)  14x14 0.68-0.71 (0.89-0.91)  7x7 0.64-0.76 (0.84-0.94)
+ *   V1 g8 1.0x  28x28 1.04-1.07 (1.31-1.59)  14x14 0.77-0.83 (0.94-1.20)  7x7 0.75-0.83 (0.88-1.01)
+ *   the 13 stride-1 units of a net: V1 g3 1.0x 0.81-0.83 (saving 0.71-0.97 ms), V2 0.78-0.83
+ *   (0.60-0.63 ms), g3 0.5x 0.73-0.79, g8 1.0x 0.83-0.89; the boundary costs ~0.009 ms.
+ * Where it comes from: the depthwise layer (NCHW 4-16 GFLOP/s, 1-2 vectors a row of a 7x7
+ * or 14x14 plane; NC8HW8 22-67, every vector full) and the 1x1 at 7x7 (49 pixels: no
+ * 1-column tail).  Where it loses: bottleneck groups that are not whole blocks (g3 1.0x 20
+ * a group -> 24, g3 0.5x 10 -> 16, g8 1.0x 12 -> 16 at 28x28: lanes computed for nothing in
+ * the 1x1 and the depthwise layer) and small gathered K (g8's second 1x1: 12 inputs a group,
+ * each one lane of another block: ~25 vs ~44 GFLOP/s).  Per-unit conversions (0.02-0.2 ms)
+ * cost more than a unit gains: a blocked layout pays only kept across the net. */
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
@@ -39,9 +56,7 @@
 #define INLINE static inline __attribute__((always_inline, target("avx2,fma")))
 #define TASK_ROWS 48
 #define TASK_COLS 256
-#ifndef BLK_COLS
-#define BLK_COLS 256 /* NC8HW8 1x1: pixels a chunk */
-#endif
+#define BLK_COLS 256 /* NC8HW8 1x1: pixels a chunk (96 and 48 were no faster) */
 
 static size_t up8(size_t c) { return (c + 7) / 8 * 8; }
 
@@ -95,7 +110,7 @@ INLINE void tile1x1(int NV, int R, size_t k, const float *x, const int32_t *off,
 
 /* A packed 1x1 layer: per group, tiles of NV blocks of output channels. */
 typedef struct tile_t { int nv; size_t yblock; const float *w, *bias; const int32_t *off; size_t k; } tile_t;
-typedef struct blocked1x1 { size_t ntiles, hw, xblocks; tile_t t[128]; float *mem; int v2; } blocked1x1;
+typedef struct blocked1x1 { size_t ntiles, hw; tile_t t[128]; float *mem; int v2; } blocked1x1;
 
 /* Rows of NV tiles, pixels [j0, j1) of n (the last tile of the plane overlapping the one before). */
 #define TILE_LOOP(NV, R)                                                                                    \
@@ -152,7 +167,6 @@ static void blocked1x1_pack(blocked1x1 *L, size_t g, size_t cout, size_t cin, si
             w += 8 * nv * (k + 1), b += (size_t)nv;
         }
     }
-    L->xblocks = g * bl;
 }
 
 /* ---- NC8HW8 depthwise 3x3, stride 1, padding 1, no activation ---------------------------- */
