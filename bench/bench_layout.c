@@ -36,12 +36,13 @@
  *   V1 g8 1.0x  28x28 1.04-1.07 (1.31-1.59)  14x14 0.77-0.83 (0.94-1.20)  7x7 0.75-0.83 (0.88-1.01)
  *   the 13 stride-1 units of a net: V1 g3 1.0x 0.81-0.83 (saving 0.71-0.97 ms), V2 0.78-0.83
  *   (0.60-0.63 ms), g3 0.5x 0.73-0.79, g8 1.0x 0.83-0.89; the boundary costs ~0.009 ms.
- * Where it comes from: the depthwise layer (NCHW 4-16 GFLOP/s, 1-2 vectors a row of a 7x7
- * or 14x14 plane; NC8HW8 22-67, every vector full) and the 1x1 at 7x7 (49 pixels: no
- * 1-column tail).  Where it loses: bottleneck groups that are not whole blocks (g3 1.0x 20
- * a group -> 24, g3 0.5x 10 -> 16, g8 1.0x 12 -> 16 at 28x28: lanes computed for nothing in
- * the 1x1 and the depthwise layer) and small gathered K (g8's second 1x1: 12 inputs a group,
- * each one lane of another block: ~25 vs ~44 GFLOP/s).  Per-unit conversions (0.02-0.2 ms)
+ * Where it comes from: the depthwise layer (NCHW 4-24 GFLOP/s, 4-10 on 7x7 planes of one
+ * vector a row; NC8HW8 21-67, every vector full): 0.02-0.04 ms a unit, half the gain or
+ * more.  The 1x1s are level or a little faster (7x7: no 1-column tail) except where lanes
+ * are padded (bottleneck groups not whole blocks: g3 1.0x 20 a group -> 24, g3 0.5x 10 -> 16,
+ * g8 1.0x 12 -> 16 at 28x28), where K is small and gathered (g8's second 1x1: 12 inputs a
+ * group, each one lane of another block: ~20-25 vs 35-44 GFLOP/s) and V2's second 1x1 (the
+ * copy of x1: 0.7-0.85x NCHW's speed).  Per-unit conversions (0.02-0.2 ms each way)
  * cost more than a unit gains: a blocked layout pays only kept across the net. */
 #include <immintrin.h>
 #include <math.h>
