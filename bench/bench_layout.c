@@ -25,11 +25,14 @@
  *           back around the blocked kernel (an upper bound of doing that in registers).
  *   conv    NCHW <-> NC8HW8 (8x8 transposes) of the unit's input; the net's boundary: the
  *           stem's 24 x 56 x 56 (the global pool can read NC8HW8 as it is).
- * The outputs are compared (max |diff|; NC8HW8 converted back): 0 on every shape, the same
- * FMA chains in the same order.  GFLOP/s count useful FLOPs only (padded lanes not counted).
+ * The outputs are compared (max |diff|; NC8HW8 converted back): 0 on every shape but 7x7
+ * (~6e-8: the library's GEMM sums a row's last column, the 49th pixel, in 4 chains), the same
+ * FMA chains in the same order elsewhere.  GFLOP/s count useful FLOPs only (padded lanes not
+ * counted).
  *
  * Measured (Zen4 VM, 4-6 other processes on its 2 cores; 3 runs of 101 rounds; NC8HW8 / NCHW
- * unit time, hybrid / NCHW in brackets):
+ * unit time, hybrid / NCHW in brackets), against the GEMM as it was before its weights were
+ * packed (commit 1afde17):
  *   V1 g3 1.0x  28x28 0.88-0.91 (1.12-1.27)  14x14 0.78-0.84 (0.94-1.08)  7x7 0.75-0.81 (0.92-1.06)
  *   V2 x1.0     28x28 0.90-0.92 (0.94-0.98)  14x14 0.76-0.84 (0.89-0.93)  7x7 0.71-0.73 (0.87-0.89)
  *   V1 g3 0.5x  28x28 0.93-0.96 (0.94-0.96)  14x14 0.68-0.71 (0.89-0.91)  7x7 0.64-0.76 (0.84-0.94)
@@ -43,7 +46,13 @@
  * g8 1.0x 12 -> 16 at 28x28), where K is small and gathered (g8's second 1x1: 12 inputs a
  * group, each one lane of another block: ~20-25 vs 35-44 GFLOP/s) and V2's second 1x1 (the
  * copy of x1: 0.7-0.85x NCHW's speed).  Per-unit conversions (0.02-0.2 ms each way)
- * cost more than a unit gains: a blocked layout pays only kept across the net. */
+ * cost more than a unit gains: a blocked layout pays only kept across the net.
+ * Against the GEMM with packed weights, B packed from k >= 200 and the 1-column tail (06f846c;
+ * 2 runs under `chrt -f 50`): V1 g3 1.0x 28x28 0.84-0.86, 14x14 0.82-0.86, 7x7 0.91; V2 x1.0
+ * 0.90-0.91, 0.79-0.83, 0.86-0.88; g3 0.5x 0.95-0.99, 0.76-0.77, 0.77-0.90; g8 1.0x 1.01-1.04,
+ * 0.81-0.85, 0.87-0.90; the 13 units of a net 0.82-0.88 (V1 g3 1.0x 0.85-0.86, saving 0.60-0.67
+ * ms; V2 0.84-0.86, 0.46-0.48 ms).  The 7x7 gap closed most: the NCHW GEMM's weights no longer
+ * stream as six rows, and its one-column tail is cheap. */
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
@@ -284,6 +293,7 @@ typedef struct unit {
     const shape *s;
     size_t hw, cin1, cout2; /* conv1: cin1 -> mid (groups g); conv2: mid -> cout2 */
     float *w1, *b1, *wd, *bd, *w2, *b2;
+    float *pw1, *pw2; /* w1, w2 packed per group for the library's GEMM (vgs_gemm_pack_a) */
     int32_t *x2_planes, *dw_store, *in1, *in2; /* NCHW b_index / c_index, dw y_index; blocked gathers */
     float *x, *t1, *t2, *y, *scratch;           /* NCHW */
     float *bx, *bt1, *bt2, *by, *bwd, *bbd;     /* NC8HW8 */
@@ -309,6 +319,13 @@ static void unit_init(unit *u, const shape *s)
     for (size_t i = 0; i < u->cout2 * k2; i++) u->w2[i] = frand(&seed) * 2.0f / sqrtf((float)k2);
     for (size_t i = 0; i < mid; i++) u->b1[i] = frand(&seed) * 0.1f, u->bd[i] = frand(&seed) * 0.1f;
     for (size_t i = 0; i < u->cout2; i++) u->b2[i] = frand(&seed) * 0.1f;
+    u->pw1 = fbuf(g * VGS_GEMM_PACKED_A_FLOATS(mid / g, k1)), u->pw2 = fbuf(g * VGS_GEMM_PACKED_A_FLOATS(u->cout2 / g, k2));
+    for (size_t q = 0; q < g; q++) {
+        vgs_gemm_pack_a(mid / g, k1, u->w1 + q * (mid / g) * k1, k1, u->pw1 + q * VGS_GEMM_PACKED_A_FLOATS(mid / g, k1),
+                        VGS_GEMM_PACK_ROWS * k1);
+        vgs_gemm_pack_a(u->cout2 / g, k2, u->w2 + q * (u->cout2 / g) * k2, k2,
+                        u->pw2 + q * VGS_GEMM_PACKED_A_FLOATS(u->cout2 / g, k2), VGS_GEMM_PACK_ROWS * k2);
+    }
     /* NCHW tensors; V2: x1 = even planes, x2 = odd (as after a stride-2 unit), the branch
      * stored to the odd planes of y (y's even planes = x1, copied once: in place in the net) */
     u->x = fbuf(s->c * hw), u->y = fbuf(s->c * hw), u->t1 = fbuf(mid * hw), u->t2 = fbuf(mid * hw);
@@ -358,7 +375,8 @@ static void unit_init(unit *u, const shape *s)
     }
 }
 
-/* NCHW path, layer `which` (0 conv1, 1 dw, 2 conv2), as vgs__task_run calls the kernels. */
+/* NCHW path, layer `which` (0 conv1, 1 dw, 2 conv2), as vgs__task_run calls the kernels (a: the
+ * weights packed group after group, as the runtime stores them). */
 static void nchw_gemm(const vgs_kernels *k, const unit *u, size_t g, size_t cout, size_t cin, const float *a,
                       const float *bias, const float *x, const int32_t *xi, const float *r, float *y,
                       const int32_t *yi)
@@ -369,7 +387,7 @@ static void nchw_gemm(const vgs_kernels *k, const unit *u, size_t g, size_t cout
             for (size_t j0 = 0; j0 < n; j0 += TASK_COLS) {
                 const size_t i0 = grp * m + i, rows = m - i < TASK_ROWS ? m - i : TASK_ROWS;
                 const size_t cols = n - j0 < TASK_COLS ? n - j0 : TASK_COLS;
-                k->gemm(rows, cols, kk, a + i0 * kk, kk, x + (xi ? 0 : grp * kk * n) + j0, n, xi ? xi + grp * kk : NULL,
+                k->gemm(rows, cols, kk, a + grp * VGS_GEMM_PACKED_A_FLOATS(m, kk) + i * kk, VGS_GEMM_PACK_ROWS * kk, x + (xi ? 0 : grp * kk * n) + j0, n, xi ? xi + grp * kk : NULL,
                         bias + i0, r ? r + i0 * n + j0 : NULL, n, y + (yi ? 0 : i0 * n) + j0, n, yi ? yi + i0 : NULL,
                         0.0f, INFINITY, u->scratch);
             }
@@ -378,12 +396,12 @@ static void nchw_gemm(const vgs_kernels *k, const unit *u, size_t g, size_t cout
 static void nchw_layer(const vgs_kernels *k, unit *u, int which)
 {
     const shape *s = u->s;
-    if (which == 0) nchw_gemm(k, u, s->g, s->mid, u->cin1, u->w1, u->b1, u->x, s->v2 ? u->x2_planes : NULL, NULL, u->t1, NULL);
+    if (which == 0) nchw_gemm(k, u, s->g, s->mid, u->cin1, u->pw1, u->b1, u->x, s->v2 ? u->x2_planes : NULL, NULL, u->t1, NULL);
     if (which == 1)
         k->dwconv3x3s1p1(s->mid, s->h, s->h, u->t1, u->hw, u->wd, u->bd, u->t2, u->hw, s->v2 ? NULL : u->dw_store,
                          -INFINITY, INFINITY);
     if (which == 2)
-        nchw_gemm(k, u, s->g, u->cout2, s->mid, u->w2, u->b2, u->t2, NULL, s->v2 ? NULL : u->x, u->y,
+        nchw_gemm(k, u, s->g, u->cout2, s->mid, u->pw2, u->b2, u->t2, NULL, s->v2 ? NULL : u->x, u->y,
                   s->v2 ? u->x2_planes : NULL);
 }
 
