@@ -19,5 +19,6 @@
 #undef vgs_v_exp
 #undef vgs_v
 #undef vgs_v_load2
+#undef vgs_v_transpose
 #undef vgs_v_load_bf16
 #undef vgs_v_loadn_bf16
