@@ -51,4 +51,5 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
 #undef VGS_WIN_ROWS
 #undef VGS_WIN_RING
 #undef VGS_LANES_TILE
+#undef VGS_LANES_OUT
 #include "undef.h"
