@@ -20,5 +20,6 @@
 #undef vgs_v
 #undef vgs_v_load2
 #undef vgs_v_transpose
+#undef VGS_NARROW_FN
 #undef vgs_v_load_bf16
 #undef vgs_v_loadn_bf16

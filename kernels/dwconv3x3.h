@@ -10,8 +10,8 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__dwconv3x3)(
 {
 #if VGS_VW > 1
     if (VGS_FN(vgs__lanes_pay)(stride, c, h, w)) {
-        VGS_FN(vgs__lanes3x3)(VGS__WIN_DWCONV, stride, c, h, w, x, x_cstride, k, bias, y, y_cstride, y_index, out_min,
-                              out_max);
+        VGS_FN(vgs__lanes3x3_run)(VGS__WIN_DWCONV, stride, c, h, w, x, x_cstride, k, bias, y, y_cstride, y_index,
+                                  out_min, out_max);
         return;
     }
 #endif

@@ -163,3 +163,34 @@ static inline int VGS_FN(vgs__lanes_pay)(int stride, size_t c, size_t h, size_t 
     return (h + 2) * (w + 2) <= VGS_LANES_TILE && oh * ow <= VGS_LANES_OUT;
 #endif
 }
+
+/* The entry of the dwconv and pool families: one instance per operation (op and stride are
+ * constants in each).  Where a tier has a half-width one (VGS_NARROW_FN: AVX-512's is AVX2),
+ * a channel tail of at most VW/2 goes to it, so that no group of this width wastes more
+ * lanes than that tier would (the same lanes' work, in the same operations per output:
+ * bit-identical). */
+#if VGS_VW > 1
+static void VGS_FN(vgs__lanes3x3_run)(int op, int stride, size_t c, size_t h, size_t w, const float *x,
+                                      size_t x_cstride, const float *k, const float *bias, float *y, size_t y_cstride,
+                                      const int32_t *y_index, float out_min, float out_max)
+{
+#ifdef VGS_NARROW_FN
+    const size_t tail = c % VGS_VW;
+    if (tail && tail <= VGS_VW / 2) {
+        const size_t c1 = c - tail;
+        VGS_NARROW_FN(vgs__lanes3x3_run)(op, stride, tail, h, w, x + c1 * x_cstride, x_cstride, k ? k + 9 * c1 : NULL,
+                                         bias ? bias + c1 : NULL, y_index ? y : y + c1 * y_cstride, y_cstride,
+                                         y_index ? y_index + c1 : NULL, out_min, out_max);
+        c = c1;
+    }
+#endif
+    if (op == VGS__WIN_DWCONV && stride == 1)
+        VGS_FN(vgs__lanes3x3)(VGS__WIN_DWCONV, 1, c, h, w, x, x_cstride, k, bias, y, y_cstride, y_index, out_min, out_max);
+    else if (op == VGS__WIN_DWCONV)
+        VGS_FN(vgs__lanes3x3)(VGS__WIN_DWCONV, 2, c, h, w, x, x_cstride, k, bias, y, y_cstride, y_index, out_min, out_max);
+    else if (op == VGS__WIN_MAX)
+        VGS_FN(vgs__lanes3x3)(VGS__WIN_MAX, 2, c, h, w, x, x_cstride, NULL, NULL, y, y_cstride, NULL, 0.0f, 0.0f);
+    else
+        VGS_FN(vgs__lanes3x3)(VGS__WIN_AVG, 2, c, h, w, x, x_cstride, NULL, NULL, y, y_cstride, NULL, 0.0f, 0.0f);
+}
+#endif

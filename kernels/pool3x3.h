@@ -7,7 +7,7 @@ static void VGS_FN(vgs_f32_maxpool3x3s2p1)(size_t c, size_t h, size_t w, const f
 {
 #if VGS_VW > 1
     if (VGS_FN(vgs__lanes_pay)(2, c, h, w)) {
-        VGS_FN(vgs__lanes3x3)(VGS__WIN_MAX, 2, c, h, w, x, x_cstride, NULL, NULL, y, y_cstride, NULL, 0.0f, 0.0f);
+        VGS_FN(vgs__lanes3x3_run)(VGS__WIN_MAX, 2, c, h, w, x, x_cstride, NULL, NULL, y, y_cstride, NULL, 0.0f, 0.0f);
         return;
     }
 #endif
@@ -21,7 +21,7 @@ static void VGS_FN(vgs_f32_avgpool3x3s2p1)(size_t c, size_t h, size_t w, const f
 {
 #if VGS_VW > 1
     if (VGS_FN(vgs__lanes_pay)(2, c, h, w)) {
-        VGS_FN(vgs__lanes3x3)(VGS__WIN_AVG, 2, c, h, w, x, x_cstride, NULL, NULL, y, y_cstride, NULL, 0.0f, 0.0f);
+        VGS_FN(vgs__lanes3x3_run)(VGS__WIN_AVG, 2, c, h, w, x, x_cstride, NULL, NULL, y, y_cstride, NULL, 0.0f, 0.0f);
         return;
     }
 #endif

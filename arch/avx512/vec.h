@@ -66,6 +66,8 @@ static inline void vgs__avx512_transpose(__m512 *r)
     }
 }
 #define vgs_v_transpose(r) vgs__avx512_transpose(r)
+/* The half-width tier (kernels/lanes3x3.h gives it channel tails of <= 8). */
+#define VGS_NARROW_FN(name) name##__avx2
 
 /* bf16 -> float (the upper half of the float's bits): 16 values at p, or the first n < 16
  * (an opmask load of 16-bit lanes, AVX-512 BW + VL: nothing past p[n-1] is touched). */
