@@ -4,6 +4,7 @@
  * style name, which carries the tile size).  No include guard: included once per ISA. */
 
 #include "../kernels/window3x3.h"
+#include "../kernels/lanes3x3.h"
 #include "../kernels/gemm.h"
 #include "../kernels/conv3x3.h"
 #include "../kernels/dwconv3x3.h"
@@ -49,4 +50,6 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
 #undef VGS_STRIP_ROW
 #undef VGS_WIN_ROWS
 #undef VGS_WIN_RING
+#undef VGS_LANES_TILE
+#undef VGS_LANES_OUT
 #include "undef.h"

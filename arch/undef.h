@@ -19,5 +19,7 @@
 #undef vgs_v_exp
 #undef vgs_v
 #undef vgs_v_load2
+#undef vgs_v_transpose
+#undef VGS_NARROW_FN
 #undef vgs_v_load_bf16
 #undef vgs_v_loadn_bf16

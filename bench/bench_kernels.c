@@ -3,7 +3,9 @@
  * GEMM as the runtime calls it: tasks of 48 rows x 256 pixels, with packing scratch): median
  * time, GFLOP/s (multiply-add = 2 flops), % of that tier's FMA peak (fma_peak, sampled
  * between the kernel's runs, so load on the machine hits both alike) and speed-up over the
- * scalar tier measured in the same (interleaved) run.  1 thread.
+ * scalar tier measured in the same (interleaved) run.  1 thread.  The depthwise and pooling
+ * kernels run as the runtime calls them too: in blocks of ceil(4096 / output pixels) channels.
+ * Arguments: substrings of the shape names to run (default: all).
  * Peak on this Zen4 core: ~116 GFLOP/s with 256- or 512-bit FMAs alike. */
 #include <math.h>
 #include <stdio.h>
@@ -44,11 +46,17 @@ static const shape shapes[] = {
     {"dwconv3x3s2 120x28x28", 2, 120, 28, 28},
     {"dwconv3x3s2 240x14x14", 2, 240, 14, 14},
     {"dwconv3x3s2 30x56x56", 2, 30, 56, 56},
+    {"dwconv3x3s1 116x14x14 (V2)", 1, 116, 14, 14},
+    {"dwconv3x3s1 232x7x7 (V2)", 1, 232, 7, 7},
+    {"dwconv3x3s1 58x28x28 (V2)", 1, 58, 28, 28},
+    {"dwconv3x3s2 116x28x28 (V2)", 2, 116, 28, 28},
+    {"dwconv3x3s2 232x14x14 (V2)", 2, 232, 14, 14},
     {"conv3x3s2 stem 3->12 224", 3, 12, 224, 224},
     {"maxpool3x3s2 12x112x112", 5, 12, 112, 112},
     {"avgpool3x3s2 120x28x28", 4, 120, 28, 28},
     {"avgpool3x3s2 240x28x28", 4, 240, 28, 28},
     {"avgpool3x3s2 480x14x14", 4, 480, 14, 14},
+    {"maxpool3x3s2 24x112x112 (V2)", 5, 24, 112, 112},
     {"fc 1000x480", 6, 1000, 480, 0},
     {"softmax 1000", 7, 1000, 0, 0},
 };
@@ -86,17 +94,43 @@ static void run(const vgs_kernels *k, const shape *s, const float *x, const floa
             }
         }
         break;
-    case 1: k->dwconv3x3s1p1(s->a, s->b, s->c, x, hw, wt, wt, y, hw, NULL, -INFINITY, INFINITY); break;
-    case 2: k->dwconv3x3s2p1(s->a, s->b, s->c, x, hw, wt, wt, y, hw, NULL, -INFINITY, INFINITY); break;
+    case 1: case 2: case 4: case 5: { /* as the runtime calls them: blocks of 4096 output pixels' channels */
+        const size_t ohw = s->kind == 1 ? hw : ((s->b + 1) / 2) * ((s->c + 1) / 2);
+        const size_t block = (4096 + ohw - 1) / ohw;
+        for (size_t c0 = 0; c0 < s->a; c0 += block) {
+            const size_t cn = s->a - c0 < block ? s->a - c0 : block;
+            const float *xc = x + c0 * hw;
+            float *yc = y + c0 * ohw;
+            if (s->kind == 1) k->dwconv3x3s1p1(cn, s->b, s->c, xc, hw, wt + 9 * c0, wt, yc, ohw, NULL, -INFINITY, INFINITY);
+            if (s->kind == 2) k->dwconv3x3s2p1(cn, s->b, s->c, xc, hw, wt + 9 * c0, wt, yc, ohw, NULL, -INFINITY, INFINITY);
+            if (s->kind == 4) k->avgpool3x3s2p1(cn, s->b, s->c, xc, hw, yc, ohw);
+            if (s->kind == 5) k->maxpool3x3s2p1(cn, s->b, s->c, xc, hw, yc, ohw);
+        }
+        break;
+    }
     case 3: k->conv3x3s2p1(3, s->a, s->b, s->c, x, hw, wt, wt, y, ((s->b + 1) / 2) * ((s->c + 1) / 2), 0.0f, INFINITY); break;
-    case 4: k->avgpool3x3s2p1(s->a, s->b, s->c, x, hw, y, hw); break;
-    case 5: k->maxpool3x3s2p1(s->a, s->b, s->c, x, hw, y, hw); break;
     case 6: k->fc(s->a, s->b, wt, NULL, 1, x, s->b, y, s->a, -INFINITY, INFINITY); break;
     case 7: k->softmax(s->a, x, y); break;
     }
 }
 
-int main(void)
+#ifdef VGS_BENCH_AB
+/* A/B build (cc -DVGS_BENCH_AB ... tools/vggshuffle.c, see the header of kernels/lanes3x3.h):
+ * every SIMD tier also runs the depthwise / pooling shapes with the small-plane path off, in
+ * the same rounds; the old path's median and new / old follow each row, and whether the
+ * two outputs are bit-identical. */
+int vgs_bench_lanes_off;
+#endif
+
+/* Whether shape s is selected: no arguments, or its name contains one of them. */
+static int selected(const shape *s, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strstr(s->what, argv[i])) return 1;
+    return argc < 2;
+}
+
+int main(int argc, char **argv)
 {
     const size_t big = 256 * 56 * 56 + 1000 * 480;
     float *x = malloc(big * sizeof *x), *wt = malloc(big * sizeof *wt), *y = malloc(big * sizeof *y);
@@ -112,7 +146,27 @@ int main(void)
     printf("\n");
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         const shape *s = &shapes[si];
+        if (!selected(s, argc, argv)) continue;
         double t[VGS_ISA_COUNT][RUNS];
+#ifdef VGS_BENCH_AB
+        double t_old[VGS_ISA_COUNT][RUNS];
+        int same[VGS_ISA_COUNT];
+        const int ab = s->kind == 1 || s->kind == 2 || s->kind == 4 || s->kind == 5;
+        for (int isa = 0; ab && isa < VGS_ISA_COUNT; isa++) {
+            if (!vgs_isa_supported((vgs_isa)isa)) continue;
+            const size_t ny = s->a * s->b * s->c; /* >= every output */
+            vgs_bench_lanes_off = 1;
+            memset(y, 0, ny * sizeof *y);
+            run(vgs_kernels_for((vgs_isa)isa), s, x, wt, y);
+            float *y_old = malloc(ny * sizeof *y_old);
+            memcpy(y_old, y, ny * sizeof *y);
+            vgs_bench_lanes_off = 0;
+            memset(y, 0, ny * sizeof *y);
+            run(vgs_kernels_for((vgs_isa)isa), s, x, wt, y);
+            same[isa] = memcmp(y_old, y, ny * sizeof *y) == 0;
+            free(y_old);
+        }
+#endif
         for (int r = -3; r < RUNS; r++) {
             for (int isa = 0; isa < VGS_ISA_COUNT; isa++) {
                 if (!vgs_isa_supported((vgs_isa)isa)) continue;
@@ -122,6 +176,15 @@ int main(void)
                 const double t0 = bench_now_ms();
                 for (int i = 0; i < reps; i++) run(k, s, x, wt, y);
                 if (r >= 0) t[isa][r] = (bench_now_ms() - t0) / reps;
+#ifdef VGS_BENCH_AB
+                if (ab && isa != VGS_ISA_SCALAR) {
+                    vgs_bench_lanes_off = 1;
+                    const double t1 = bench_now_ms();
+                    for (int i = 0; i < reps; i++) run(k, s, x, wt, y);
+                    if (r >= 0) t_old[isa][r] = (bench_now_ms() - t1) / reps;
+                    vgs_bench_lanes_off = 0;
+                }
+#endif
                 if (r >= 0 && r % 16 == 0 && npeak < RUNS * 64) {
                     const double p0 = bench_now_ms();
                     volatile float sink = k->fma_peak(peak_iters);
@@ -144,6 +207,12 @@ int main(void)
             const double m = isa == VGS_ISA_SCALAR ? scalar : bench_median(t[isa], RUNS);
             printf(" | %8.4f ms %5.1f GF %3.0f%% x%-5.1f", m, flops(s) / m * 1e-6, 100.0 * flops(s) / m * 1e-6 / peak[isa],
                    scalar / m);
+#ifdef VGS_BENCH_AB
+            if (ab && isa != VGS_ISA_SCALAR) {
+                const double mo = bench_median(t_old[isa], RUNS);
+                printf(" old %8.4f ms new/old %.2f %s", mo, m / mo, same[isa] ? "bit-identical" : "DIFFERENT");
+            }
+#endif
         }
         printf("\n");
     }

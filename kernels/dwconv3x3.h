@@ -8,6 +8,13 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__dwconv3x3)(
     const float *bias, float *y, size_t y_cstride, const int32_t *y_index, float out_min,
     float out_max)
 {
+#if VGS_VW > 1
+    if (VGS_FN(vgs__lanes_pay)(stride, c, h, w)) {
+        VGS_FN(vgs__lanes3x3_run)(VGS__WIN_DWCONV, stride, c, h, w, x, x_cstride, k, bias, y, y_cstride, y_index,
+                                  out_min, out_max);
+        return;
+    }
+#endif
     for (size_t i = 0; i < c; i++) {
         float *yi = y + (y_index ? (size_t)y_index[i] : i) * y_cstride;
         VGS_FN(vgs__window3x3)(VGS__WIN_DWCONV, stride, h, w, x + i * x_cstride, k + 9 * i, bias ? bias[i] : 0.0f,

@@ -944,6 +944,136 @@ static int check_dwconv3x3s1p1(vgs_isa isa, char *msg, size_t len) { return dwco
 static int check_dwconv3x3s2p1(vgs_isa isa, char *msg, size_t len) { return dwconv_sweep(isa, 2, msg, len); }
 
 /* ------------------------------------------------------------------------------------------
+ *  The small-plane path of the window kernels (kernels/lanes3x3.h: VW channels across the
+ *  lanes of a padded tile): dwconv3x3 s1 / s2, maxpool and avgpool, for every channel count
+ *  c in 1..2*VW+1 (one group, a partial group, two groups and a tail of one: every lane
+ *  count) and, for each c, every h and every w in 1..2*VW+1 (each paired with a rotating
+ *  other side: odd and even, both parities at stride 2); plus the network planes 7x7, 14x14
+ *  and 28x28 at the runtime's block sizes (84, 21, 6 channels).  Rotating per call as in the
+ *  sweeps above: the input channel stride (dense or + NaN gap: a tail load reading into the
+ *  gap must never reach an output), the output stride (+ sentinel gap), the guard side, the
+ *  clamp, bias and (dwconv) y_index; max pooling alternates [-1,1] and all-negative data.
+ *  Checked against the fp64 references with the tolerances above (max: exact).
+ * ------------------------------------------------------------------------------------------ */
+
+#define LN_MAX_C 84                    /* the largest c: the 7x7 network block */
+#define LN_MAX_X (33 * (33 * 33 + 5)) /* input floats: >= c * (h*w + 5) of every shape */
+
+/* The i-th (c, h, w) of the sweep for vector width vw; 0 past the last. */
+static int lanes_shape(size_t i, size_t vw, size_t *c, size_t *h, size_t *w)
+{
+    static const size_t net[3][2] = {{84, 7}, {21, 14}, {6, 28}};
+    const size_t n = 2 * vw + 1; /* c, h and w in 1..n */
+    if (i < n * 2 * n) {
+        const size_t ci = i / (2 * n), t = i % (2 * n) % n, side = i % (2 * n) / n;
+        *c = 1 + ci;
+        *h = side ? 1 + (t * 5 + ci) % n : 1 + t;
+        *w = side ? 1 + t : 1 + (t * 7 + ci + 3) % n;
+        return 1;
+    }
+    i -= n * 2 * n;
+    if (i < 3) {
+        *c = net[i][0];
+        *h = *w = net[i][1];
+        return 1;
+    }
+    return 0;
+}
+
+/* op: 0 dwconv s1, 1 dwconv s2, 2 maxpool, 3 avgpool. */
+static int lanes_sweep(vgs_isa isa, int op, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    static const char *const names[4] = {"dwconv3x3s1p1", "dwconv3x3s2p1", "maxpool3x3s2p1", "avgpool3x3s2p1"};
+    static const char *const index_names[4] = {"NULL", "reverse", "random permutation", "spread 2i+1"};
+    const size_t S = op == 0 ? 1 : 2, vw = K->vector_width;
+    const size_t max_planes = 2 * LN_MAX_C + 1, max_o = 33 * 33; /* output pixels a plane */
+    conv_fixture f;
+    vgs_guard gi; /* y_index */
+    if (conv_fixture_init(&f, LN_MAX_X, 9 * LN_MAX_C, LN_MAX_C, max_planes * (max_o + 7), max_planes * max_o)) {
+        return SETUP_FAIL(msg, len);
+    }
+    if (vgs_guard_init(&gi, LN_MAX_C)) {
+        conv_fixture_free(&f);
+        return SETUP_FAIL(msg, len);
+    }
+    scratch *sc = &f.s;
+    int fail = 0;
+    vgs_rng rng = vgs_rng_seed(0x1a7e5 + (uint64_t)op);
+    unsigned v = 0;
+    size_t c, h, w;
+    unsigned char untouched[2 * LN_MAX_C + 1];
+    for (size_t shape = 0; !fail && lanes_shape(shape, vw, &c, &h, &w); shape++, v++) {
+        if (vgs_check_quick() && shape % 3 && c > 2) continue; /* qemu: a third of the shapes */
+        const size_t oh = S == 1 ? h : (h + 1) / 2, ow = S == 1 ? w : (w + 1) / 2;
+        const clamp_opt *cl = &CLAMPS[v % 3];
+        const int has_bias = (int)((v / 3) % 2), dw = op < 2;
+        const size_t xcs = h * w + ((v / 2) % 2 ? 1 + (v % 5) : 0);
+        const size_t ycs = oh * ow + ((v / 5) % 2 ? 1 + (v % 7) : 0);
+        const int where = (int)((v + v / 3) & 1);
+        const int imode = dw ? (int)((v + shape) % 4) : 0;
+        const size_t nplanes = imode == 3 ? 2 * c + 1 : c;
+        const int negative = op == 2 && (v + v / 3) % 3 != 0;
+        char wh[320];
+        snprintf(wh, sizeof wh,
+                 "%s [%s] (small-plane path): c=%zu h=%zu w=%zu x_cstride=%zu y_cstride=%zu bias=%s y_index=%s "
+                 "clamp=%s data=%s guard=%s (oh=%zu ow=%zu)",
+                 names[op], vgs_isa_to_string(isa), c, h, w, xcs, ycs, dw && has_bias ? "yes" : "NULL",
+                 index_names[imode], dw ? cl->name : "-", negative ? "[-2,-1]" : "[-1,1]", layout_name(where), oh, ow);
+        const float *x, *k, *bias;
+        conv_fixture_place(&f, &rng, where, c, h * w, xcs, 9 * c, c, dw && has_bias, &x, &k, &bias);
+        if (negative) fill_strided(&rng, vgs_guard_wr(&f.gx, x), c, h * w, xcs, -2.0f, -1.0f);
+        const int32_t *yi = imode ? (const int32_t *)vgs_guard_place(&gi, c, where) : NULL;
+        if (yi) {
+            int32_t *wi = (int32_t *)(void *)vgs_guard_wr(&gi, (const float *)yi);
+            for (size_t i = 0; i < c; i++) wi[i] = (int32_t)(imode == 1 ? c - 1 - i : imode == 3 ? 2 * i + 1 : i);
+            if (imode == 2) /* Fisher-Yates */
+                for (size_t i = c; i > 1; i--) {
+                    size_t j = (size_t)(vgs_rng_u64(&rng) % i);
+                    int32_t t = wi[i - 1];
+                    wi[i - 1] = wi[j];
+                    wi[j] = t;
+                }
+        }
+        float *y = outbuf_prepare(&f.out, footprint2d(nplanes, oh * ow, ycs));
+        if (dw) {
+            dwconv_args da = {op == 0 ? K->dwconv3x3s1p1 : K->dwconv3x3s2p1, c, h, w, xcs, ycs, x, k, bias, y, yi,
+                              cl->lo, cl->hi};
+            fail = vgs_guarded_call(dwconv_thunk, &da, msg, len, wh);
+        } else {
+            pool_args pa = {op == 2 ? K->maxpool3x3s2p1 : K->avgpool3x3s2p1, c, h, w, xcs, ycs, x, y};
+            fail = vgs_guarded_call(pool_thunk, &pa, msg, len, wh);
+        }
+        if (fail) break;
+        memset(untouched, 1, sizeof untouched);
+        for (size_t j = 0; j < nplanes * oh * ow; j++) sc->ref[j] = sc->tol[j] = 0.0;
+        for (size_t i = 0; i < c; i++) {
+            const size_t j = yi ? (size_t)yi[i] : i;
+            double *ref = sc->ref + j * oh * ow, *mag = sc->mag + j * oh * ow, *tol = sc->tol + j * oh * ow;
+            untouched[j] = 0;
+            if (dw) {
+                ref_conv3x3(S, 1, h, w, x + i * xcs, h * w, k + 9 * i, bias ? bias[i] : 0.0f, cl->lo, cl->hi, ref, mag);
+                dot_tolerance(tol, mag, oh * ow, 9);
+            } else {
+                ref_pool3x3s2p1(op == 2, 1, h, w, x + i * xcs, h * w, ref, mag);
+                for (size_t q = 0; q < oh * ow; q++) tol[q] = op == 2 ? 0.0 : 10.0 * U23 * mag[q] + 1e-30;
+            }
+        }
+        out_names nm = {"plane", "pixel", ow};
+        fail = check_output_ex(msg, len, wh, y, nplanes, oh * ow, ycs, sc->ref, sc->tol, sc->got, &nm, untouched);
+    }
+    conv_fixture_free(&f);
+    vgs_guard_free(&gi);
+    return fail;
+}
+
+static int check_lanes_dwconv_s1(vgs_isa isa, char *msg, size_t len) { return lanes_sweep(isa, 0, msg, len); }
+static int check_lanes_dwconv_s2(vgs_isa isa, char *msg, size_t len) { return lanes_sweep(isa, 1, msg, len); }
+static int check_lanes_maxpool(vgs_isa isa, char *msg, size_t len) { return lanes_sweep(isa, 2, msg, len); }
+static int check_lanes_avgpool(vgs_isa isa, char *msg, size_t len) { return lanes_sweep(isa, 3, msg, len); }
+
+/* ------------------------------------------------------------------------------------------
  *  maxpool3x3s2p1 / avgpool3x3s2p1
  *  c in {1, 3, 7}, every window_shape; per call the input channel stride (dense or
  *  + gap of NaN), the output channel stride (dense or + gap of sentinel) and the guard side
@@ -1516,6 +1646,10 @@ const vgs_check_case vgs_kernel_checks[] = {
     {"kernels", "dwconv3x3s2p1", check_dwconv3x3s2p1, 0},
     {"kernels", "maxpool3x3s2p1", check_maxpool, 0},
     {"kernels", "avgpool3x3s2p1", check_avgpool, 0},
+    {"kernels", "dwconv3x3s1p1_small_planes", check_lanes_dwconv_s1, 0},
+    {"kernels", "dwconv3x3s2p1_small_planes", check_lanes_dwconv_s2, 0},
+    {"kernels", "maxpool3x3s2p1_small_planes", check_lanes_maxpool, 0},
+    {"kernels", "avgpool3x3s2p1_small_planes", check_lanes_avgpool, 0},
     {"kernels", "global_avgpool", check_global_avgpool, 0},
     {"kernels", "fc", check_fc, 0},
     {"kernels", "fc_bf16w", check_fc_bf16w, 0},

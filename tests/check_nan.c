@@ -454,12 +454,78 @@ static int check_softmax_nan(vgs_isa isa, char *msg, size_t len)
     return 0;
 }
 
+/* ------------------------------------------------------------------------------------------
+ *  The small-plane path of dwconv3x3 and the pools (kernels/lanes3x3.h: channels across the
+ *  lanes): c = 2*VW+1 channels (two full groups and a tail of one), a poisoned pixel at
+ *  every position of one channel, that channel in the first lane, the last lane of the
+ *  first group and the tail; planes 3x5, 4x7 and 7x7, both strides, each clamp.  Against
+ *  the fp64 references under the rules above (every channel: the others must not change).
+ * ------------------------------------------------------------------------------------------ */
+
+enum { LN_C = 33, LN_PLANE = 49 };
+
+/* op: 0 dwconv s1, 1 dwconv s2, 2 maxpool, 3 avgpool. */
+static int lanes_nan_run(const vgs_kernels *K, int op, size_t c, size_t h, size_t w, const float *x, const float *k,
+                         const float *bias, const clamp_opt *cl, const char *what, char *msg, size_t len)
+{
+    static float y[LN_C * LN_PLANE];
+    static double ref[LN_C * LN_PLANE], mag[LN_C * LN_PLANE];
+    const size_t S = op == 0 ? 1 : 2, oh = S == 1 ? h : (h + 1) / 2, ow = S == 1 ? w : (w + 1) / 2, hw = h * w;
+    const size_t ohw = oh * ow;
+    if (op < 2) (op == 0 ? K->dwconv3x3s1p1 : K->dwconv3x3s2p1)(c, h, w, x, hw, k, bias, y, ohw, NULL, cl->lo, cl->hi);
+    else (op == 2 ? K->maxpool3x3s2p1 : K->avgpool3x3s2p1)(c, h, w, x, hw, y, ohw);
+    for (size_t i = 0; i < c; i++) {
+        if (op < 2) ref_conv3x3(S, 1, h, w, x + i * hw, hw, k + 9 * i, bias[i], cl->lo, cl->hi, ref + i * ohw, mag + i * ohw);
+        else ref_pool3x3s2p1(op == 2, 1, h, w, x + i * hw, hw, ref + i * ohw, mag + i * ohw);
+    }
+    if (op == 2)
+        for (size_t i = 0; i < c * ohw; i++) mag[i] = 0; /* a max is exact */
+    static const char *const names[4] = {"dwconv3x3s1p1", "dwconv3x3s2p1", "maxpool3x3s2p1", "avgpool3x3s2p1"};
+    char wh[256];
+    snprintf(wh, sizeof wh, "%s [%s] (small-plane path): c=%zu h=%zu w=%zu clamp=%s, %s", names[op],
+             vgs_isa_to_string(K->isa), c, h, w, op < 2 ? cl->name : "-", what);
+    return nan_compare(msg, len, wh, y, ref, mag, 9, c * ohw);
+}
+
+static int check_lanes_nan(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_kernels *K = kernels(isa, msg, len);
+    if (!K) return 1;
+    static const size_t planes[3][2] = {{3, 5}, {4, 7}, {7, 7}};
+    const size_t vw = K->vector_width, c = 2 * vw + 1 <= LN_C ? 2 * vw + 1 : LN_C;
+    const size_t pcs[3] = {0, vw - 1, c - 1};
+    static float x[LN_C * LN_PLANE], k[LN_C * 9], bias[LN_C];
+    vgs_rng rng = vgs_rng_seed(0x1a7e);
+    char what[96];
+    int fail = 0;
+    for (int op = 0; op < 4 && !fail; op++)
+        for (size_t ip = 0; ip < 3 && !fail; ip++) {
+            const size_t h = planes[ip][0], w = planes[ip][1], hw = h * w;
+            const clamp_opt *cl = &CLAMPS[((size_t)op + ip) % 3];
+            vgs_rng_fill(&rng, x, c * hw, -1, 1);
+            vgs_rng_fill(&rng, k, c * 9, -1, 1);
+            vgs_rng_fill(&rng, bias, c, -1, 1);
+            for (size_t ic = 0; ic < 3 && !fail; ic++)
+                for (size_t pv = 0; pv < 3 && !fail; pv++)
+                    for (size_t p = 0; p < hw && !fail; p++) {
+                        float *xp = x + pcs[ic] * hw + p;
+                        const float keep = *xp;
+                        *xp = POISON[pv];
+                        snprintf(what, sizeof what, "x[c=%zu][%zu][%zu] = %s", pcs[ic], p / w, p % w, POISON_NAME[pv]);
+                        fail = lanes_nan_run(K, op, c, h, w, x, k, bias, cl, what, msg, len);
+                        *xp = keep;
+                    }
+        }
+    return fail;
+}
+
 const vgs_check_case vgs_nan_checks[] = {
     {"nan", "gemm", check_gemm_nan, 0},
     {"nan", "conv3x3", check_conv_nan, 0},
     {"nan", "dwconv3x3", check_dwconv_nan, 0},
     {"nan", "maxpool3x3s2p1", check_maxpool_nan, 0},
     {"nan", "avgpool3x3s2p1", check_avgpool_nan, 0},
+    {"nan", "window3x3_small_planes", check_lanes_nan, 0},
     {"nan", "global_avgpool", check_gavgpool_nan, 0},
     {"nan", "fc", check_fc_nan, 0},
     {"nan", "fc_bf16w", check_fc_bf16w_nan, 0},

@@ -10,6 +10,7 @@
  * when compiled as C++ (GCC PR 105593, fixed in 13): not our code, silenced here only. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized" /* the same, from the unpack / shuffle intrinsics */
 #endif
 
 #include "vec.h"

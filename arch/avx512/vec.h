@@ -42,6 +42,33 @@ VGS__EXTERN_C __m512 Sleef_expf16_u10avx512f(__m512); /* SLEEF 3.x; sleef.h hide
 #define vgs_v_exp(v) Sleef_expf16_u10avx512f(v)
 #define vgs_v_load2 vgs__avx512_load2
 
+/* Transpose the 16 x 16 floats of r[0..15] in place (r[i][j] <-> r[j][i]): within each
+ * 128-bit lane as AVX2 does (unpack, shuffle: s[4g+k] holds column 4L+k of rows 4g..4g+3
+ * in lane L), then the 4 x 4 lanes with two rounds of SHUFF32X4. */
+static inline void vgs__avx512_transpose(__m512 *r)
+{
+    __m512 s[16];
+    for (int g = 0; g < 4; g++) {
+        const __m512 t0 = _mm512_unpacklo_ps(r[4 * g], r[4 * g + 1]), t1 = _mm512_unpackhi_ps(r[4 * g], r[4 * g + 1]);
+        const __m512 t2 = _mm512_unpacklo_ps(r[4 * g + 2], r[4 * g + 3]), t3 = _mm512_unpackhi_ps(r[4 * g + 2], r[4 * g + 3]);
+        s[4 * g + 0] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+        s[4 * g + 1] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+        s[4 * g + 2] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+        s[4 * g + 3] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int k = 0; k < 4; k++) { /* lanes a, b, c, d: s[k], s[4+k], s[8+k], s[12+k] */
+        const __m512 u = _mm512_shuffle_f32x4(s[k], s[4 + k], 0x88), v = _mm512_shuffle_f32x4(s[k], s[4 + k], 0xDD);
+        const __m512 u2 = _mm512_shuffle_f32x4(s[8 + k], s[12 + k], 0x88), v2 = _mm512_shuffle_f32x4(s[8 + k], s[12 + k], 0xDD);
+        r[k] = _mm512_shuffle_f32x4(u, u2, 0x88);      /* a0 b0 c0 d0 */
+        r[8 + k] = _mm512_shuffle_f32x4(u, u2, 0xDD);  /* a2 b2 c2 d2 */
+        r[4 + k] = _mm512_shuffle_f32x4(v, v2, 0x88);  /* a1 b1 c1 d1 */
+        r[12 + k] = _mm512_shuffle_f32x4(v, v2, 0xDD); /* a3 b3 c3 d3 */
+    }
+}
+#define vgs_v_transpose(r) vgs__avx512_transpose(r)
+/* The half-width tier (kernels/lanes3x3.h gives it channel tails of <= 8). */
+#define VGS_NARROW_FN(name) name##__avx2
+
 /* bf16 -> float (the upper half of the float's bits): 16 values at p, or the first n < 16
  * (an opmask load of 16-bit lanes, AVX-512 BW + VL: nothing past p[n-1] is touched). */
 #define vgs_v_load_bf16(p) \

@@ -49,6 +49,17 @@ VGS__EXTERN_C float32x4_t Sleef_expf4_u10advsimd(float32x4_t); /* SLEEF 3.x, 1.0
 #define vgs_v_exp(v) Sleef_expf4_u10advsimd(v)
 #define vgs_v_load2 vgs__neon_load2
 
+/* Transpose the 4 x 4 floats of r[0..3] in place (r[i][j] <-> r[j][i]). */
+static inline void vgs__neon_transpose(float32x4_t *r)
+{
+    const float32x4x2_t p = vtrnq_f32(r[0], r[1]), q = vtrnq_f32(r[2], r[3]);
+    r[0] = vcombine_f32(vget_low_f32(p.val[0]), vget_low_f32(q.val[0]));
+    r[1] = vcombine_f32(vget_low_f32(p.val[1]), vget_low_f32(q.val[1]));
+    r[2] = vcombine_f32(vget_high_f32(p.val[0]), vget_high_f32(q.val[0]));
+    r[3] = vcombine_f32(vget_high_f32(p.val[1]), vget_high_f32(q.val[1]));
+}
+#define vgs_v_transpose(r) vgs__neon_transpose(r)
+
 /* bf16 -> float (the upper half of the float's bits, USHLL #16): 4 values at p, or the first
  * n < 4 through a stack buffer. */
 #define vgs_v_load_bf16(p) vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16))

@@ -45,6 +45,8 @@ static inline void vgs__scalar_load2(const float *p, float *even, float *odd)
 VGS__EXTERN_C float Sleef_expf_u10(float); /* SLEEF 3.x scalar 1.0-ULP expf */
 #define vgs_v_exp(v) Sleef_expf_u10(v)
 #define vgs_v_load2 vgs__scalar_load2
+/* Transpose r[0..VW-1] as a VW x VW matrix: at width 1, nothing to do. */
+#define vgs_v_transpose(r) ((void)(r))
 
 /* bf16 -> float: the upper half of the float's bits (vgs__bf16_to_f32, vggshuffle.h). */
 #define vgs_v_load_bf16(p) vgs__bf16_to_f32(*(p))
