@@ -66,7 +66,7 @@
  *    vector remainder of every ISA, at stride 1 and 2) for h in 1..9 (every residue of the
  *    3-row ring and both parities at stride 2), 16, 17 and 33, and every h for w <= 3; the
  *    long rows at h = 1 and 3 (all widths: every strip edge); every tall plane; of the
- *    network planes only 56 x 56.  conv3x3 runs one cin per shape (rotating over 1, 2, 3, 5)
+ *    network planes only 56 x 56.  conv3x3 runs one cin per shape (rotating over 1, 2, 3, 5; 9 for 5 on every 7th)
  *    instead of all four.
  *  - fc, softmax, global_avgpool, empty, table: unchanged (already cheap).
  */
@@ -763,13 +763,15 @@ static void conv_fixture_place(conv_fixture *f, vgs_rng *rng, int where, size_t 
 /* ------------------------------------------------------------------------------------------
  *  conv3x3s1p1 / conv3x3s2p1 (dense, cin -> cout)
  *  Every window_shape, cin in {1, 2, 3, 5} (5 crosses the kernel's slices of 4 input
- *  channels), cout rotating over {1, 3, 8, 9, 12} (crossing its blocks of 8 output channels);
+ *  channels; 9, three slices, on every 7th shape), cout rotating over {1, 3, 5, 6, 8, 9, 12}:
+ *  every count of channels in the kernel's last block, full (4 or 8 channels a block by
+ *  tier) or half (2 or 4), with channels to spare or none;
  *  per call the clamp, bias given / NULL, the input channel stride (dense or + NaN gap), the
  *  output plane stride (dense or + sentinel gap, which must stay untouched) and the guard side
  *  rotate.  Each output plane is checked against the fp64 convolution.
  * ------------------------------------------------------------------------------------------ */
 
-#define CONV_MAX_CIN 5
+#define CONV_MAX_CIN 9
 #define CONV_MAX_COUT 12
 
 static int conv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
@@ -779,7 +781,7 @@ static int conv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
     void (*conv)(size_t, size_t, size_t, size_t, const float *, size_t, const float *, const float *,
                  float *, size_t, float, float) = S == 1 ? K->conv3x3s1p1 : K->conv3x3s2p1;
     const char *kname = S == 1 ? "conv3x3s1p1" : "conv3x3s2p1";
-    static const size_t cins[] = {1, 2, 3, 5}, couts[] = {1, 3, 8, 9, 12};
+    static const size_t cins[] = {1, 2, 3, 5}, couts[] = {1, 3, 5, 6, 8, 9, 12};
     conv_fixture f;
     if (conv_fixture_init(&f, CONV_MAX_CIN * (WIN_MAX_PLANE + 5), 9 * CONV_MAX_CIN * CONV_MAX_COUT, CONV_MAX_COUT,
                           CONV_MAX_COUT * (WIN_MAX_PLANE + 7), CONV_MAX_COUT * WIN_MAX_PLANE)) {
@@ -798,7 +800,7 @@ static int conv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
         /* quick: one cin per shape, rotating */
         for (size_t ic = quick ? shape % 4 : 0, ic_end = quick ? ic + 1 : 4; ic < ic_end && !fail;
              ic++, v++) {
-            size_t cin = cins[ic], cout = couts[(v + shape) % 5];
+            size_t cin = ic == 3 && shape % 7 == 0 ? 9 : cins[ic], cout = couts[(v + shape) % 7];
             const clamp_opt *cl = &CLAMPS[v % 3];
             int has_bias = (int)((v / 3) % 2);
             size_t oh = S == 1 ? h : (h + 1) / 2, ow = S == 1 ? w : (w + 1) / 2;
