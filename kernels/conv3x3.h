@@ -1,25 +1,32 @@
 /* kernels/conv3x3.h — dense 3x3 convolution, padding 1, stride 1 and 2, NCHW, for few input
- * channels (the RGB stem; larger cin works, a slice of VGS_CONV_CIN channels at a time).
+ * channels (the RGB stem; larger cin works, a slice of VGS_CONV_CIN channels at a time), over
+ * a band of output rows (the runtime's tasks are bands x blocks of channels).
  * Generic body, instantiated per ISA, on the row staging of window3x3.h.
  *
- * Register block: VGS_CONV_OB output channels x VGS_CONV_PV vectors of pixels of one output
- * row, OB * PV accumulators.  Per input channel, kernel row and tap kx, the PV tap vectors
- * are loaded once and each of the OB weights is broadcast once and feeds PV FMAs; so a block
- * holds OB*PV + PV + 1 vectors:  16 registers (AVX2, the scalar tier): 4 x 3 = 12
- * accumulators (16 in all); 32 (AVX-512, NEON): 8 x 3 = 24 (28 in all).  Either way there
- * are at least 12 independent accumulator chains (enough to hide the FMA latency on two
- * pipes) and at most 7 loads per 12 FMAs (the tap vectors and the broadcasts).  The end of
- * a row runs the same block with fewer pixel vectors.
+ * Register block: VGS_CONV_OB output channels x VGS_CONV_PV = 2 vectors of pixels of one
+ * output row, OB * PV accumulators.  Per input channel, kernel row and tap kx, the PV tap
+ * vectors are loaded once and each of the OB weights is broadcast once and feeds PV FMAs;
+ * a block holds OB*PV + PV + 1 vectors.  16 registers (AVX2; the scalar tier follows):
+ * 4 x 2 = 8 accumulators, 11 registers, 6 loads per 8 FMAs.  Measured on Zen4 (AVX2, tasks
+ * as the runtime's, GFLOP/s; stem 3->24 s2 224 / 3->64 s1 56): 4 x 2 45 / 64, 6 x 2 45 / 64,
+ * 4 x 3 40 / 57 (12 + 3 + 1 = all 16 registers: GCC then reloads the taps from memory for
+ * every FMA), 8 x 1 38 / 55 (the old kernel: 25 / 48).  32 registers (AVX-512, NEON): 8 x 2
+ * = 16 accumulators, 19 registers (AVX-512 folds the broadcast into the FMA); not timed
+ * here (the VM hides AVX-512): chosen so that the block keeps >= 8 independent chains
+ * (2 FMA pipes x 4 cycles) with room to spare, as 4 x 2 does on AVX2.  A row's last
+ * vector (partial or not) runs the same block with PV = 1, a last block of at most OB/2
+ * channels the block of OB/2.
  *
- * Staging: the input rows of the strip are copied once per output-channel block sweep into
- * a ring of 3 rows per input channel with the zero padding around them (window3x3.h), so
- * every tap is a plain vector load.  Stride 2 stages each row deinterleaved (its even and
- * odd staged columns in two halves of the ring row), so its taps are plain loads too:
- * output column j reads staged columns 2j, 2j+1, 2j+2 = even[j], odd[j], even[j+1].  Rows
- * above and below the plane read a row of zeros (adding +-0 products changes no sum).
+ * Staging: the input rows of the strip are copied once per band into a ring of 3 rows per
+ * input channel with the zero padding around them (window3x3.h), shared by all output
+ * channels of the call, so every tap is a plain vector load.  Stride 2 stages each row
+ * deinterleaved (its even and odd staged columns in two halves of the ring row), so its
+ * taps are plain loads too: output column j reads staged columns 2j, 2j+1, 2j+2 = even[j],
+ * odd[j], even[j+1] (the old kernel deinterleaved every tap vector, 3 times per output
+ * row and block of channels).  Rows above and below the plane read a row of zeros.
  * Output channels past cout in the last block recompute the last valid channel and are
  * not stored.  Each output sums bias, then input channels, kernel rows and taps in order
- * (input channels past a slice of VGS_CONV_CIN go through y).
+ * (input channels past a slice of VGS_CONV_CIN go through y), whatever the band.
  * Contract: vgs_kernels.conv3x3s1p1 / conv3x3s2p1. */
 
 #ifndef VGS_CONV_OB
@@ -125,9 +132,11 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__conv_row)(
 
 static inline __attribute__((always_inline)) void VGS_FN(vgs__conv3x3)(
     int stride, size_t cin, size_t cout, size_t h, size_t w, const float *x, size_t x_cstride,
-    const float *k, const float *bias, float *y, size_t y_cstride, float out_min, float out_max)
+    const float *k, const float *bias, float *y, size_t y_cstride, float out_min, float out_max, size_t oy0,
+    size_t oy1)
 {
     const size_t oh = stride == 1 ? h : (h + 1) / 2, ow = stride == 1 ? w : (w + 1) / 2;
+    if (oy1 > oh) oy1 = oh;
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
     float ring[VGS_CONV_CIN][3][VGS_STRIP_ROW];
     float zero[VGS_STRIP_ROW]; /* the rows above and below the plane, staged */
@@ -140,8 +149,10 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__conv3x3)(
             const size_t sw = ow - sx < VGS_STRIP ? ow - sx : VGS_STRIP;
             const size_t nvec = (sw + VGS_VW - 1) / VGS_VW, sw_vec = nvec * VGS_VW;
             const ptrdiff_t first = (ptrdiff_t)(stride * sx) - 1;
-            ptrdiff_t staged = -1; /* last input row staged; row r of channel c in ring[c][r % 3] */
-            for (size_t oy = 0; oy < oh; oy++) {
+            /* the last input row staged (none yet: the row above the first one read, or -1);
+             * row r of channel c in ring[c][r % 3] */
+            ptrdiff_t staged = stride * oy0 >= 1 ? (ptrdiff_t)(stride * oy0) - 2 : -1;
+            for (size_t oy = oy0; oy < oy1; oy++) {
                 const ptrdiff_t top = (ptrdiff_t)(stride * oy) - 1;
                 const ptrdiff_t last = top + 2 < (ptrdiff_t)h ? top + 2 : (ptrdiff_t)h - 1;
                 for (ptrdiff_t r = staged + 1; r <= last; r++) {
@@ -183,16 +194,16 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__conv3x3)(
 
 static void VGS_FN(vgs_f32_conv3x3s1p1)(size_t cin, size_t cout, size_t h, size_t w, const float *x,
                                         size_t x_cstride, const float *k, const float *bias, float *y,
-                                        size_t y_cstride, float out_min, float out_max)
+                                        size_t y_cstride, float out_min, float out_max, size_t oy0, size_t oy1)
 {
-    VGS_FN(vgs__conv3x3)(1, cin, cout, h, w, x, x_cstride, k, bias, y, y_cstride, out_min, out_max);
+    VGS_FN(vgs__conv3x3)(1, cin, cout, h, w, x, x_cstride, k, bias, y, y_cstride, out_min, out_max, oy0, oy1);
 }
 
 static void VGS_FN(vgs_f32_conv3x3s2p1)(size_t cin, size_t cout, size_t h, size_t w, const float *x,
                                         size_t x_cstride, const float *k, const float *bias, float *y,
-                                        size_t y_cstride, float out_min, float out_max)
+                                        size_t y_cstride, float out_min, float out_max, size_t oy0, size_t oy1)
 {
-    VGS_FN(vgs__conv3x3)(2, cin, cout, h, w, x, x_cstride, k, bias, y, y_cstride, out_min, out_max);
+    VGS_FN(vgs__conv3x3)(2, cin, cout, h, w, x, x_cstride, k, bias, y, y_cstride, out_min, out_max, oy0, oy1);
 }
 
 #undef VGS_CONV_OB
