@@ -2154,8 +2154,8 @@ typedef struct vgs__layer {
     float out_min, out_max;
     size_t tasks;             /* per image (linear: per chunk)                              */
     size_t block;             /* channels a task (conv3x3, channel-wise kinds; linear: outputs) */
-    size_t mtiles, ntiles;    /* conv1x1: row and column blocks a group; Winograd: bands     */
-    size_t nb;                /* Winograd: tile rows a band                                  */
+    size_t mtiles, ntiles;    /* conv1x1: row and column blocks a group; conv3x3: bands      */
+    size_t nb;                /* conv3x3: tile rows (Winograd) or output rows (direct) a band */
     double flops, rd, wr, wbytes; /* per image: operations, activation bytes read / written;
                                      the weights' bytes                                      */
     double ms;                /* last pass                                                   */
@@ -2443,12 +2443,13 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
             L->mtiles = vgs__div_up(rows, L->nb);
             L->tasks = L->mtiles * vgs__div_up(cout, L->block);
         } else {
-            /* channel blocks (as even as blocks of 8 allow) x bands of output rows: each task
-             * stages its input rows once for all its channels (the 224 x 224 RGB input is read
-             * once, not once per 8 channels) and the bands keep threads busy on few channels */
-            const size_t oh = L->stride == 1 ? L->h : (L->h + 1) / 2;
+            /* blocks of <= 32 channels (as even as multiples of 8 allow) x bands of output rows:
+             * a task stages its input rows once for all its channels (the RGB input is read
+             * once per 32 channels, not once per 8) and the bands keep threads busy on few
+             * channels (the stems' 12 to 24) */
+            const size_t oh = L->stride == 1 ? L->h : (L->h + 1) / 2, ow = conv_px / oh;
             L->block = vgs__div_up(vgs__div_up(cout, vgs__div_up(cout, VGS__TASK_OC)), 8) * 8;
-            L->nb = vgs__div_up(VGS__TASK_CONV, conv_px / oh);
+            L->nb = vgs__div_up(VGS__TASK_CONV, ow);
             if (L->nb > oh) L->nb = oh;
             L->mtiles = vgs__div_up(oh, L->nb);
             L->tasks = L->mtiles * vgs__div_up(cout, L->block);

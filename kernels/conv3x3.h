@@ -29,12 +29,8 @@
  * (input channels past a slice of VGS_CONV_CIN go through y), whatever the band.
  * Contract: vgs_kernels.conv3x3s1p1 / conv3x3s2p1. */
 
-#ifndef VGS_CONV_OB
-#define VGS_CONV_OB (VGS_VREGS >= 32 ? 8 : 4)
-#endif
-#ifndef VGS_CONV_PV
-#define VGS_CONV_PV 2
-#endif
+#define VGS_CONV_OB (VGS_VREGS >= 32 ? 8 : 4) /* output channels a register block */
+#define VGS_CONV_PV 2                         /* pixel vectors a register block */
 #define VGS_CONV_CIN 4                  /* input channels staged at once: 4 x 3 rows of the strip on the stack */
 #define VGS_CONV_HALF (VGS_STRIP + 1)   /* stride 2: where the odd columns start in a ring row */
 
@@ -66,6 +62,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__conv_block)(
     const float *bo, size_t ob, int first_slice, int last_slice, float *y, size_t y_cstride, size_t n,
     vgs_v vmin, vgs_v vmax)
 {
+    /* tap kx of the PV vectors: at r + off[kx] (stride 2: even[j], odd[j], even[j+1]) */
     const size_t off[3] = {0, stride == 1 ? 1 : VGS_CONV_HALF, stride == 1 ? 2 : 1};
     vgs_v acc[VGS_CONV_OB][VGS_CONV_PV];
 #pragma GCC unroll 8
