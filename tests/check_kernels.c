@@ -66,8 +66,8 @@
  *    vector remainder of every ISA, at stride 1 and 2) for h in 1..9 (every residue of the
  *    3-row ring and both parities at stride 2), 16, 17 and 33, and every h for w <= 3; the
  *    long rows at h = 1 and 3 (all widths: every strip edge); every tall plane; of the
- *    network planes only 56 x 56.  conv3x3 runs one cin per shape (rotating over 1, 2, 3, 5; 9 for 5 on every 7th)
- *    instead of all four.
+ *    network planes only 56 x 56.  conv3x3 runs one cin per shape (rotating over 1, 2, 3,
+ *    5, with 9 for 5 on every 7th shape) instead of all four.
  *  - fc, softmax, global_avgpool, empty, table: unchanged (already cheap).
  */
 #include "checks.h"
@@ -777,7 +777,8 @@ static void conv_fixture_place(conv_fixture *f, vgs_rng *rng, int where, size_t 
  *  per call the clamp, bias given / NULL, the input channel stride (dense or + NaN gap), the
  *  output plane stride (dense or + sentinel gap, which must stay untouched), the guard side
  *  and the rows a call (all in one, or bands of 1, 2, 3, 7 output rows, as the runtime's
- *  tasks: each band must read only inside the input and write only its rows) rotate.  Each output plane is checked against the fp64 convolution.
+ *  tasks: each band must read only inside the input and write only its rows) rotate.
+ *  Each output plane is checked against the fp64 convolution.
  * ------------------------------------------------------------------------------------------ */
 
 #define CONV_MAX_CIN 9
