@@ -63,7 +63,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__conv_block)(
     vgs_v vmin, vgs_v vmax)
 {
     /* tap kx of the PV vectors: at r + off[kx] (stride 2: even[j], odd[j], even[j+1]) */
-    const size_t off[3] = {0, stride == 1 ? 1 : VGS_CONV_HALF, stride == 1 ? 2 : 1};
+    const size_t off[3] = {0, stride == 1 ? (size_t)1 : (size_t)VGS_CONV_HALF, stride == 1 ? (size_t)2 : (size_t)1};
     vgs_v acc[VGS_CONV_OB][VGS_CONV_PV];
 #pragma GCC unroll 8
     for (size_t o = 0; o < (size_t)nob; o++) {
