@@ -556,14 +556,17 @@ typedef struct vgs_kernels {
      * (h x w, plane i at x + i*x_cstride) into cout output planes (oh x ow, plane o at
      * y + o*y_cstride), weights k OIHW (cout x cin x 3 x 3), bias (cout, may be NULL):
      *   y_o[oy][ox] = clamp(bias[o] + sum_{i,ky,kx} k[((o*cin + i)*3 + ky)*3 + kx] * x_i[S*oy+ky-1][S*ox+kx-1])
-     * s1: oh = h, ow = w.  s2: oh = (h+1)/2, ow = (w+1)/2.  Made for few input channels (the
-     * RGB stem: cin = 3); with more than 4, partial sums go through y between slices of 4. */
+     * s1: oh = h, ow = w.  s2: oh = (h+1)/2, ow = (w+1)/2.  Only the output rows
+     * oy0 <= oy < min(oy1, oh) are computed and written (y still points at row 0 of plane 0;
+     * 0, SIZE_MAX: all of them): bands of rows are independent tasks, each reading only the
+     * input rows its outputs need.  Made for few input channels (the RGB stem: cin = 3); with
+     * more than 4, partial sums go through y between slices of 4. */
     void (*conv3x3s1p1)(size_t cin, size_t cout, size_t h, size_t w, const float *x, size_t x_cstride,
                         const float *k, const float *bias, float *y, size_t y_cstride, float out_min,
-                        float out_max);
+                        float out_max, size_t oy0, size_t oy1);
     void (*conv3x3s2p1)(size_t cin, size_t cout, size_t h, size_t w, const float *x, size_t x_cstride,
                         const float *k, const float *bias, float *y, size_t y_cstride, float out_min,
-                        float out_max);
+                        float out_max, size_t oy0, size_t oy1);
 
     /* Depthwise 3x3 convolution, zero padding 1, stride 1 (s1) or 2 (s2), of c planes
      * (h x w, plane i at x + i*x_cstride; oh x ow as above) with per-channel weights k (c x 9,
@@ -2141,7 +2144,8 @@ static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "d
                                               "adaptive_avgpool"};
 
 /* Task partition constants (they depend on the layer's shape only, never on threads). */
-#define VGS__TASK_OC 8        /* conv3x3: output channels a task (the kernel's block)      */
+#define VGS__TASK_OC 32       /* direct conv3x3: output channels a task, at most           */
+#define VGS__TASK_CONV 3136   /* direct conv3x3: output pixels a task (a band of rows), at least */
 #define VGS__TASK_ROWS 48     /* conv1x1: output channels a task (8 GEMM tiles of 6)       */
 #if VGS__TASK_ROWS % VGS_GEMM_PACK_ROWS
 #error "a conv1x1 task must start at a block of the packed weights"
@@ -2181,8 +2185,8 @@ typedef struct vgs__layer {
     float out_min, out_max;
     size_t tasks;             /* per image (linear: per chunk)                              */
     size_t block;             /* channels a task (conv3x3, channel-wise kinds; linear: outputs) */
-    size_t mtiles, ntiles;    /* conv1x1: row and column blocks a group; Winograd: bands     */
-    size_t nb;                /* Winograd: tile rows a band                                  */
+    size_t mtiles, ntiles;    /* conv1x1: row and column blocks a group; conv3x3: bands      */
+    size_t nb;                /* conv3x3: tile rows (Winograd) or output rows (direct) a band */
     double flops, rd, wr, wbytes; /* per image: operations, activation bytes read / written;
                                      the weights' bytes                                      */
     double ms;                /* last pass                                                   */
@@ -2470,7 +2474,16 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
             L->mtiles = vgs__div_up(rows, L->nb);
             L->tasks = L->mtiles * vgs__div_up(cout, L->block);
         } else {
-            L->block = VGS__TASK_OC, L->tasks = vgs__div_up(cout, L->block);
+            /* blocks of <= 32 channels (as even as multiples of 8 allow) x bands of output rows:
+             * a task stages its input rows once for all its channels (the RGB input is read
+             * once per 32 channels, not once per 8) and the bands keep threads busy on few
+             * channels (the stems' 12 to 24) */
+            const size_t oh = L->stride == 1 ? L->h : (L->h + 1) / 2, ow = conv_px / oh;
+            L->block = vgs__div_up(vgs__div_up(cout, vgs__div_up(cout, VGS__TASK_OC)), 8) * 8;
+            L->nb = vgs__div_up(VGS__TASK_CONV, ow);
+            if (L->nb > oh) L->nb = oh;
+            L->mtiles = vgs__div_up(oh, L->nb);
+            L->tasks = L->mtiles * vgs__div_up(cout, L->block);
         }
         break;
     }
@@ -2798,13 +2811,18 @@ static void vgs__task_run(void *arg, size_t t)
         __atomic_store_n(&net->slot_busy[slot], 0, __ATOMIC_RELEASE);
         return;
     }
+    if (L->kind == VGS__CONV3X3) { /* direct: a band of rows x a block of channels */
+        const size_t oy = part % L->mtiles * L->nb, c0 = part / L->mtiles * L->block;
+        const size_t cn = L->cout - c0 < L->block ? L->cout - c0 : L->block;
+        (L->stride == 2 ? k->conv3x3s2p1 : k->conv3x3s1p1)(L->cin, cn, L->h, L->w, x, xcs, L->wt + c0 * L->cin * 9,
+                                                           L->bias ? L->bias + c0 : NULL, y + c0 * ycs, ycs, L->out_min,
+                                                           L->out_max, oy, oy + L->nb);
+        return;
+    }
     const size_t c0 = part * L->block, cn = L->cout - c0 < L->block ? L->cout - c0 : L->block;
     const float *bias = L->bias ? L->bias + c0 : NULL;
     switch (L->kind) {
-    case VGS__CONV3X3:
-        (L->stride == 2 ? k->conv3x3s2p1 : k->conv3x3s1p1)(L->cin, cn, L->h, L->w, x, xcs, L->wt + c0 * L->cin * 9, bias,
-                                                           y + c0 * ycs, ycs, L->out_min, L->out_max);
-        break;
+    case VGS__CONV3X3: break; /* above */
     case VGS__DWCONV3X3:
         (L->stride == 2 ? k->dwconv3x3s2p1 : k->dwconv3x3s1p1)(cn, L->h, L->w, x + c0 * xcs, xcs, L->wt + c0 * 9, bias,
                                                                L->y_index ? y : y + c0 * ycs, ycs,

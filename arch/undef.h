@@ -1,6 +1,7 @@
 /* arch/undef.h — ends one ISA's instantiation: forget its vector layer so that the next
  * tier's arch/ISA/vec.h can define the same generic names. */
 #undef VGS_VW
+#undef VGS_VREGS
 #undef VGS_FN
 #undef vgs_v_load
 #undef vgs_v_store

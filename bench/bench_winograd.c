@@ -118,7 +118,7 @@ int main(int argc, char **argv)
             for (int v = direct ? -1 : 0; v < 3; v++) {
                 const double t0 = cpu_ms();
                 if (v < 0) {
-                    K->conv3x3s1p1(cin, cout, h, w, x, hw, k, bias, y, hw, 0.0f, INFINITY);
+                    K->conv3x3s1p1(cin, cout, h, w, x, hw, k, bias, y, hw, 0.0f, INFINITY, 0, SIZE_MAX);
                 } else {
                     const int m = 2 * (v + 1);
                     fns[v](cin, cout, h, w, x, hw, u[v], bias, y, pool ? hw / 4 : hw, 0.0f, INFINITY, pool, 0,

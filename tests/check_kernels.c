@@ -66,8 +66,8 @@
  *    vector remainder of every ISA, at stride 1 and 2) for h in 1..9 (every residue of the
  *    3-row ring and both parities at stride 2), 16, 17 and 33, and every h for w <= 3; the
  *    long rows at h = 1 and 3 (all widths: every strip edge); every tall plane; of the
- *    network planes only 56 x 56.  conv3x3 runs one cin per shape (rotating over 1, 2, 3, 5)
- *    instead of all four.
+ *    network planes only 56 x 56.  conv3x3 runs one cin per shape (rotating over 1, 2, 3,
+ *    5, with 9 for 5 on every 7th shape) instead of all four.
  *  - fc, softmax, global_avgpool, empty, table: unchanged (already cheap).
  */
 #include "checks.h"
@@ -280,18 +280,26 @@ static void gemm_thunk(void *p)
 
 typedef struct conv_args {
     void (*fn)(size_t, size_t, size_t, size_t, const float *, size_t, const float *, const float *,
-               float *, size_t, float, float);
+               float *, size_t, float, float, size_t, size_t);
     size_t cin, cout, h, w, xcs;
     const float *x, *k, *bias;
     float *y;
     size_t ycs;
     float lo, hi;
+    size_t band, oh; /* band 0: one call for all rows (0, SIZE_MAX); else bands of that many
+                        output rows of the oh, last band first (a band never needs another) */
 } conv_args;
 
 static void conv_thunk(void *p)
 {
     const conv_args *c = (const conv_args *)p;
-    c->fn(c->cin, c->cout, c->h, c->w, c->x, c->xcs, c->k, c->bias, c->y, c->ycs, c->lo, c->hi);
+    if (!c->band) {
+        c->fn(c->cin, c->cout, c->h, c->w, c->x, c->xcs, c->k, c->bias, c->y, c->ycs, c->lo, c->hi, 0, SIZE_MAX);
+        return;
+    }
+    for (size_t b = (c->oh + c->band - 1) / c->band; b-- > 0;)
+        c->fn(c->cin, c->cout, c->h, c->w, c->x, c->xcs, c->k, c->bias, c->y, c->ycs, c->lo, c->hi, b * c->band,
+              (b + 1) * c->band);
 }
 
 typedef struct dwconv_args {
@@ -772,13 +780,17 @@ static void conv_fixture_place(conv_fixture *f, vgs_rng *rng, int where, size_t 
 /* ------------------------------------------------------------------------------------------
  *  conv3x3s1p1 / conv3x3s2p1 (dense, cin -> cout)
  *  Every window_shape, cin in {1, 2, 3, 5} (5 crosses the kernel's slices of 4 input
- *  channels), cout rotating over {1, 3, 8, 9, 12} (crossing its blocks of 8 output channels);
+ *  channels; 9, three slices, on every 7th shape), cout rotating over {1, 3, 5, 6, 8, 9, 12}:
+ *  every count of channels in the kernel's last block, full (4 or 8 channels a block by
+ *  tier) or half (2 or 4), with channels to spare or none;
  *  per call the clamp, bias given / NULL, the input channel stride (dense or + NaN gap), the
- *  output plane stride (dense or + sentinel gap, which must stay untouched) and the guard side
- *  rotate.  Each output plane is checked against the fp64 convolution.
+ *  output plane stride (dense or + sentinel gap, which must stay untouched), the guard side
+ *  and the rows a call (all in one, or bands of 1, 2, 3, 7 output rows, as the runtime's
+ *  tasks: each band must read only inside the input and write only its rows) rotate.
+ *  Each output plane is checked against the fp64 convolution.
  * ------------------------------------------------------------------------------------------ */
 
-#define CONV_MAX_CIN 5
+#define CONV_MAX_CIN 9
 #define CONV_MAX_COUT 12
 
 static int conv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
@@ -786,9 +798,9 @@ static int conv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
     const vgs_kernels *K = get_kernels(isa, msg, len);
     if (!K) return 1;
     void (*conv)(size_t, size_t, size_t, size_t, const float *, size_t, const float *, const float *,
-                 float *, size_t, float, float) = S == 1 ? K->conv3x3s1p1 : K->conv3x3s2p1;
+                 float *, size_t, float, float, size_t, size_t) = S == 1 ? K->conv3x3s1p1 : K->conv3x3s2p1;
     const char *kname = S == 1 ? "conv3x3s1p1" : "conv3x3s2p1";
-    static const size_t cins[] = {1, 2, 3, 5}, couts[] = {1, 3, 8, 9, 12};
+    static const size_t cins[] = {1, 2, 3, 5}, couts[] = {1, 3, 5, 6, 8, 9, 12};
     conv_fixture f;
     if (conv_fixture_init(&f, CONV_MAX_CIN * (WIN_MAX_PLANE + 5), 9 * CONV_MAX_CIN * CONV_MAX_COUT, CONV_MAX_COUT,
                           CONV_MAX_COUT * (WIN_MAX_PLANE + 7), CONV_MAX_COUT * WIN_MAX_PLANE)) {
@@ -807,23 +819,25 @@ static int conv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
         /* quick: one cin per shape, rotating */
         for (size_t ic = quick ? shape % 4 : 0, ic_end = quick ? ic + 1 : 4; ic < ic_end && !fail;
              ic++, v++) {
-            size_t cin = cins[ic], cout = couts[(v + shape) % 5];
+            size_t cin = ic == 3 && shape % 7 == 0 ? 9 : cins[ic], cout = couts[(v + shape) % 7];
             const clamp_opt *cl = &CLAMPS[v % 3];
             int has_bias = (int)((v / 3) % 2);
             size_t oh = S == 1 ? h : (h + 1) / 2, ow = S == 1 ? w : (w + 1) / 2;
             size_t xcs = h * w + ((v / 2) % 2 ? 1 + (v % 5) : 0);
             size_t ycs = oh * ow + ((v / 5) % 2 ? 1 + (v % 7) : 0);
             int where = (int)((v + v / 4) & 1); /* both sides for every cin */
+            static const size_t bands[] = {0, 1, 2, 3, 7};
+            const size_t band = bands[(v + shape / 3) % 5]; /* rows a call (0: all in one call) */
             char wh[320];
             snprintf(wh, sizeof wh,
                      "%s [%s]: cin=%zu cout=%zu h=%zu w=%zu x_cstride=%zu y_cstride=%zu bias=%s "
-                     "clamp=%s guard=%s (oh=%zu ow=%zu)",
+                     "clamp=%s guard=%s rows a call=%zu (oh=%zu ow=%zu)",
                      kname, vgs_isa_to_string(isa), cin, cout, h, w, xcs, ycs, has_bias ? "yes" : "NULL",
-                     cl->name, layout_name(where), oh, ow);
+                     cl->name, layout_name(where), band, oh, ow);
             const float *x, *k, *bias;
             conv_fixture_place(&f, &rng, where, cin, h * w, xcs, 9 * cin * cout, cout, has_bias, &x, &k, &bias);
             float *y = outbuf_prepare(&f.out, footprint2d(cout, oh * ow, ycs));
-            conv_args ca = {conv, cin, cout, h, w, xcs, x, k, bias, y, ycs, cl->lo, cl->hi};
+            conv_args ca = {conv, cin, cout, h, w, xcs, x, k, bias, y, ycs, cl->lo, cl->hi, band, oh};
             if ((fail = vgs_guarded_call(conv_thunk, &ca, msg, len, wh))) break;
             for (size_t o = 0; o < cout; o++) {
                 ref_conv3x3(S, cin, h, w, x, xcs, k + 9 * cin * o, bias ? bias[o] : 0.0f, cl->lo, cl->hi,
@@ -1556,7 +1570,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
             fail = vgs_guarded_call(dwconv_thunk, &da, msg, len, wh);
         } else {
             conv_args ca = {S == 1 ? K->conv3x3s1p1 : K->conv3x3s2p1, 1, 1, h, w, 0, e0, k, NULL, y, 0,
-                            -INFINITY, INFINITY};
+                            -INFINITY, INFINITY, 0, 0};
             fail = vgs_guarded_call(conv_thunk, &ca, msg, len, wh);
         }
         if (!fail) fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);

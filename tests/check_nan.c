@@ -187,7 +187,7 @@ static void conv_call(const conv_case *cc, float *y)
                                                                   cc->bias, y, ohw, NULL, lo, hi);
     else
         (cc->S == 1 ? cc->K->conv3x3s1p1 : cc->K->conv3x3s2p1)(cc->cin, cc->cout, cc->h, cc->w, cc->x, hw, cc->k,
-                                                              cc->bias, y, ohw, lo, hi);
+                                                              cc->bias, y, ohw, lo, hi, 0, SIZE_MAX);
 }
 
 /* The call with x[pc][p] (or, p == SIZE_MAX, bias[pc]) set to pv, against `base`. */

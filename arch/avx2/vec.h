@@ -5,6 +5,7 @@
 typedef __m256 vgs__avx2_v;
 #define vgs_v vgs__avx2_v
 #define VGS_VW 8
+#define VGS_VREGS 16 /* vector registers (ymm0-15): sizes register blocks */
 #define VGS_FN(name) name##__avx2
 
 static const int32_t vgs__avx2_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1,

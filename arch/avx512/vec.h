@@ -4,6 +4,7 @@
 typedef __m512 vgs__avx512_v;
 #define vgs_v vgs__avx512_v
 #define VGS_VW 16
+#define VGS_VREGS 32 /* vector registers (zmm0-31): sizes register blocks */
 #define VGS_FN(name) name##__avx512
 
 #define vgs__avx512_mask(n) ((__mmask16)((1u << (n)) - 1u)) /* first n lanes, n <= 16 */

@@ -4,6 +4,7 @@
 typedef float32x4_t vgs__neon_v;
 #define vgs_v vgs__neon_v
 #define VGS_VW 4
+#define VGS_VREGS 32 /* vector registers (v0-v31): sizes register blocks */
 #define VGS_FN(name) name##__neon
 
 static inline float32x4_t vgs__neon_loadn(const float *p, size_t n)

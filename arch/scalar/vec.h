@@ -5,6 +5,7 @@
 typedef float vgs__scalar_v;
 #define vgs_v vgs__scalar_v
 #define VGS_VW 1
+#define VGS_VREGS 16 /* vector registers (xmm0-15 on x86-64; a register budget only): sizes register blocks */
 #define VGS_FN(name) name##__scalar
 
 #define vgs_v_load(p) (*(p))
