@@ -21,3 +21,5 @@
 #undef vgs_v_load2
 #undef vgs_v_load_bf16
 #undef vgs_v_loadn_bf16
+#undef vgs_v_load_f16
+#undef vgs_v_loadn_f16
