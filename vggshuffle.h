@@ -269,21 +269,28 @@ typedef struct vgs_net_options {
                           them; -1 = direct convolution for every one (tests, benchmarks)  */
     int fc_weights;    /* storage of the fully connected layers' weights (vgs_fc_weights):
                           VGS_FC_F32 (0, the default) as given; VGS_FC_BF16 (1) or VGS_FC_F16
-                          (2): rounded once at create to bfloat16 (vgs_f32_to_bf16) or IEEE
-                          half (vgs_f32_to_f16; activations, biases and sums stay float32),
-                          half the memory and half the bytes streamed per pass (VGG16: 247 MB
-                          instead of 494; its classifier is memory-bound).  F16: a weight
-                          beyond the half range (|w| >= 65520, which would round to infinity)
-                          fails create with VGS_ERR_INVALID_ARGUMENT naming the layer.
-                          BF16:
-                          It changes the logits: each weight keeps 8 significant bits (relative
-                          error <= 2^-9).  Measured (tools/fc_weights_accuracy.py, 2 images +
-                          16 random inputs, bench/README.md): ShuffleNet V1 g3 / g8 0.5x, real
-                          weights: max |logit change| 0.19 % / 0.24 % of max |logit|, top-1
-                          the same on 18/18, top-5 set on 17/18 / 18/18; VGG16 with
-                          ../shared/peers' random weights (an ill-conditioned classifier: its
-                          logits cancel heavily): 5.5 %, top-1 15/18, top-5 11/18.  Check
-                          your own model before turning it on.                               */
+                          (2): rounded once at create, to nearest even, to bfloat16
+                          (vgs_f32_to_bf16: 8 significant bits, relative error <= 2^-8, the
+                          float range) or IEEE half (vgs_f32_to_f16: 11 bits, <= 2^-11 down
+                          to |w| = 2^-14, an absolute 2^-25 below; |w| at most 65504).
+                          Activations, biases and sums stay float32.  Half the memory and half
+                          the bytes streamed per pass (VGG16: 247 MB instead of 494; its
+                          classifier is memory-bound: classifier.0 1.75x (bf16) / 1.9x (f16)
+                          faster at 1 thread, bench/README.md).  F16: a weight that would
+                          round to infinity (|w| >= 65520) fails create with
+                          VGS_ERR_INVALID_ARGUMENT naming it (use BF16 or F32 for such a
+                          model); NaN and infinity are kept.  Either changes the logits.
+                          Measured (tools/fc_weights_accuracy.py, 2 images + 16 random inputs;
+                          max |logit change| / max |logit|, inputs with the same top-1 class
+                          and top-5 set, of 18):
+                            ShuffleNet V1 g3 / g8 0.5x, real weights: bf16 0.19 % / 0.24 %,
+                            top-1 18 / 18, top-5 17 / 18; f16 0.026 % / 0.025 %, top-1 18 / 18,
+                            top-5 17 / 18;
+                            VGG16 with ../shared/peers' random weights (an ill-conditioned
+                            classifier: its logits cancel heavily): bf16 5.5 %, top-1 15,
+                            top-5 11; f16 0.62 %, top-1 18, top-5 17.
+                          f16 keeps 8x bf16's precision for the same bytes and speed; bf16
+                          only for weights beyond 65504.  Check your own model first.       */
 } vgs_net_options;
 
 /* vgs_net_options.fc_weights */
