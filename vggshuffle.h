@@ -290,7 +290,8 @@ typedef struct vgs_net_options {
                             classifier: its logits cancel heavily): bf16 5.5 %, top-1 15,
                             top-5 11; f16 0.62 %, top-1 18, top-5 17.
                           f16 keeps 8x bf16's precision for the same bytes and speed; bf16
-                          only for weights beyond 65504.  Check your own model first.       */
+                          for weights beyond 65504 (or many below 2^-14 = 6.1e-5, where
+                          halves are subnormal and lose bits).  Check your own model first. */
 } vgs_net_options;
 
 /* vgs_net_options.fc_weights */
@@ -663,8 +664,8 @@ VGS_API void vgs_bf16_to_f32(size_t n, const uint16_t *x, float *y);
  * nearest, ties to even, in integer arithmetic (so exactly, subnormal halves included, and
  * whatever the floating-point mode); |x| >= 65520 gives infinity (as PyTorch's
  * .to(torch.float16)); a NaN stays a NaN of the same sign (made quiet, its payload's top 9
- * bits kept).  vgs_f16_to_f32 is exact (a signalling NaN comes out quiet, as VCVTPH2PS and
- * FCVTL give it).  n may be 0. */
+ * bits kept).  vgs_f16_to_f32 is exact (a signalling NaN comes out quiet, as VCVTPH2PS gives
+ * it).  n may be 0. */
 VGS_API void vgs_f32_to_f16(size_t n, const float *x, uint16_t *y);
 VGS_API void vgs_f16_to_f32(size_t n, const uint16_t *x, float *y);
 
