@@ -111,7 +111,7 @@ VGS_API const char *vgs_last_error(void);
 /* ==========================================================================================
  *  RUNTIME DISPATCH
  * ==========================================================================================
- *  x86-64: AVX2 is used only when CPUID reports AVX2 and FMA and XGETBV shows the OS saves
+ *  x86-64: AVX2 is used only when CPUID reports AVX2, FMA and F16C and XGETBV shows the OS saves
  *  the YMM state (XCR0 bits 1,2); AVX-512 only with AVX512F/BW/DQ/VL and the opmask and ZMM
  *  state enabled (XCR0 bits 5,6,7).  aarch64: NEON (Advanced SIMD is baseline there).
  *  The choice is made once, on first use, thread-safely; VGS_ISA in the environment or
@@ -144,13 +144,14 @@ VGS_API vgs_status vgs_isa_parse(const char *name, vgs_isa *out);
 /* The x86-64 tier decision as a pure function of what the processor answered (advanced:
  * vgs_isa_supported feeds it this CPU's values; tests and tools can feed it any).
  *   max_leaf    CPUID leaf 0, EAX: the highest standard leaf (leaf 7 is read only if >= 7)
- *   leaf1_ecx   CPUID leaf 1, ECX: FMA (bit 12), OSXSAVE (27), AVX (28)
+ *   leaf1_ecx   CPUID leaf 1, ECX: FMA (bit 12), OSXSAVE (27), AVX (28), F16C (29)
  *   leaf7_ebx   CPUID leaf 7 subleaf 0, EBX: AVX2 (bit 5), AVX512F (16), DQ (17), BW (30), VL (31)
  *   xcr0        XGETBV(0), which exists only if OSXSAVE is set (then 0 is passed)
  * Returns the tiers this CPU and OS can run as a bit set, bit i for vgs_isa i: scalar always;
- * AVX2 with AVX, OSXSAVE, XCR0 bits 1 and 2 (XMM, YMM state), leaf 7, AVX2 and FMA; AVX-512
- * with all of that, F, DQ, BW, VL and XCR0 bits 5, 6, 7 (opmask, ZMM state).  So AVX-512
- * advertised with the ZMM state off gives AVX2, AVX2 without FMA scalar.  Whether a tier is
+ * AVX2 with AVX, OSXSAVE, XCR0 bits 1 and 2 (XMM, YMM state), leaf 7, AVX2, FMA and F16C
+ * (the fp16 FC weights' VCVTPH2PS; every AVX2 processor has it); AVX-512 with all of that, F,
+ * DQ, BW, VL and XCR0 bits 5, 6, 7 (opmask, ZMM state).  So AVX-512 advertised with the ZMM
+ * state off gives AVX2, AVX2 without FMA or F16C scalar.  Whether a tier is
  * compiled into this build is not its concern (vgs_isa_supported adds that). */
 typedef struct vgs_x86_cpuid {
     uint32_t max_leaf, leaf1_ecx, leaf7_ebx;
@@ -267,24 +268,37 @@ typedef struct vgs_net_options {
                           by shape; 2, 4 or 6 = Winograd F(m x m, 3 x 3) for every one of
                           them; -1 = direct convolution for every one (tests, benchmarks)  */
     int fc_weights;    /* storage of the fully connected layers' weights (vgs_fc_weights):
-                          VGS_FC_F32 (0, the default) as given, or VGS_FC_BF16: rounded once
-                          at create to bfloat16 (vgs_f32_to_bf16; activations, biases and
-                          sums stay float32), half the memory and half the bytes streamed per
-                          pass (VGG16: 247 MB instead of 494; its classifier is memory-bound).
-                          It changes the logits: each weight keeps 8 significant bits (relative
-                          error <= 2^-9).  Measured (tools/fc_weights_accuracy.py, 2 images +
-                          16 random inputs, bench/README.md): ShuffleNet V1 g3 / g8 0.5x, real
-                          weights: max |logit change| 0.19 % / 0.24 % of max |logit|, top-1
-                          the same on 18/18, top-5 set on 17/18 / 18/18; VGG16 with
-                          ../shared/peers' random weights (an ill-conditioned classifier: its
-                          logits cancel heavily): 5.5 %, top-1 15/18, top-5 11/18.  Check
-                          your own model before turning it on.                               */
+                          VGS_FC_F32 (0, the default) as given; VGS_FC_BF16 (1) or VGS_FC_F16
+                          (2): rounded once at create, to nearest even, to bfloat16
+                          (vgs_f32_to_bf16: 8 significant bits, relative error <= 2^-8, the
+                          float range) or IEEE half (vgs_f32_to_f16: 11 bits, <= 2^-11 down
+                          to |w| = 2^-14, an absolute 2^-25 below; |w| at most 65504).
+                          Activations, biases and sums stay float32.  Half the memory and half
+                          the bytes streamed per pass (VGG16: 247 MB instead of 494; its
+                          classifier is memory-bound: classifier.0 1.75x (bf16) / 1.9x (f16)
+                          faster at 1 thread, bench/README.md).  F16: a weight that would
+                          round to infinity (|w| >= 65520) fails create with
+                          VGS_ERR_INVALID_ARGUMENT naming it (use BF16 or F32 for such a
+                          model); NaN and infinity are kept.  Either changes the logits.
+                          Measured (tools/fc_weights_accuracy.py, 2 images + 16 random inputs;
+                          max |logit change| / max |logit|, inputs with the same top-1 class
+                          and top-5 set, of 18):
+                            ShuffleNet V1 g3 / g8 0.5x, real weights: bf16 0.19 % / 0.24 %,
+                            top-1 18 / 18, top-5 17 / 18; f16 0.026 % / 0.025 %, top-1 18 / 18,
+                            top-5 17 / 18;
+                            VGG16 with ../shared/peers' random weights (an ill-conditioned
+                            classifier: its logits cancel heavily): bf16 5.5 %, top-1 15,
+                            top-5 11; f16 0.62 %, top-1 18, top-5 17.
+                          f16 keeps 8x bf16's precision for the same bytes and speed; bf16
+                          for weights beyond 65504 (or many below 2^-14 = 6.1e-5, where
+                          halves are subnormal and lose bits).  Check your own model first. */
 } vgs_net_options;
 
 /* vgs_net_options.fc_weights */
 typedef enum vgs_fc_weights {
     VGS_FC_F32 = 0,
-    VGS_FC_BF16 = 1
+    VGS_FC_BF16 = 1,
+    VGS_FC_F16 = 2
 } vgs_fc_weights;
 
 typedef struct vgs_shufflenet_v1_config {
@@ -428,7 +442,7 @@ VGS_API vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float
  * for max_batch images) the net allocated at create. */
 VGS_API size_t vgs_net_workspace_size(const vgs_net *net);
 /* Bytes the net holds after create: its weights as stored (BatchNorm folded, Winograd
- * transforms, bf16 FC weights if asked), the workspace and the threads' scratch; the peak
+ * transforms, bf16 / fp16 FC weights if asked), the workspace and the threads' scratch; the peak
  * memory of forward passes beyond the caller's input and logits (nothing more is allocated
  * there).  During create the weights file is also in memory. */
 VGS_API size_t vgs_net_memory_size(const vgs_net *net);
@@ -643,6 +657,11 @@ typedef struct vgs_kernels {
     void (*fc_bf16w)(size_t n, size_t k, const uint16_t *w, const float *bias, size_t batch,
                      const float *x, size_t x_stride, float *y, size_t y_stride, float out_min,
                      float out_max);
+    /* fc with the weights in IEEE half (vgs_f32_to_f16): the same as fc on the weights widened
+     * to float (vgs_f16_to_f32), bit for bit, reading half the bytes (AVX2: VCVTPH2PS). */
+    void (*fc_f16w)(size_t n, size_t k, const uint16_t *w, const float *bias, size_t batch,
+                    const float *x, size_t x_stride, float *y, size_t y_stride, float out_min,
+                    float out_max);
 } vgs_kernels;
 
 /* bfloat16: the upper 16 bits of a float32 (sign, 8-bit exponent, 7-bit mantissa: the same
@@ -651,6 +670,16 @@ typedef struct vgs_kernels {
  * sign (made quiet), an infinity stays one.  vgs_bf16_to_f32 is exact.  n may be 0. */
 VGS_API void vgs_f32_to_bf16(size_t n, const float *x, uint16_t *y);
 VGS_API void vgs_bf16_to_f32(size_t n, const uint16_t *x, float *y);
+
+/* IEEE 754 binary16 ("half", fp16: 5-bit exponent, 10-bit mantissa: about 3.3 significant
+ * digits, finite up to 65504, subnormal below 2^-14 down to 2^-24).  vgs_f32_to_f16 rounds to
+ * nearest, ties to even, in integer arithmetic (so exactly, subnormal halves included, and
+ * whatever the floating-point mode); |x| >= 65520 gives infinity (as PyTorch's
+ * .to(torch.float16)); a NaN stays a NaN of the same sign (made quiet, its payload's top 9
+ * bits kept).  vgs_f16_to_f32 is exact (a signalling NaN comes out quiet, as VCVTPH2PS gives
+ * it).  n may be 0. */
+VGS_API void vgs_f32_to_f16(size_t n, const float *x, uint16_t *y);
+VGS_API void vgs_f16_to_f32(size_t n, const uint16_t *x, float *y);
 
 /* Pack the m x k weights a (row i at a + i*a_stride) for vgs_kernels.gemm: block t (rows 6t ..
  * 6t+5) at packed + t*dst_stride (dst_stride >= 6*k), row 6t+i's column p at [p*6 + i]; rows
@@ -1659,6 +1688,58 @@ void vgs_bf16_to_f32(size_t n, const uint16_t *x, float *y)
 }
 
 /* ==========================================================================================
+ *  IEEE half <-> float32 in integer arithmetic (the scalar tier's f16 load, the conversion at
+ *  load time): exact, independent of the rounding mode and of flush-to-zero
+ * ========================================================================================== */
+static inline float vgs__f16_to_f32(uint16_t h)
+{
+    const uint32_t s = (uint32_t)(h & 0x8000u) << 16, e = h >> 10 & 0x1fu, m = h & 0x3ffu;
+    uint32_t u = s;
+    if (e == 0x1fu) u |= 0x7f800000u | m << 13 | (m ? 0x00400000u : 0u); /* inf; NaN made quiet */
+    else if (e) u |= (e + 112u) << 23 | m << 13;                         /* rebias 15 -> 127     */
+    else if (m) {                                                         /* subnormal: m 2^-24  */
+        uint32_t k = 0, mm = m;
+        while (!(mm & 0x400u)) mm <<= 1, k++;
+        u |= (113u - k) << 23 | (mm & 0x3ffu) << 13;
+    }
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static uint16_t vgs__f32_to_f16(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    const uint16_t s = (uint16_t)(u >> 16 & 0x8000u);
+    const uint32_t a = u & 0x7fffffffu;
+    if (a > 0x7f800000u) return (uint16_t)(s | 0x7e00u | (a >> 13 & 0x1ffu)); /* NaN: quiet, sign kept */
+    if (a >= 0x477ff000u) return (uint16_t)(s | 0x7c00u); /* >= 65520, the midpoint past 65504: inf */
+    if (a >= 0x38800000u) {                                /* >= 2^-14: a normal half            */
+        uint32_t r = a - 0x38000000u;                      /* exponent 127 -> 15 bias            */
+        r += 0xfffu + (r >> 13 & 1u);                      /* to nearest, ties to even           */
+        return (uint16_t)(s | r >> 13);
+    }
+    const uint32_t e = a >> 23;
+    if (e < 102u) return s; /* below 2^-25 (half the smallest subnormal): zero */
+    const uint32_t mant = (a & 0x7fffffu) | 0x800000u, sh = 126u - e; /* m = mant / 2^sh, 14 <= sh <= 24 */
+    const uint32_t rem = mant & ((1u << sh) - 1u), half = 1u << (sh - 1u);
+    uint32_t m = mant >> sh;
+    if (rem > half || (rem == half && (m & 1u))) m++; /* may carry into the smallest normal: right */
+    return (uint16_t)(s | m);
+}
+
+void vgs_f32_to_f16(size_t n, const float *x, uint16_t *y)
+{
+    for (size_t i = 0; i < n; i++) y[i] = vgs__f32_to_f16(x[i]);
+}
+
+void vgs_f16_to_f32(size_t n, const uint16_t *x, float *y)
+{
+    for (size_t i = 0; i < n; i++) y[i] = vgs__f16_to_f32(x[i]);
+}
+
+/* ==========================================================================================
  *  GEMM weight packing (once at create for every 1x1 convolution; ISA-independent)
  * ========================================================================================== */
 void vgs_gemm_pack_a(size_t m, size_t k, const float *a, size_t a_stride, float *packed, size_t dst_stride)
@@ -1727,9 +1808,9 @@ unsigned vgs_x86_tiers(const vgs_x86_cpuid *id)
     unsigned tiers = 1u << VGS_ISA_SCALAR;
     if (!id) return tiers;
     const uint32_t c = id->leaf1_ecx, b = id->max_leaf >= 7 ? id->leaf7_ebx : 0;
-    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
     if (!osxsave || !avx || (id->xcr0 & 0x6) != 0x6) return tiers; /* XMM and YMM state saved */
-    if (!((b >> 5) & 1) || !fma) return tiers;                        /* AVX2 and FMA         */
+    if (!((b >> 5) & 1) || !fma || !f16c) return tiers;              /* AVX2, FMA and F16C    */
     tiers |= 1u << VGS_ISA_AVX2;
     if ((b & avx512) == avx512 && (id->xcr0 & 0xe0) == 0xe0) /* opmask, ZMM0-15 upper, ZMM16-31 */
         tiers |= 1u << VGS_ISA_AVX512;
@@ -2176,7 +2257,8 @@ typedef struct vgs__layer {
     size_t cin, cout, h, w, oh, ow; /* channels over all groups; input and output size       */
     vgs__view x, y, r;        /* input, output, residual (r.t = -1: none)                    */
     const float *wt, *bias;   /* owned by the net                                            */
-    const uint16_t *wh;       /* linear with VGS_FC_BF16: the weights in bf16 (wt is NULL)    */
+    const uint16_t *wh;       /* linear with VGS_FC_BF16 / F16: the weights so (wt is NULL)   */
+    int wh_f16;               /* wh holds IEEE halves (VGS_FC_F16), else bf16                */
     int winograd;             /* conv3x3 stride 1: m of F(m x m, 3 x 3), or 0: direct        */
     int pool;                 /* conv3x3 by Winograd: a 2x2/s2 max-pool fused into its store */
     const float *u;           /* conv3x3 by Winograd: the transformed weights                */
@@ -2442,7 +2524,7 @@ static void vgs__name_kernels(vgs_net *net, const vgs_kernels *k)
         case VGS__MAXPOOL3X3: snprintf(s, n, "vgs_f32_maxpool3x3s2p1__%s", isa); break;
         case VGS__AVGPOOL3X3: snprintf(s, n, "vgs_f32_avgpool3x3s2p1__%s", isa); break;
         case VGS__GAVGPOOL: snprintf(s, n, "vgs_f32_gavgpool__%s", isa); break;
-        case VGS__LINEAR: snprintf(s, n, "vgs_f32_fc%s__%s", L->wh ? "_bf16w" : "", isa); break;
+        case VGS__LINEAR: snprintf(s, n, "vgs_f32_fc%s__%s", !L->wh ? "" : L->wh_f16 ? "_f16w" : "_bf16w", isa); break;
         case VGS__MAXPOOL2X2: snprintf(s, n, "vgs_f32_maxpool2x2s2__%s", isa); break;
         case VGS__ADAPTIVE_AVGPOOL: snprintf(s, n, "vgs_f32_adaptive_avgpool__%s", isa); break;
         }
@@ -2613,18 +2695,31 @@ static vgs_status vgs__plan_convolutions(vgs_net *net, int forced)
     return VGS_OK;
 }
 
-/* VGS_FC_BF16: every linear layer's weights rounded to bf16 once, the float ones freed. */
+/* VGS_FC_BF16 / VGS_FC_F16: every linear layer's weights rounded to bf16 or half once, the
+ * float ones freed.  A weight beyond the half range is an error (before anything is freed:
+ * the net is destroyed whole on failure); NaN and infinity stay what they are. */
 static vgs_status vgs__plan_fc_weights(vgs_net *net, int fc_weights)
 {
-    for (size_t i = 0; fc_weights == VGS_FC_BF16 && i < net->n_layers; i++) {
+    const int f16 = fc_weights == VGS_FC_F16;
+    for (size_t i = 0; fc_weights != VGS_FC_F32 && i < net->n_layers; i++) {
         vgs__layer *L = &net->layers[i];
         if (L->kind != VGS__LINEAR || !L->wt) continue;
         const size_t n = L->cin * L->cout;
+        for (size_t j = 0; f16 && j < n; j++) {
+            const float w = L->wt[j];
+            if (fabsf(w) >= 65520.0f && fabsf(w) != INFINITY) {
+                return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "%s.weight[%zu][%zu] = %g is beyond the fp16 range (it "
+                                 "would round to infinity; |w| < 65520 rounds to at most 65504): use fc_weights "
+                                 "VGS_FC_BF16 or VGS_FC_F32", L->name,
+                                 j / L->cin, j % L->cin, (double)w);
+            }
+        }
         uint16_t *h = (uint16_t *)(void *)vgs__net_alloc(net, (n + 1) / 2);
-        if (!h) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for the bf16 weights of %s", L->name);
-        vgs_f32_to_bf16(n, L->wt, h);
+        if (!h) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for the %s weights of %s", f16 ? "fp16" : "bf16", L->name);
+        if (f16) vgs_f32_to_f16(n, L->wt, h);
+        else vgs_f32_to_bf16(n, L->wt, h);
         vgs__net_free(net, L->wt, n);
-        L->wh = h, L->wt = NULL;
+        L->wh = h, L->wh_f16 = f16, L->wt = NULL;
     }
     return VGS_OK;
 }
@@ -2776,7 +2871,7 @@ static void vgs__task_run(void *arg, size_t t)
         const float *bias = L->bias ? L->bias + o0 : NULL, *x = vgs__at(net, L->x, 0);
         float *y = vgs__at(net, L->y, 0) + o0 * L->y.cs;
         const size_t xs = net->tensors[L->x.t].floats, ys = net->tensors[L->y.t].floats;
-        if (L->wh) k->fc_bf16w(on, L->cin, L->wh + o0 * L->cin, bias, net->run_n, x, xs, y, ys, L->out_min, L->out_max);
+        if (L->wh) (L->wh_f16 ? k->fc_f16w : k->fc_bf16w)(on, L->cin, L->wh + o0 * L->cin, bias, net->run_n, x, xs, y, ys, L->out_min, L->out_max);
         else k->fc(on, L->cin, L->wt + o0 * L->cin, bias, net->run_n, x, xs, y, ys, L->out_min, L->out_max);
         return;
     }
@@ -3041,8 +3136,9 @@ static vgs_status vgs__check_options(const vgs_net_options *o, int *h, int *w)
     if (o->winograd != 0 && o->winograd != -1 && o->winograd != 2 && o->winograd != 4 && o->winograd != 6) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "winograd %d: 0 (by shape), -1 (direct), 2, 4 or 6", o->winograd);
     }
-    if (o->fc_weights != VGS_FC_F32 && o->fc_weights != VGS_FC_BF16) {
-        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "fc_weights %d: VGS_FC_F32 (0) or VGS_FC_BF16 (1)", o->fc_weights);
+    if (o->fc_weights != VGS_FC_F32 && o->fc_weights != VGS_FC_BF16 && o->fc_weights != VGS_FC_F16) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "fc_weights %d: VGS_FC_F32 (0), VGS_FC_BF16 (1) or VGS_FC_F16 (2)",
+                         o->fc_weights);
     }
     if (o->input_height) *h = o->input_height;
     if (o->input_width) *w = o->input_width;

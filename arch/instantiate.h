@@ -40,6 +40,7 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
     VGS_FN(vgs_f32_maxpool2x2s2),
     VGS_FN(vgs_f32_adaptive_avgpool),
     VGS_FN(vgs_f32_fc_bf16w),
+    VGS_FN(vgs_f32_fc_f16w),
 };
 
 #undef VGS__STR2

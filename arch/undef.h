@@ -24,3 +24,5 @@
 #undef VGS_NARROW_FN
 #undef vgs_v_load_bf16
 #undef vgs_v_loadn_bf16
+#undef vgs_v_load_f16
+#undef vgs_v_loadn_f16

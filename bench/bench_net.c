@@ -1,8 +1,8 @@
 /* bench/bench_net.c — whole networks: forward time for every thread count x batch size (x FC
  * weight storage x tier) asked for, interleaved run by run so that machine noise hits them alike.
  *
- *   bench_net [--runs R] [--threads 1,2] [--batch 1,8] [--fc-weights f32,bf16] [--isa best|all]
- *             [--layers] [--markdown] MODEL=WEIGHTS.safetensors ...
+ *   bench_net [--runs R] [--threads 1,2] [--batch 1,8] [--fc-weights f32,bf16,f16]
+ *             [--isa best|all] [--layers] [--markdown] MODEL=WEIGHTS.safetensors ...
  *
  * Each combination is its own net (num_threads, max_batch = batch, fc_weights).  Reports per
  * combination the median time of one pass, per image, images/s, the images/s relative to the
@@ -35,10 +35,10 @@ typedef struct cfg {
 /* What main parsed. */
 typedef struct opts {
     int runs, nt, nb, nf, all_isas, layers, markdown;
-    int threads[8], batch[8], fc[2];
+    int threads[8], batch[8], fc[3];
 } opts;
 
-static const char *fc_name(int fc) { return fc == VGS_FC_BF16 ? "bf16" : "f32"; }
+static const char *fc_name(int fc) { return fc == VGS_FC_F16 ? "f16" : fc == VGS_FC_BF16 ? "bf16" : "f32"; }
 
 static int parse_list(const char *s, int *v, int max)
 {
@@ -128,7 +128,8 @@ static int bench_model(const char *model, const char *weights, const opts *p, la
             printf("| %s | %s | %d | %d | %s | %.3f | %.3f | %.1f | %.1f | `bench_net --runs %d --threads %d --batch %d%s "
                    "%s=WEIGHTS` |\n", model, vgs_isa_to_string(c[k].isa), c[k].threads, c[k].batch, fc_name(c[k].fc), m,
                    m / c[k].batch, 1e3 * c[k].batch / m, vgs_net_memory_size(c[k].net) / 1048576.0, runs, c[k].threads,
-                   c[k].batch, c[k].fc == VGS_FC_BF16 ? " --fc-weights bf16" : "", model);
+                   c[k].batch, c[k].fc == VGS_FC_F16 ? " --fc-weights f16" : c[k].fc == VGS_FC_BF16 ? " --fc-weights bf16" : "",
+                   model);
         }
     } else if (!rc) {
         printf("%s: median of %d interleaved runs\n", model, runs);
@@ -150,19 +151,20 @@ static int bench_model(const char *model, const char *weights, const opts *p, la
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: bench_net [--runs R] [--threads 1,2] [--batch 1,8] [--fc-weights f32,bf16] [--isa best|all]\n"
-                    "                 [--layers] [--markdown] MODEL=WEIGHTS.safetensors ...\n");
+    fprintf(stderr, "usage: bench_net [--runs R] [--threads 1,2] [--batch 1,8] [--fc-weights f32,bf16,f16]\n"
+                    "                 [--isa best|all] [--layers] [--markdown] MODEL=WEIGHTS.safetensors ...\n");
     return 2;
 }
 
-/* "f32", "bf16" or both, comma-separated: their count (0 on an error). */
+/* Up to three of "f32", "bf16", "f16", comma-separated: their count (0 on an error). */
 static int parse_fc(const char *s, int *fc)
 {
     int n = 0;
-    while (*s && n < 2) {
+    while (*s && n < 3) {
         const size_t len = strcspn(s, ",");
         if (len == 3 && !strncmp(s, "f32", 3)) fc[n++] = VGS_FC_F32;
         else if (len == 4 && !strncmp(s, "bf16", 4)) fc[n++] = VGS_FC_BF16;
+        else if (len == 3 && !strncmp(s, "f16", 3)) fc[n++] = VGS_FC_F16;
         else return 0;
         s += len + (s[len] == ',');
     }
@@ -171,7 +173,7 @@ static int parse_fc(const char *s, int *fc)
 
 int main(int argc, char **argv)
 {
-    opts p = {30, 2, 2, 1, 0, 0, 0, {1, 2}, {1, 8}, {VGS_FC_F32, VGS_FC_F32}};
+    opts p = {30, 2, 2, 1, 0, 0, 0, {1, 2}, {1, 8}, {VGS_FC_F32, VGS_FC_F32, VGS_FC_F32}};
     int rc = 0, any = 0;
     layer_peaks pk = {0.0, 0.0};
     for (int i = 1; i < argc; i++) {

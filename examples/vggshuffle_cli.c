@@ -66,9 +66,9 @@ static const command commands[] = {
      "layer, its name and figures in a tooltip).\n"
      "--conv3x3 auto|direct|f23|f43|f63: the 3x3 convolutions' algorithm (VGG; default auto:\n"
      "chosen per layer by shape), also on classify and run.\n"
-     "--fc-weights f32|bf16: the fully connected layers' weights as given (default) or rounded\n"
-     "to bfloat16 at load (half the bytes; see bench/README.md for the accuracy), also on\n"
-     "classify and run.\n"},
+     "--fc-weights f32|bf16|f16: the fully connected layers' weights as given (default) or\n"
+     "rounded at load to bfloat16 or IEEE half (half the bytes; see bench/README.md for the\n"
+     "accuracy; f16 fails on a weight beyond +-65504), also on classify and run.\n"},
     {"info", "", "info", "Prints the version, the detected ISA and the compiled tiers with their GEMM microkernels.\n"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
@@ -93,7 +93,7 @@ static int usage_to(FILE *f, int status)
             "options: --opt value or --opt=value (`--` ends them): --top K (classes printed, 5),\n"
             "         --runs R (bench, 20), --batch N (bench, 1), --threads T (default: all cores),\n"
             "         --layers, --json, --plot F.svg (bench: per-layer profile, roofline picture),\n"
-            "         --conv3x3 auto|direct|f23|f43|f63, --fc-weights f32|bf16,\n"
+            "         --conv3x3 auto|direct|f23|f43|f63, --fc-weights f32|bf16|f16,\n"
             "         --labels FILE (class names; default $VGS_LABELS or %s)\n"
             "environment: VGS_ISA=scalar|avx2|avx512|neon forces a kernel tier\n", VGS_DEFAULT_LABELS);
     return status;
@@ -345,11 +345,14 @@ static vgs_net *open_net(const args *a, int max_batch)
         return NULL;
     }
     o.winograd = values[k];
-    if (a->fc_weights && strcmp(a->fc_weights, "f32") && strcmp(a->fc_weights, "bf16")) {
-        fprintf(stderr, "vggshuffle: --fc-weights %s: f32 or bf16\n", a->fc_weights);
+    static const char *fcs[3] = {"f32", "bf16", "f16"}; /* vgs_fc_weights 0, 1, 2 */
+    int f = 0;
+    while (a->fc_weights && f < 3 && strcmp(a->fc_weights, fcs[f])) f++;
+    if (f == 3) {
+        fprintf(stderr, "vggshuffle: --fc-weights %s: f32, bf16 or f16\n", a->fc_weights);
         return NULL;
     }
-    o.fc_weights = a->fc_weights && !strcmp(a->fc_weights, "bf16") ? VGS_FC_BF16 : VGS_FC_F32;
+    o.fc_weights = f;
     if (vgs_net_create(a->model, a->weights, &o, &net) != VGS_OK) {
         fprintf(stderr, "vggshuffle: %s\n", vgs_last_error());
         return NULL;

@@ -180,7 +180,8 @@ static int check_fuzz_inputs(vgs_isa isa, char *msg, size_t len)
 #define L1_FMA (1u << 12)
 #define L1_OSXSAVE (1u << 27)
 #define L1_AVX (1u << 28)
-#define L1_ALL (L1_FMA | L1_OSXSAVE | L1_AVX)
+#define L1_F16C (1u << 29)
+#define L1_ALL (L1_FMA | L1_OSXSAVE | L1_AVX | L1_F16C)
 #define L7_AVX2 (1u << 5)
 #define L7_512 (1u << 16 | 1u << 17 | 1u << 30 | 1u << 31) /* F, DQ, BW, VL */
 #define X_YMM 0x7u    /* x87, XMM, YMM state */
@@ -204,8 +205,11 @@ static int check_x86_tiers(vgs_isa isa, char *msg, size_t len)
         {"AVX-512 advertised, opmask state off", {0x10, L1_ALL, L7_AVX2 | L7_512, 0xc7}, S | A2},
         {"AVX-512 F without BW", {0x10, L1_ALL, L7_AVX2 | (L7_512 & ~(1u << 30)), X_ZMM}, S | A2},
         {"AVX-512 F without VL", {0x10, L1_ALL, L7_AVX2 | (L7_512 & ~(1u << 31)), X_ZMM}, S | A2},
-        {"AVX2 without FMA", {0xd, L1_OSXSAVE | L1_AVX, L7_AVX2, X_YMM}, S},
-        {"AVX-512 but no FMA", {0x10, L1_OSXSAVE | L1_AVX, L7_AVX2 | L7_512, X_ZMM}, S},
+        {"AVX2 without FMA", {0xd, L1_OSXSAVE | L1_AVX | L1_F16C, L7_AVX2, X_YMM}, S},
+        {"AVX2 + FMA without F16C (a VM masking it: qemu -cpu Haswell,-f16c)", {0xd, L1_ALL & ~L1_F16C, L7_AVX2, X_YMM}, S},
+        {"AVX-512 without F16C", {0x10, L1_ALL & ~L1_F16C, L7_AVX2 | L7_512, X_ZMM}, S},
+        {"F16C, FMA, AVX and OSXSAVE but no AVX2 (Piledriver)", {0xd, L1_ALL, 0, X_YMM}, S},
+        {"AVX-512 but no FMA", {0x10, L1_OSXSAVE | L1_AVX | L1_F16C, L7_AVX2 | L7_512, X_ZMM}, S},
         {"AVX-512 but no AVX2 bit", {0x10, L1_ALL, L7_512, X_ZMM}, S},
         {"OSXSAVE off (XGETBV not usable)", {0x10, L1_FMA | L1_AVX, L7_AVX2 | L7_512, 0}, S},
         {"OSXSAVE off, a stale XCR0 value passed", {0x10, L1_FMA | L1_AVX, L7_AVX2 | L7_512, X_ZMM}, S},

@@ -354,13 +354,14 @@ typedef struct fc_args {
     float *y;
     size_t y_stride;
     float out_min, out_max;
-    const uint16_t *wh; /* non-NULL: fc_bf16w on these weights (w unused) */
+    const uint16_t *wh; /* non-NULL: fc_bf16w, or fc_f16w if wh_f16, on these weights (w unused) */
+    int wh_f16;
 } fc_args;
 
 static void fc_thunk(void *p)
 {
     const fc_args *a = (const fc_args *)p;
-    if (a->wh) a->K->fc_bf16w(a->n, a->k, a->wh, a->bias, a->batch, a->x, a->x_stride, a->y, a->y_stride, a->out_min, a->out_max);
+    if (a->wh) (a->wh_f16 ? a->K->fc_f16w : a->K->fc_bf16w)(a->n, a->k, a->wh, a->bias, a->batch, a->x, a->x_stride, a->y, a->y_stride, a->out_min, a->out_max);
     else a->K->fc(a->n, a->k, a->w, a->bias, a->batch, a->x, a->x_stride, a->y, a->y_stride, a->out_min, a->out_max);
 }
 
@@ -412,6 +413,7 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
         {"global_avgpool", K->global_avgpool != NULL},
         {"fc", K->fc != NULL},
         {"fc_bf16w", K->fc_bf16w != NULL},
+        {"fc_f16w", K->fc_f16w != NULL},
         {"softmax", K->softmax != NULL},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
@@ -1217,10 +1219,13 @@ static int check_global_avgpool(vgs_isa isa, char *msg, size_t len)
  *  fp64 reference of the rounded weights (widened exactly) with the same tolerance (the kernel
  *  does the same float arithmetic), and bit-identical to fc on the widened weights; the bf16
  *  weights end flush against the guard (an odd count starts 2 bytes into a float).
+ *  fc_f16w: the same with the weights rounded to IEEE half (vgs_f32_to_f16), every seventh
+ *  weight scaled by 2^-14 first so that subnormal halves occur (a fifth of those).
  * ------------------------------------------------------------------------------------------ */
 
-static int fc_sweep(vgs_isa isa, int bf16, char *msg, size_t len)
+static int fc_sweep(vgs_isa isa, int wt, char *msg, size_t len)
 {
+    const int bf16 = wt != VGS_FC_F32; /* a 16-bit kernel (the name of the bf16-only version) */
     enum { B = 3, MAXW = 37 * 768 };
     const vgs_kernels *K = get_kernels(isa, msg, len);
     if (!K) return 1;
@@ -1253,8 +1258,14 @@ static int fc_sweep(vgs_isa isa, int bf16, char *msg, size_t len)
                     vgs_rng_fill(&rng, wq, n * k, -1.0f, 1.0f);
                     uint16_t *wr = (uint16_t *)(void *)((unsigned char *)vgs_guard_wr(&gw, at) +
                                                         ((const unsigned char *)w16 - (const unsigned char *)at));
-                    vgs_f32_to_bf16(n * k, wq, wr);
-                    vgs_bf16_to_f32(n * k, wr, wq);
+                    if (wt == VGS_FC_F16) {
+                        for (size_t i = 0; i < n * k; i += 7) wq[i] = ldexpf(wq[i], -14);
+                        vgs_f32_to_f16(n * k, wq, wr);
+                        vgs_f16_to_f32(n * k, wr, wq);
+                    } else {
+                        vgs_f32_to_bf16(n * k, wq, wr);
+                        vgs_bf16_to_f32(n * k, wr, wq);
+                    }
                     w = wq; /* the reference's weights: the rounded ones */
                 } else {
                     vgs_rng_fill(&rng, vgs_guard_wr(&gw, w), n * k, -1.0f, 1.0f);
@@ -1265,13 +1276,14 @@ static int fc_sweep(vgs_isa isa, int bf16, char *msg, size_t len)
                     const int relu = v % 3 == 1;
                     const float lo = relu ? 0.0f : -INFINITY;
                     char wh[200];
-                    snprintf(wh, sizeof wh, "%s [%s]: n=%zu k=%zu bias=%s batch=%zu%s guard=%s", bf16 ? "fc_bf16w" : "fc",
+                    snprintf(wh, sizeof wh, "%s [%s]: n=%zu k=%zu bias=%s batch=%zu%s guard=%s",
+                             wt == VGS_FC_F16 ? "fc_f16w" : bf16 ? "fc_bf16w" : "fc",
                              vgs_isa_to_string(isa), n, k, has_bias ? "yes" : "NULL", batch, relu ? " relu" : "",
                              layout_name(where));
                     const float *x = vgs_guard_place(&gx, footprint2d(batch, k, xs), where);
                     fill_strided(&rng, vgs_guard_wr(&gx, x), batch, k, xs, -1.0f, 1.0f);
                     float *y = outbuf_prepare(&out, footprint2d(batch, n, ys));
-                    fc_args fa = {K, n, k, w, bias, batch, x, xs, y, ys, lo, INFINITY, w16};
+                    fc_args fa = {K, n, k, w, bias, batch, x, xs, y, ys, lo, INFINITY, w16, wt == VGS_FC_F16};
                     if ((fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh))) break;
                     for (size_t b = 0; b < batch; b++) ref_fc(n, k, w, bias, x + b * xs, s.ref + b * n, s.mag + b * n);
                     for (size_t i = 0; relu && i < batch * n; i++) s.ref[i] = s.ref[i] < 0 ? 0 : s.ref[i];
@@ -1287,7 +1299,7 @@ static int fc_sweep(vgs_isa isa, int bf16, char *msg, size_t len)
                             fail = vgs_check_fail(msg, len, "%s: image %zu differs from the same image run alone", wh, b);
                         }
                     }
-                    /* bf16: bit for bit the float kernel on the widened weights */
+                    /* bf16, f16: bit for bit the float kernel on the widened weights */
                     if (bf16 && !fail) K->fc(n, k, wq, bias, batch, x, xs, yq, ys, lo, INFINITY);
                     for (size_t b = 0; bf16 && b < batch && !fail; b++) {
                         if (memcmp(yq + b * ys, y + b * ys, n * sizeof(float)) != 0) {
@@ -1307,8 +1319,9 @@ static int fc_sweep(vgs_isa isa, int bf16, char *msg, size_t len)
     return fail;
 }
 
-static int check_fc(vgs_isa isa, char *msg, size_t len) { return fc_sweep(isa, 0, msg, len); }
-static int check_fc_bf16w(vgs_isa isa, char *msg, size_t len) { return fc_sweep(isa, 1, msg, len); }
+static int check_fc(vgs_isa isa, char *msg, size_t len) { return fc_sweep(isa, VGS_FC_F32, msg, len); }
+static int check_fc_bf16w(vgs_isa isa, char *msg, size_t len) { return fc_sweep(isa, VGS_FC_BF16, msg, len); }
+static int check_fc_f16w(vgs_isa isa, char *msg, size_t len) { return fc_sweep(isa, VGS_FC_F16, msg, len); }
 
 /* ------------------------------------------------------------------------------------------
  *  bf16 conversion (vgs_f32_to_bf16, vgs_bf16_to_f32; not per tier): widening is exact (every
@@ -1372,6 +1385,127 @@ static int check_bf16(vgs_isa isa, char *msg, size_t len)
                                   (double)f, u, got, want);
     }
     return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ *  IEEE half conversion (vgs_f32_to_f16, vgs_f16_to_f32; not per tier).
+ *  Widening: every 16-bit pattern against a value built another way, (-1)^s ldexp(m + 1024,
+ *  e - 25) for a normal, ldexp(m, -24) for a subnormal, +-inf, and a NaN with its sign and
+ *  payload in the top mantissa bits, the quiet bit set.
+ *  Rounding: the nearer of the two half neighbours in fp64, the even one on a tie (past 65504
+ *  the upper neighbour is 65536 = inf), for every float whose low 12 bits are a tie, just below
+ *  or just above one (all exponents from zero to inf), 2^20 random patterns and the edges:
+ *  65504, 65519.99 -> 65504, 65520 -> inf, 2^-14 (the smallest normal), 2^-24 (the smallest
+ *  subnormal), 2^-25 (a tie to 0), 3 * 2^-25 (a tie to 2^-23), float subnormals -> 0, +-inf,
+ *  NaNs of both signs and kinds stay NaN with their sign.
+ * ------------------------------------------------------------------------------------------ */
+
+/* The value of half h, by ldexp (NaN: the pattern expected, as a float). */
+static float f16_value(uint16_t h)
+{
+    const int s = h >> 15, e = h >> 10 & 0x1f, m = h & 0x3ff;
+    if (e == 0x1f && m) return f32_of((uint32_t)s << 31 | 0x7fc00000u | (uint32_t)m << 13);
+    const double v = e == 0x1f ? INFINITY : e ? ldexp(m + 1024.0, e - 25) : ldexp(m, -24);
+    return (float)(s ? -v : v);
+}
+
+static int check_f16(vgs_isa isa, char *msg, size_t len)
+{
+    (void)isa;
+    for (uint32_t h = 0; h < 65536; h++) {
+        const uint16_t x = (uint16_t)h;
+        float f;
+        vgs_f16_to_f32(1, &x, &f);
+        const float want = f16_value(x);
+        if (memcmp(&f, &want, sizeof f) != 0)
+            return vgs_check_fail(msg, len, "f16_to_f32(0x%04x) = %.9g, expected %.9g (or the bits differ)", h,
+                                  (double)f, (double)want);
+    }
+    static const uint32_t edges[] = {
+        0x477fe000u /* 65504 */,      0x477fefffu /* 65519.99 */,   0x477ff000u /* 65520: inf */,
+        0xc77ff000u /* -65520 */,     0x477ff001u,                  0x7f7fffffu /* FLT_MAX */,
+        0x38800000u /* 2^-14 */,      0x387fffffu,                  0x387fe000u /* midpoint below 2^-14 */,
+        0x33800000u /* 2^-24 */,      0x33000000u /* 2^-25: tie to 0 */, 0x33000001u, 0x32ffffffu,
+        0x33c00000u /* 3 * 2^-25: tie to 2^-23 */, 0x34200000u /* 5 * 2^-25: tie to 2^-22 */,
+        0x00000000u, 0x80000000u,     0x00000001u,                  0x807fffffu,
+        0x3f801000u /* 1 + 2^-11: tie to 1 */, 0x3f803000u /* tie to 1 + 2^-9 */,
+        0x7f800000u, 0xff800000u,     0x7fc00000u, 0xffc00001u,     0x7f800001u, 0xff800001u, 0x7fbfe000u};
+    const size_t ne = sizeof edges / sizeof edges[0];
+    vgs_rng rng = vgs_rng_seed(0xf16);
+    for (size_t i = 0; i < (1u << 20) + ne + 3 * 512; i++) {
+        uint32_t u;
+        if (i < ne) {
+            u = edges[i];
+        } else if (i < ne + 3 * 512) { /* exponent field j, a tie (0x1000 in the 13 dropped bits) and either side */
+            const size_t j = (i - ne) / 3, side = (i - ne) % 3;
+            u = (uint32_t)(j & 255) << 23 | (uint32_t)(j >> 8) << 31 | ((uint32_t)vgs_rng_u64(&rng) & 0x7fe000u);
+            u |= side == 0 ? 0x1000u : side == 1 ? 0x0fffu : 0x1001u;
+        } else {
+            u = (uint32_t)vgs_rng_u64(&rng); /* any pattern */
+        }
+        const float f = f32_of(u);
+        uint16_t got;
+        vgs_f32_to_f16(1, &f, &got);
+        if (f != f) {
+            if (!((got & 0x7c00u) == 0x7c00u && (got & 0x3ffu) && (got >> 15) == (u >> 31)))
+                return vgs_check_fail(msg, len, "f32_to_f16(NaN 0x%08x) = 0x%04x: not a NaN of the same sign", u, got);
+            continue;
+        }
+        /* the half neighbours of |f| by search over the finite halves (0x0000..0x7bff ascending), then inf */
+        const double a = fabs((double)f);
+        uint32_t lo = 0, hi = 0x7c00u; /* largest half <= a, and the next one (0x7c00: inf, value 65536 here) */
+        for (uint32_t step = 0x4000u; step; step >>= 1)
+            if (lo + step < 0x7c00u && (double)f16_value((uint16_t)(lo + step)) <= a) lo += step;
+        hi = lo + 1;
+        uint16_t want;
+        if (isinf(f)) {
+            want = 0x7c00u;
+        } else {
+            const double v_lo = (double)f16_value((uint16_t)lo), v_hi = hi == 0x7c00u ? 65536.0 : (double)f16_value((uint16_t)hi);
+            const double d_lo = a - v_lo, d_hi = v_hi - a;
+            want = (uint16_t)((d_lo < d_hi || (d_lo == d_hi && !(lo & 1))) ? lo : hi);
+        }
+        want = (uint16_t)(want | (u >> 31) << 15);
+        if (got != want)
+            return vgs_check_fail(msg, len, "f32_to_f16(%.9g = 0x%08x) = 0x%04x, expected 0x%04x (nearest, ties to even)",
+                                  (double)f, u, got, want);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ *  f16_widen: every 16-bit pattern through fc_f16w of each tier, so through its vector load
+ *  (VCVTPH2PS, FCVTL, the scalar code) in every lane of a body and of a tail: 65536 rows of
+ *  k halves, k = 1 (a tail), VW (a body) and 2 VW - 1 (a body and a VW - 1 tail); batch k with
+ *  x_b the unit vector e_b, bias NULL.  Row h holds half h in lane h mod k and zeros elsewhere
+ *  (0 * inf would be NaN), so y_(h mod k)[h] = 1 * half + zeros must be the half's value
+ *  exactly (f16_value: ldexp; -0 comes out +0, a NaN as some NaN).
+ * ------------------------------------------------------------------------------------------ */
+
+static int check_f16_widen(vgs_isa isa, char *msg, size_t len)
+{
+    const vgs_kernels *K = get_kernels(isa, msg, len);
+    if (!K) return 1;
+    const size_t vw = K->vector_width, ks[3] = {1, vw, 2 * vw - 1}, n = 65536;
+    int fail = 0;
+    for (size_t t = 0; t < 3 && !fail; t++) {
+        const size_t k = ks[t];
+        if (t && k == ks[t - 1]) continue; /* scalar: 1, 1, 1 */
+        uint16_t *w = (uint16_t *)calloc(n * k, sizeof *w);
+        float *x = (float *)calloc(k * k, sizeof *x), *y = (float *)malloc(k * n * sizeof *y);
+        if (!w || !x || !y) fail = SETUP_FAIL(msg, len);
+        for (size_t h = 0; h < n && !fail; h++) w[h * k + h % k] = (uint16_t)h;
+        for (size_t b = 0; b < k && !fail; b++) x[b * k + b] = 1.0f;
+        if (!fail) K->fc_f16w(n, k, w, NULL, k, x, k, y, n, -INFINITY, INFINITY);
+        for (size_t h = 0; h < n && !fail; h++) {
+            const float got = y[(h % k) * n + h], want = f16_value((uint16_t)h);
+            if (want != want ? got == got : got != want)
+                fail = vgs_check_fail(msg, len, "fc_f16w [%s]: k=%zu: half 0x%04zx in lane %zu widened to %.9g, expected %.9g",
+                                      vgs_isa_to_string(isa), k, h, h % k, (double)got, (double)want);
+        }
+        free(w), free(x), free(y);
+    }
+    return fail;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -1608,21 +1742,23 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
     if (!fail) {
         snprintf(wh, sizeof wh, "fc [%s]: n=0 k=5 (must write nothing)", in);
         float *y = outbuf_prepare(&out, 0);
-        fc_args fa = {K, 0, 5, e0, e1, 1, e2, 5, y, 0, -INFINITY, INFINITY, NULL};
+        fc_args fa = {K, 0, 5, e0, e1, 1, e2, 5, y, 0, -INFINITY, INFINITY, NULL, 0};
         if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
             fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
-        fa.wh = (const uint16_t *)(const void *)e0; /* fc_bf16w */
-        if (!fail && !(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
-            fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
+        fa.wh = (const uint16_t *)(const void *)e0; /* fc_bf16w, then fc_f16w */
+        for (fa.wh_f16 = 0; fa.wh_f16 < 2 && !fail; fa.wh_f16++)
+            if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
+                fail = check_output(msg, len, wh, y, 0, 0, 0, ref, tol, got, &nm1);
     }
-    for (int has_bias = 0; has_bias < 4 && !fail; has_bias++) { /* 2, 3: fc_bf16w */
+    for (int has_bias = 0; has_bias < 6 && !fail; has_bias++) { /* 2, 3: fc_bf16w; 4, 5: fc_f16w */
         float *b = vgs_guard_wr(&g2, vgs_guard_place(&g2, 3, VGS_AT_TAIL));
         b[0] = 0.5f, b[1] = -1.5f, b[2] = 3.0f;
-        snprintf(wh, sizeof wh, "%s [%s]: n=3 k=0 bias=%s (y = bias, or 0)", has_bias >= 2 ? "fc_bf16w" : "fc", in,
+        snprintf(wh, sizeof wh, "%s [%s]: n=3 k=0 bias=%s (y = bias, or 0)",
+                 has_bias >= 4 ? "fc_f16w" : has_bias >= 2 ? "fc_bf16w" : "fc", in,
                  has_bias % 2 ? "yes" : "NULL");
         float *y = outbuf_prepare(&out, 3);
         fc_args fa = {K, 3, 0, e0, has_bias % 2 ? vgs_guard_place(&g2, 3, VGS_AT_TAIL) : NULL, 1, e1, 0, y, 3, -INFINITY, INFINITY,
-                      has_bias >= 2 ? (const uint16_t *)(const void *)e0 : NULL};
+                      has_bias >= 2 ? (const uint16_t *)(const void *)e0 : NULL, has_bias >= 4};
         for (int i = 0; i < 3; i++) ref[i] = has_bias % 2 ? (double)b[i] : 0.0;
         if (!(fail = vgs_guarded_call(fc_thunk, &fa, msg, len, wh)))
             fail = check_output(msg, len, wh, y, 1, 3, 3, ref, NULL, got, &nm1);
@@ -1668,6 +1804,9 @@ const vgs_check_case vgs_kernel_checks[] = {
     {"kernels", "fc", check_fc, 0},
     {"kernels", "fc_bf16w", check_fc_bf16w, 0},
     {"kernels", "bf16", check_bf16, 1},
+    {"kernels", "fc_f16w", check_fc_f16w, 0},
+    {"kernels", "f16_widen", check_f16_widen, 0},
+    {"kernels", "f16", check_f16, 1},
     {"kernels", "softmax", check_softmax, 0},
     {"kernels", "empty", check_empty, 0},
 };

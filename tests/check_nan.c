@@ -336,8 +336,9 @@ static int check_avgpool_nan(vgs_isa isa, char *msg, size_t len) { return pool_n
 /* ------------------------------------------------------------------------------------------
  *  global_avgpool: hw 0 (gives 0) and every width, poison at every position; fc: n 1..9
  *  (blocks of 4 outputs and the rest), k every width, poison in x (all outputs) and in w
- *  (one output) at every position; fc_bf16w the same with the weights in bf16 (a poisoned
- *  weight stays NaN / inf there), against the reference on the widened weights.
+ *  (one output) at every position; fc_bf16w and fc_f16w the same with the weights in bf16 /
+ *  IEEE half (a poisoned weight stays NaN / inf there), against the reference on the widened
+ *  weights.
  * ------------------------------------------------------------------------------------------ */
 
 static int check_gavgpool_nan(vgs_isa isa, char *msg, size_t len)
@@ -371,7 +372,7 @@ static int check_gavgpool_nan(vgs_isa isa, char *msg, size_t len)
     return 0;
 }
 
-static int fc_nan_sweep(vgs_isa isa, int bf16, char *msg, size_t len)
+static int fc_nan_sweep(vgs_isa isa, int wt, char *msg, size_t len)
 {
     const vgs_kernels *K = kernels(isa, msg, len);
     if (!K) return 1;
@@ -392,15 +393,19 @@ static int fc_nan_sweep(vgs_isa isa, int bf16, char *msg, size_t len)
                     float *at = p < k ? x + p : w + (p - k);
                     const float keep = *at;
                     *at = POISON[ip];
-                    const char *name = bf16 ? "fc_bf16w" : "fc";
-                    if (bf16) {
+                    const char *name = wt == VGS_FC_F16 ? "fc_f16w" : wt == VGS_FC_BF16 ? "fc_bf16w" : "fc";
+                    if (wt == VGS_FC_F16) {
+                        vgs_f32_to_f16(n * k, w, w16);
+                        vgs_f16_to_f32(n * k, w16, wq);
+                        K->fc_f16w(n, k, w16, bias, 1, x, k, y, n, -INFINITY, INFINITY);
+                    } else if (wt == VGS_FC_BF16) {
                         vgs_f32_to_bf16(n * k, w, w16);
                         vgs_bf16_to_f32(n * k, w16, wq);
                         K->fc_bf16w(n, k, w16, bias, 1, x, k, y, n, -INFINITY, INFINITY);
                     } else {
                         K->fc(n, k, w, bias, 1, x, k, y, n, -INFINITY, INFINITY);
                     }
-                    ref_fc(n, k, bf16 ? wq : w, bias, x, ref, mag);
+                    ref_fc(n, k, wt != VGS_FC_F32 ? wq : w, bias, x, ref, mag);
                     if (p < k)
                         snprintf(wh, sizeof wh, "%s [%s]: n=%zu k=%zu, x[%zu] = %s", name, vgs_isa_to_string(isa), n, k,
                                  p, POISON_NAME[ip]);
@@ -414,8 +419,9 @@ static int fc_nan_sweep(vgs_isa isa, int bf16, char *msg, size_t len)
     return 0;
 }
 
-static int check_fc_nan(vgs_isa isa, char *msg, size_t len) { return fc_nan_sweep(isa, 0, msg, len); }
-static int check_fc_bf16w_nan(vgs_isa isa, char *msg, size_t len) { return fc_nan_sweep(isa, 1, msg, len); }
+static int check_fc_nan(vgs_isa isa, char *msg, size_t len) { return fc_nan_sweep(isa, VGS_FC_F32, msg, len); }
+static int check_fc_bf16w_nan(vgs_isa isa, char *msg, size_t len) { return fc_nan_sweep(isa, VGS_FC_BF16, msg, len); }
+static int check_fc_f16w_nan(vgs_isa isa, char *msg, size_t len) { return fc_nan_sweep(isa, VGS_FC_F16, msg, len); }
 
 /* ------------------------------------------------------------------------------------------
  *  softmax: NaN or +inf at any position -> all NaN; -inf -> exactly 0 there, the rest as
@@ -529,6 +535,7 @@ const vgs_check_case vgs_nan_checks[] = {
     {"nan", "global_avgpool", check_gavgpool_nan, 0},
     {"nan", "fc", check_fc_nan, 0},
     {"nan", "fc_bf16w", check_fc_bf16w_nan, 0},
+    {"nan", "fc_f16w", check_fc_f16w_nan, 0},
     {"nan", "softmax", check_softmax_nan, 0},
 };
 const size_t vgs_nan_checks_count = sizeof vgs_nan_checks / sizeof vgs_nan_checks[0];

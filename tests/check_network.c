@@ -325,26 +325,26 @@ static int check_wrong_weights(vgs_isa isa, char *msg, size_t len)
         return vgs_check_fail(msg, len, "max_batch -2: '%s'", vgs_last_error());
     }
     bad.max_batch = 0;
-    for (int v = -1; v <= 2; v += 3) {
+    for (int v = -1; v <= 3; v += 4) {
         bad.fc_weights = v;
         if (vgs_net_create("shufflenet_v1_g3_x0_5", path, &bad, &net) != VGS_ERR_INVALID_ARGUMENT ||
             !strstr(vgs_last_error(), "fc_weights")) {
             return vgs_check_fail(msg, len, "fc_weights %d: '%s'", v, vgs_last_error());
         }
     }
-    /* the memory a net holds: bf16 classifier weights save 2 bytes on each of its 1000 x 480 */
-    size_t mem[2] = {0, 0}, ws = 0;
-    for (int v = 0; v < 2; v++) {
-        bad.fc_weights = v ? VGS_FC_BF16 : VGS_FC_F32;
+    /* the memory a net holds: bf16 or fp16 classifier weights save 2 bytes on each of its 1000 x 480 */
+    size_t mem[3] = {0, 0, 0}, ws = 0;
+    for (int v = 0; v < 3; v++) {
+        bad.fc_weights = v; /* VGS_FC_F32, VGS_FC_BF16, VGS_FC_F16 */
         if (vgs_net_create("shufflenet_v1_g3_x0_5", path, &bad, &net) != VGS_OK) {
             return vgs_check_fail(msg, len, "fc_weights %d: '%s'", bad.fc_weights, vgs_last_error());
         }
         mem[v] = vgs_net_memory_size(net), ws = vgs_net_workspace_size(net);
         vgs_net_destroy(net);
     }
-    if (mem[0] - mem[1] != 2 * 1000 * 480 || mem[1] <= ws || vgs_net_memory_size(NULL) != 0) {
-        return vgs_check_fail(msg, len, "vgs_net_memory_size: %zu bytes with float FC weights, %zu with bf16 (expected "
-                              "960000 fewer), workspace %zu", mem[0], mem[1], ws);
+    if (mem[0] - mem[1] != 2 * 1000 * 480 || mem[2] != mem[1] || mem[1] <= ws || vgs_net_memory_size(NULL) != 0) {
+        return vgs_check_fail(msg, len, "vgs_net_memory_size: %zu bytes with float FC weights, %zu with bf16, %zu with fp16 "
+                              "(expected 960000 fewer), workspace %zu", mem[0], mem[1], mem[2], ws);
     }
     return 0;
 }

@@ -28,7 +28,11 @@
  * 8e-3 (by shape: F(6,3)'s).  VGS_VGG_VERBOSE=1 prints the measured errors.
  * With the classifier's weights in bf16 (vgs_net_options.fc_weights = VGS_FC_BF16; direct
  * convolutions): against the same reference with those weights rounded to bf16 first, within
- * the direct path's 1e-4 (unrounded weights would miss it: bf16 moves a logit by ~1e-3).
+ * the direct path's 1e-4 (unrounded weights would miss it: bf16 moves a logit by ~1e-3); the
+ * same in IEEE half (VGS_FC_F16) against the reference on weights rounded to half.
+ * fc_range: VGS_FC_F16 with a classifier weight of 65520 (rounds to inf) fails create with
+ * VGS_ERR_INVALID_ARGUMENT naming the tensor and suggesting bf16; 65519.99 (rounds to 65504),
+ * -inf and NaN are accepted (kept as they are); bf16 takes 65520 as it is.
  * Each run also checks the runtime's contracts (check_runtime.c): bit-identical logits on
  * other thread counts and batch chunkings (Winograd's per-thread scratch included). */
 #include "checks.h"
@@ -252,9 +256,9 @@ typedef struct vg_maker {
     int winograd, fc_weights;
 } vg_maker;
 
-/* Round the classifier's weights to bf16 in place (keep: their float values, restored by
- * vg_unround). */
-static int vg_round_fc(vg_model *m, float **keep)
+/* Round the classifier's weights to bf16 (VGS_FC_BF16) or half (VGS_FC_F16) in place (keep:
+ * their float values, restored by vg_unround). */
+static int vg_round_fc(vg_model *m, int wt, float **keep)
 {
     for (size_t i = 0; i < m->n; i++) {
         vg_tensor *t = &m->t[i];
@@ -266,8 +270,13 @@ static int vg_round_fc(vg_model *m, float **keep)
             return 1;
         }
         memcpy(keep[i], t->f, t->n * sizeof(float));
-        vgs_f32_to_bf16(t->n, t->f, h);
-        vgs_bf16_to_f32(t->n, h, t->f);
+        if (wt == VGS_FC_F16) {
+            vgs_f32_to_f16(t->n, t->f, h);
+            vgs_f16_to_f32(t->n, h, t->f);
+        } else {
+            vgs_f32_to_bf16(t->n, t->f, h);
+            vgs_bf16_to_f32(t->n, h, t->f);
+        }
         free(h);
     }
     return 0;
@@ -316,9 +325,9 @@ static int vg_make(void *ctx, const vgs_net_options *o, vgs_net **net, char *msg
 static int vg_run(int depth, int bn, vgs_isa isa, char *msg, size_t len)
 {
     static const int sizes[3][2] = {{32, 32}, {97, 71}, {224, 224}};
-    enum { NA = 6 }; /* the last: direct with bf16 classifier weights */
-    static const int algos[NA] = {-1, 2, 4, 6, 0, -1};
-    static const double tols[NA] = {1e-4, 2e-4, 1e-3, 8e-3, 8e-3, 1e-4};
+    enum { NA = 7 }; /* the last two: direct with bf16, then fp16 classifier weights */
+    static const int algos[NA] = {-1, 2, 4, 6, 0, -1, -1};
+    static const double tols[NA] = {1e-4, 2e-4, 1e-3, 8e-3, 8e-3, 1e-4, 1e-4};
     vg_model m;
     if (vg_build(&m, depth, bn, 0x5EED0000u + (uint64_t)depth * 2 + (uint64_t)bn) != 0) {
         vg_free(&m);
@@ -330,23 +339,26 @@ static int vg_run(int depth, int bn, vgs_isa isa, char *msg, size_t len)
         m.h = sizes[s][0], m.w = sizes[s][1];
         const size_t image = (size_t)3 * m.h * m.w;
         float *x = (float *)malloc(VG_BATCH * image * sizeof(float)), *y = (float *)malloc(VG_BATCH * VG_NC * sizeof(float));
-        double refs[2][VG_BATCH][VG_NC]; /* float32, bf16 classifier weights */
+        double refs[3][VG_BATCH][VG_NC]; /* float32, bf16, fp16 classifier weights (vgs_fc_weights) */
         float *keep[128];
         if (!x || !y) rc = vgs_check_fail(msg, len, "out of memory");
         vgs_rng r = vgs_rng_seed(0xC0FFEEu + (uint64_t)s);
         if (!rc) vgs_rng_fill(&r, x, VG_BATCH * image, 0.0f, 1.0f);
         for (int b = 0; !rc && b < VG_BATCH; b++) ref_forward(&m, x + b * image, refs[0][b]);
-        if (!rc && vg_round_fc(&m, keep)) rc = vgs_check_fail(msg, len, "out of memory");
-        for (int b = 0; !rc && b < VG_BATCH; b++) ref_forward(&m, x + b * image, refs[1][b]);
-        vg_unround(&m, keep);
+        for (int wt = VGS_FC_BF16; wt <= VGS_FC_F16; wt++) {
+            if (!rc && vg_round_fc(&m, wt, keep)) rc = vgs_check_fail(msg, len, "out of memory");
+            for (int b = 0; !rc && b < VG_BATCH; b++) ref_forward(&m, x + b * image, refs[wt][b]);
+            vg_unround(&m, keep);
+        }
         for (int a = 0; !rc && a < NA; a++) {
             char where[128];
-            const int bf16 = a == NA - 1;
-            double (*ref)[VG_NC] = refs[bf16];
+            const int wt = a == NA - 1 ? VGS_FC_F16 : a == NA - 2 ? VGS_FC_BF16 : VGS_FC_F32;
+            double (*ref)[VG_NC] = refs[wt];
             snprintf(where, sizeof where, "vgg%d%s [%s] %dx%d, %s%s", depth, bn ? "_bn" : "", vgs_isa_to_string(isa), m.h, m.w,
                      algos[a] < 0 ? "direct" : algos[a] == 0 ? "algorithm by shape" : algos[a] == 2 ? "F(2,3)"
-                     : algos[a] == 4 ? "F(4,3)" : "F(6,3)", bf16 ? ", bf16 classifier weights" : "");
-            vg_maker mk = {&m, algos[a], bf16 ? VGS_FC_BF16 : VGS_FC_F32};
+                     : algos[a] == 4 ? "F(4,3)" : "F(6,3)",
+                     wt == VGS_FC_F16 ? ", fp16 classifier weights" : wt ? ", bf16 classifier weights" : "");
+            vg_maker mk = {&m, algos[a], wt};
             vgs_net *net = NULL;
             const vgs_net_options o = vgs_check_options(1, 0, 0);
             if (vg_make(&mk, &o, &net, msg, len)) {
@@ -458,8 +470,52 @@ static int vg_pools(vgs_isa isa, char *msg, size_t len)
 VG_CASE(11, 0) VG_CASE(13, 0) VG_CASE(16, 0) VG_CASE(19, 0) VG_CASE(11, 1) VG_CASE(13, 1) VG_CASE(16, 1) VG_CASE(19, 1)
 #undef VG_CASE
 
+/* fc_range (above): one classifier weight set to each value in turn on a VGG11 at 32 x 32. */
+static int vg_fc_range(vgs_isa isa, char *msg, size_t len)
+{
+    (void)isa;
+    vg_model m;
+    if (vg_build(&m, 11, 0, 0x5EED0016u) != 0) {
+        vg_free(&m);
+        return vgs_check_fail(msg, len, "out of memory");
+    }
+    m.h = m.w = 32;
+    float *w = NULL;
+    for (size_t i = 0; i < m.n && !w; i++)
+        if (!strcmp(m.t[i].name, "classifier.3.weight")) w = m.t[i].f;
+    static const struct {
+        float v;
+        int wt, ok;
+    } cases[] = {{65520.0f, VGS_FC_F16, 0},   {-65520.0f, VGS_FC_F16, 0}, {3.0e38f, VGS_FC_F16, 0},
+                 {65519.996f, VGS_FC_F16, 1}, {-INFINITY, VGS_FC_F16, 1}, {NAN, VGS_FC_F16, 1},
+                 {65520.0f, VGS_FC_BF16, 1},  {65520.0f, VGS_FC_F32, 1}};
+    int rc = w ? 0 : vgs_check_fail(msg, len, "no classifier.3.weight in the test model");
+    for (size_t c = 0; !rc && c < sizeof cases / sizeof cases[0]; c++) {
+        const float keep = w[5 * VG_HIDDEN + 7];
+        w[5 * VG_HIDDEN + 7] = cases[c].v;
+        vg_maker mk = {&m, -1, cases[c].wt};
+        vgs_net *net = NULL;
+        char inner[256];
+        const vgs_net_options o = vgs_check_options(1, 0, 0);
+        const int failed = vg_make(&mk, &o, &net, inner, sizeof inner);
+        vgs_net_destroy(net);
+        w[5 * VG_HIDDEN + 7] = keep;
+        if (cases[c].ok && failed) {
+            rc = vgs_check_fail(msg, len, "fc_weights %d, a weight %.9g: %s", cases[c].wt, (double)cases[c].v, inner);
+        } else if (!cases[c].ok && (!failed || !strstr(inner, "VGS_ERR_INVALID_ARGUMENT") ||
+                                    !strstr(inner, "classifier.3.weight[5][7]") || !strstr(inner, "VGS_FC_BF16"))) {
+            rc = vgs_check_fail(msg, len, "fc_weights VGS_FC_F16, a weight %.9g: expected VGS_ERR_INVALID_ARGUMENT naming "
+                                "classifier.3.weight[5][7] and suggesting VGS_FC_BF16, got %s", (double)cases[c].v,
+                                failed ? inner : "success");
+        }
+    }
+    vg_free(&m);
+    return rc;
+}
+
 const vgs_check_case vgs_vgg_checks[] = {
     {"vgg", "pools", vg_pools, 0},
+    {"vgg", "fc_range", vg_fc_range, 1},
     {"vgg", "vgg11", vg_case_11_0, 0},    {"vgg", "vgg13", vg_case_13_0, 0},    {"vgg", "vgg16", vg_case_16_0, 0},
     {"vgg", "vgg19", vg_case_19_0, 0},    {"vgg", "vgg11_bn", vg_case_11_1, 0}, {"vgg", "vgg13_bn", vg_case_13_1, 0},
     {"vgg", "vgg16_bn", vg_case_16_1, 0}, {"vgg", "vgg19_bn", vg_case_19_1, 0},

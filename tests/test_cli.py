@@ -296,14 +296,14 @@ class Threads(unittest.TestCase):
 
     @need_weights
     def test_fc_weights(self):
-        """--fc-weights bf16 changes the logits a little (the classifier's weights rounded), f32 is the
-        default, anything else is an error."""
+        """--fc-weights bf16 and f16 change the logits a little (the classifier's weights rounded), f16
+        less than bf16 (3 more mantissa bits), f32 is the default, anything else is an error."""
         import array
         with tempfile.TemporaryDirectory() as tmp:
             x = Path(tmp) / 'x.f32'
             x.write_bytes(array.array('f', [((i * 7919) % 255) / 255.0 - 0.5 for i in range(3 * 224 * 224)]).tobytes())
             ys = {}
-            for mode in ('default', 'f32', 'bf16'):
+            for mode in ('default', 'f32', 'bf16', 'f16'):
                 y = Path(tmp) / f'{mode}.f32'
                 extra = [] if mode == 'default' else ['--fc-weights', mode]
                 r = cli('run', '--model', MODEL, '--weights', WEIGHTS, '--input', str(x), '--shape', '1,3,224,224',
@@ -315,9 +315,12 @@ class Threads(unittest.TestCase):
             big = max(abs(v) for v in ys['f32'])
             worst = max(abs(a - b) for a, b in zip(ys['f32'], ys['bf16']))
             self.assertLess(worst, 0.02 * big)  # bf16 keeps ~3 digits of each weight
+            self.assertNotEqual(ys['f32'], ys['f16'])
+            worst16 = max(abs(a - b) for a, b in zip(ys['f32'], ys['f16']))
+            self.assertLess(worst16, worst)  # 2^-11 relative per weight instead of 2^-8
         r = cli('bench', '--model', MODEL, '--weights', WEIGHTS, '--fc-weights', 'fp8')
         self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertIn('--fc-weights fp8: f32 or bf16', r.stderr)
+        self.assertIn('--fc-weights fp8: f32, bf16 or f16', r.stderr)
 
 
 def main():

@@ -1,5 +1,5 @@
 /* arch/avx2/vec.h — the vector layer for AVX2 + FMA: 8 floats per __m256.
- * Included by arch/avx2/avx2.h inside its target("avx2,fma") region; the generic kernel
+ * Included by arch/avx2/avx2.h inside its target("avx2,fma,f16c") region; the generic kernel
  * bodies in kernels/ are written only against the vgs_v_* names defined here. */
 
 typedef __m256 vgs__avx2_v;
@@ -132,3 +132,19 @@ static inline __m256 vgs__avx2_loadn_bf16(const uint16_t *p, size_t n)
 }
 #define vgs_v_load_bf16(p) vgs__avx2_load_bf16(p)
 #define vgs_v_loadn_bf16(p, n) vgs__avx2_loadn_bf16((p), (n))
+
+/* IEEE half -> float (VCVTPH2PS, F16C: exact; MXCSR.DAZ does not apply to its half inputs, so
+ * subnormal halves widen exactly inside vgs_net_forward too (measured on Zen4; QEMU's TCG
+ * does flush them to zero there)): 8 values at p, or the first n < 8 through a stack buffer. */
+static inline __m256 vgs__avx2_load_f16(const uint16_t *p)
+{
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+static inline __m256 vgs__avx2_loadn_f16(const uint16_t *p, size_t n)
+{
+    uint16_t t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(t, p, n * sizeof *p);
+    return vgs__avx2_load_f16(t);
+}
+#define vgs_v_load_f16(p) vgs__avx2_load_f16(p)
+#define vgs_v_loadn_f16(p, n) vgs__avx2_loadn_f16((p), (n))

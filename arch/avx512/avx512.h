@@ -2,10 +2,10 @@
  * compiled for those targets without any -m flag, in a push/pop target region.
  * Selected at run time only if CPUID has all four and XGETBV shows opmask + ZMM state. */
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512dq,avx512vl"))), apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")
+#pragma GCC target("avx2,fma,f16c,avx512f,avx512bw,avx512dq,avx512vl")
 /* GCC 12's avx512fintrin.h trips -Wmaybe-uninitialized on its own _mm512_undefined_ps()
  * when compiled as C++ (GCC PR 105593, fixed in 13): not our code, silenced here only. */
 #pragma GCC diagnostic push

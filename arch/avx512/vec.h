@@ -76,3 +76,8 @@ static inline void vgs__avx512_transpose(__m512 *r)
     _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(p))), 16))
 #define vgs_v_loadn_bf16(p, n) \
     _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(vgs__avx512_mask(n), (p))), 16))
+
+/* IEEE half -> float (VCVTPH2PS zmm, AVX-512 F: exact): 16 values at p, or the first n < 16
+ * (an opmask load of 16-bit lanes, as for bf16). */
+#define vgs_v_load_f16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(p)))
+#define vgs_v_loadn_f16(p, n) _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(vgs__avx512_mask(n), (p)))

@@ -71,3 +71,13 @@ static inline float32x4_t vgs__neon_loadn_bf16(const uint16_t *p, size_t n)
     return vgs_v_load_bf16(t);
 }
 #define vgs_v_loadn_bf16(p, n) vgs__neon_loadn_bf16((p), (n))
+
+/* IEEE half -> float (FCVTL: exact): 4 values at p, or the first n < 4 through a stack buffer. */
+#define vgs_v_load_f16(p) vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)))
+static inline float32x4_t vgs__neon_loadn_f16(const uint16_t *p, size_t n)
+{
+    uint16_t t[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++) t[i] = p[i];
+    return vgs_v_load_f16(t);
+}
+#define vgs_v_loadn_f16(p, n) vgs__neon_loadn_f16((p), (n))

@@ -52,3 +52,7 @@ VGS__EXTERN_C float Sleef_expf_u10(float); /* SLEEF 3.x scalar 1.0-ULP expf */
 /* bf16 -> float: the upper half of the float's bits (vgs__bf16_to_f32, vggshuffle.h). */
 #define vgs_v_load_bf16(p) vgs__bf16_to_f32(*(p))
 #define vgs_v_loadn_bf16(p, n) ((n) ? vgs__bf16_to_f32(*(p)) : 0.0f)
+
+/* IEEE half -> float in integer arithmetic (vgs__f16_to_f32, vggshuffle.h): exact. */
+#define vgs_v_load_f16(p) vgs__f16_to_f32(*(p))
+#define vgs_v_loadn_f16(p, n) ((n) ? vgs__f16_to_f32(*(p)) : 0.0f)
