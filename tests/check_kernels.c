@@ -873,6 +873,23 @@ static int check_conv3x3s2p1(vgs_isa isa, char *msg, size_t len) { return conv_s
 #define DW_MAX_C 5
 #define DW_MAX_PLANES (2 * DW_MAX_C + 1)
 
+/* A depthwise call's y_index for c channels, placed against a guard page (NULL for imode 0):
+ * 1 reversed, 2 a random permutation (Fisher-Yates), 3 the odd planes of 2c + 1. */
+static const int32_t *dw_y_index(vgs_guard *gi, size_t c, int imode, int where, vgs_rng *rng)
+{
+    if (!imode) return NULL;
+    const int32_t *yi = (const int32_t *)(const void *)vgs_guard_place(gi, c, where);
+    int32_t *wi = (int32_t *)(void *)vgs_guard_wr(gi, (const float *)(const void *)yi);
+    for (size_t i = 0; i < c; i++) wi[i] = (int32_t)(imode == 1 ? c - 1 - i : imode == 3 ? 2 * i + 1 : i);
+    if (imode == 2)
+        for (size_t i = c; i > 1; i--) {
+            const size_t j = (size_t)(vgs_rng_u64(rng) % i);
+            const int32_t t = wi[i - 1];
+            wi[i - 1] = wi[j], wi[j] = t;
+        }
+    return yi;
+}
+
 static int dwconv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
 {
     const vgs_kernels *K = get_kernels(isa, msg, len);
@@ -921,19 +938,7 @@ static int dwconv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
                      oh, ow);
             const float *x, *k, *bias;
             conv_fixture_place(&f, &rng, where, c, h * w, xcs, 9 * c, c, has_bias, &x, &k, &bias);
-            const int32_t *yi = imode ? (const int32_t *)vgs_guard_place(&gi, c, where) : NULL;
-            if (yi) {
-                int32_t *wi = (int32_t *)(void *)vgs_guard_wr(&gi, (const float *)yi);
-                for (size_t i = 0; i < c; i++)
-                    wi[i] = (int32_t)(imode == 1 ? c - 1 - i : imode == 3 ? 2 * i + 1 : i);
-                if (imode == 2) /* Fisher-Yates */
-                    for (size_t i = c; i > 1; i--) {
-                        size_t j = (size_t)(vgs_rng_u64(&rng) % i);
-                        int32_t t = wi[i - 1];
-                        wi[i - 1] = wi[j];
-                        wi[j] = t;
-                    }
-            }
+            const int32_t *yi = dw_y_index(&gi, c, imode, where, &rng);
             float *y = outbuf_prepare(&f.out, footprint2d(nplanes, oh * ow, ycs));
             dwconv_args da = {dw, c, h, w, xcs, ycs, x, k, bias, y, yi, cl->lo, cl->hi};
             if ((fail = vgs_guarded_call(dwconv_thunk, &da, msg, len, wh))) break;
@@ -1040,18 +1045,7 @@ static int lanes_sweep(vgs_isa isa, int op, char *msg, size_t len)
         const float *x, *k, *bias;
         conv_fixture_place(&f, &rng, where, c, h * w, xcs, 9 * c, c, dw && has_bias, &x, &k, &bias);
         if (negative) fill_strided(&rng, vgs_guard_wr(&f.gx, x), c, h * w, xcs, -2.0f, -1.0f);
-        const int32_t *yi = imode ? (const int32_t *)vgs_guard_place(&gi, c, where) : NULL;
-        if (yi) {
-            int32_t *wi = (int32_t *)(void *)vgs_guard_wr(&gi, (const float *)yi);
-            for (size_t i = 0; i < c; i++) wi[i] = (int32_t)(imode == 1 ? c - 1 - i : imode == 3 ? 2 * i + 1 : i);
-            if (imode == 2) /* Fisher-Yates */
-                for (size_t i = c; i > 1; i--) {
-                    size_t j = (size_t)(vgs_rng_u64(&rng) % i);
-                    int32_t t = wi[i - 1];
-                    wi[i - 1] = wi[j];
-                    wi[j] = t;
-                }
-        }
+        const int32_t *yi = dw_y_index(&gi, c, imode, where, &rng);
         float *y = outbuf_prepare(&f.out, footprint2d(nplanes, oh * ow, ycs));
         if (dw) {
             dwconv_args da = {op == 0 ? K->dwconv3x3s1p1 : K->dwconv3x3s2p1, c, h, w, xcs, ycs, x, k, bias, y, yi,
