@@ -7,10 +7,10 @@
  * is k x MR floats, the MR broadcasts of a k step adjacent), so a tile reads its weights as
  * one sequential stream, not MR rows a row apart (with weights that have left the cache, the
  * 7x7 layers' case, six streams of 4 bytes a k step were latency bound); rows past m are the
- * packer's zeros (computed, never stored).  The last columns of a row take a 2-vector tile
- * with masked loads/stores, or a 1-vector tile when at most one vector of columns is left
- * (7x7 = 49 pixels: 3 full tiles and a 1-column one, which would otherwise cost a whole
- * 2-vector tile).
+ * packer's zeros (computed, never stored).  The last columns of a row (vgs__gemm_tail) take
+ * a 2-vector tile with masked loads/stores, or a 1-vector tile when at most one vector of
+ * columns is left; a single last column (7x7 = 49 pixels: 3 full tiles and one column) goes
+ * by vgs__gemm_col, with the vectors along the rows.
  * Optional row indexes (ShuffleNet V2's zero-copy split / concat / shuffle): B row p read
  * from plane b_index[p], C row i stored to plane c_index[i].  The B index sits in the K loop,
  * so whether it is used is a compile-time parameter (`bix`: two copies of the tile loop) and
