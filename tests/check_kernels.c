@@ -873,6 +873,8 @@ static int check_conv3x3s2p1(vgs_isa isa, char *msg, size_t len) { return conv_s
 #define DW_MAX_C 5
 #define DW_MAX_PLANES (2 * DW_MAX_C + 1)
 
+static const char *const index_names[4] = {"NULL", "reverse", "random permutation", "spread 2i+1"};
+
 /* A depthwise call's y_index for c channels, placed against a guard page (NULL for imode 0):
  * 1 reversed, 2 a random permutation (Fisher-Yates), 3 the odd planes of 2c + 1. */
 static const int32_t *dw_y_index(vgs_guard *gi, size_t c, int imode, int where, vgs_rng *rng)
@@ -899,8 +901,6 @@ static int dwconv_sweep(vgs_isa isa, size_t S, char *msg, size_t len)
         S == 1 ? K->dwconv3x3s1p1 : K->dwconv3x3s2p1;
     const char *kname = S == 1 ? "dwconv3x3s1p1" : "dwconv3x3s2p1";
     static const size_t cs[] = {1, 3, 5};
-    static const char *const index_names[4] = {"NULL", "reverse", "random permutation",
-                                               "spread 2i+1"};
     conv_fixture f;
     vgs_guard gi; /* y_index */
     if (conv_fixture_init(&f, DW_MAX_C * (WIN_MAX_PLANE + 5), 9 * DW_MAX_C, DW_MAX_C,
@@ -1007,7 +1007,6 @@ static int lanes_sweep(vgs_isa isa, int op, char *msg, size_t len)
     const vgs_kernels *K = get_kernels(isa, msg, len);
     if (!K) return 1;
     static const char *const names[4] = {"dwconv3x3s1p1", "dwconv3x3s2p1", "maxpool3x3s2p1", "avgpool3x3s2p1"};
-    static const char *const index_names[4] = {"NULL", "reverse", "random permutation", "spread 2i+1"};
     const size_t S = op == 0 ? 1 : 2, vw = K->vector_width;
     const size_t max_planes = 2 * LN_MAX_C + 1, max_o = 33 * 33; /* output pixels a plane */
     conv_fixture f;

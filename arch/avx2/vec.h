@@ -124,10 +124,16 @@ static inline __m256 vgs__avx2_load_bf16(const uint16_t *p)
     const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
     return _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
 }
+/* The first n < 8 16-bit values at p, zero-filled to 8 (a stack copy: never past p[n-1]). */
+static inline void vgs__avx2_copyn_u16(const uint16_t *p, size_t n, uint16_t t[8])
+{
+    memset(t, 0, 8 * sizeof *t);
+    memcpy(t, p, n * sizeof *p);
+}
 static inline __m256 vgs__avx2_loadn_bf16(const uint16_t *p, size_t n)
 {
-    uint16_t t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    memcpy(t, p, n * sizeof *p);
+    uint16_t t[8];
+    vgs__avx2_copyn_u16(p, n, t);
     return vgs__avx2_load_bf16(t);
 }
 #define vgs_v_load_bf16(p) vgs__avx2_load_bf16(p)
@@ -142,8 +148,8 @@ static inline __m256 vgs__avx2_load_f16(const uint16_t *p)
 }
 static inline __m256 vgs__avx2_loadn_f16(const uint16_t *p, size_t n)
 {
-    uint16_t t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    memcpy(t, p, n * sizeof *p);
+    uint16_t t[8];
+    vgs__avx2_copyn_u16(p, n, t);
     return vgs__avx2_load_f16(t);
 }
 #define vgs_v_load_f16(p) vgs__avx2_load_f16(p)
