@@ -686,6 +686,16 @@ VGS_API void vgs_f16_to_f32(size_t n, const uint16_t *x, float *y);
  * past m are zeros.  Writes exactly the blocks' 6*k floats each; ISA-independent. */
 VGS_API void vgs_gemm_pack_a(size_t m, size_t k, const float *a, size_t a_stride, float *packed, size_t dst_stride);
 
+/* Rows (output channels) a task of the runtime's 1x1 convolution: m rows a group, n pixels,
+ * groups groups, tasks of this many rows x VGS_GEMM_TASK_COLS pixels.  A call packs B's
+ * columns once for all its rows, so the more rows a task, the less packing a FLOP: a group's
+ * rows stay whole where its column blocks and the groups give 4 tasks or more, else they are
+ * split into that many blocks, never below 48 rows (8 tiles); always whole blocks of
+ * VGS_GEMM_PACK_ROWS.  Depends on the shape only (never on threads).  For the benchmarks,
+ * which call the kernel as the runtime does. */
+#define VGS_GEMM_TASK_COLS 256
+VGS_API size_t vgs_gemm_task_rows(size_t m, size_t n, size_t groups);
+
 /* Kernel table of a tier.  NULL if the tier is not compiled in (it may still be unsupported
  * by this CPU: check vgs_isa_supported before calling into it). */
 VGS_API const vgs_kernels *vgs_kernels_for(vgs_isa isa);
@@ -1753,6 +1763,15 @@ void vgs_gemm_pack_a(size_t m, size_t k, const float *a, size_t a_stride, float 
     }
 }
 
+size_t vgs_gemm_task_rows(size_t m, size_t n, size_t groups)
+{
+    const size_t R = VGS_GEMM_PACK_ROWS, min_rows = 8 * R, min_tasks = 4;
+    const size_t blocks = groups * ((n + VGS_GEMM_TASK_COLS - 1) / VGS_GEMM_TASK_COLS);
+    const size_t split = blocks >= min_tasks || blocks == 0 ? 1 : (min_tasks + blocks - 1) / blocks;
+    const size_t rows = ((m + R - 1) / R + split - 1) / split * R;
+    return rows < min_rows ? min_rows : rows;
+}
+
 /* ==========================================================================================
  *  Kernel tiers: each arch/ISA/ISA.h instantiates every family of kernels/ for its ISA
  * ========================================================================================== */
@@ -2227,11 +2246,7 @@ static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "d
 /* Task partition constants (they depend on the layer's shape only, never on threads). */
 #define VGS__TASK_OC 32       /* direct conv3x3: output channels a task, at most           */
 #define VGS__TASK_CONV 3136   /* direct conv3x3: output pixels a task (a band of rows), at least */
-#define VGS__TASK_ROWS 48     /* conv1x1: output channels a task (8 GEMM tiles of 6)       */
-#if VGS__TASK_ROWS % VGS_GEMM_PACK_ROWS
-#error "a conv1x1 task must start at a block of the packed weights"
-#endif
-#define VGS__TASK_COLS 256    /* conv1x1: pixels a task (a multiple of every tier's tile)  */
+#define VGS__TASK_COLS VGS_GEMM_TASK_COLS /* conv1x1: pixels a task (rows: vgs_gemm_task_rows) */
 #define VGS__TASK_PIXELS 4096 /* channel-wise layers: output pixels a task, at least       */
 #define VGS__TASK_FC 64       /* linear: outputs a task (all images of the chunk)          */
 #define VGS__TASK_WINO 4      /* Winograd: tasks an image (channel blocks x tile-row bands) */
@@ -2266,7 +2281,7 @@ typedef struct vgs__layer {
     const int32_t *x_index;   /* conv1x1: input channel -> plane (ShuffleNet V2's split)      */
     float out_min, out_max;
     size_t tasks;             /* per image (linear: per chunk)                              */
-    size_t block;             /* channels a task (conv3x3, channel-wise kinds; linear: outputs) */
+    size_t block;             /* channels a task (conv3x3, conv1x1, channel-wise kinds; linear: outputs) */
     size_t mtiles, ntiles;    /* conv1x1: row and column blocks a group; conv3x3: bands      */
     size_t nb;                /* conv3x3: tile rows (Winograd) or output rows (direct) a band */
     double flops, rd, wr, wbytes; /* per image: operations, activation bytes read / written;
@@ -2581,7 +2596,8 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
         if (g == 0 || cin % g || cout % g) {
             return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "layer %s: %zu -> %zu channels in %zu groups", L->name, cin, cout, g);
         }
-        L->mtiles = vgs__div_up(cout / g, VGS__TASK_ROWS), L->ntiles = vgs__div_up(ohw, VGS__TASK_COLS);
+        L->block = vgs_gemm_task_rows(cout / g, ohw, g); /* rows a task: whole packed blocks */
+        L->mtiles = vgs__div_up(cout / g, L->block), L->ntiles = vgs__div_up(ohw, VGS__TASK_COLS);
         L->tasks = g * L->mtiles * L->ntiles;
         L->flops = 2.0 * (double)(cin / g) * cout * ohw, L->wbytes = 4.0 * (cin / g + 1) * cout;
         if (L->r.t >= 0) L->rd += 4.0 * cout * ohw;
@@ -2882,14 +2898,14 @@ static void vgs__task_run(void *arg, size_t t)
     if (L->kind == VGS__CONV1X1) {
         const size_t g = (size_t)L->groups, m = L->cout / g, kk = L->cin / g, n = L->oh * L->ow;
         const size_t grp = part / (L->mtiles * L->ntiles), mi = part / L->ntiles % L->mtiles, ni = part % L->ntiles;
-        const size_t i0 = grp * m + mi * VGS__TASK_ROWS, j0 = ni * VGS__TASK_COLS;
-        const size_t rows = m - mi * VGS__TASK_ROWS < VGS__TASK_ROWS ? m - mi * VGS__TASK_ROWS : VGS__TASK_ROWS;
+        const size_t i0 = grp * m + mi * L->block, j0 = ni * VGS__TASK_COLS;
+        const size_t rows = m - mi * L->block < L->block ? m - mi * L->block : L->block;
         const size_t cols = n - j0 < VGS__TASK_COLS ? n - j0 : VGS__TASK_COLS;
         const float *r = L->r.t >= 0 ? vgs__at(net, L->r, img) + i0 * L->r.cs + j0 : NULL;
         const int32_t *xi = L->x_index ? L->x_index + grp * kk : NULL, *yi = L->y_index ? L->y_index + i0 : NULL;
         const size_t slot = vgs__slot_take(net);
-        /* the group's packed weights, from its row mi * VGS__TASK_ROWS (a whole block) on */
-        const float *a = L->wt + grp * VGS_GEMM_PACKED_A_FLOATS(m, kk) + mi * VGS__TASK_ROWS * kk;
+        /* the group's packed weights, from its row mi * L->block (a whole block) on */
+        const float *a = L->wt + grp * VGS_GEMM_PACKED_A_FLOATS(m, kk) + mi * L->block * kk;
         k->gemm(rows, cols, kk, a, VGS_GEMM_PACK_ROWS * kk, x + (xi ? 0 : grp * kk * xcs) + j0, xcs, xi,
                 L->bias ? L->bias + i0 : NULL, r, L->r.cs, y + (yi ? 0 : i0 * ycs) + j0, ycs, yi, L->out_min, L->out_max,
                 net->scratch + slot * net->slot_floats);

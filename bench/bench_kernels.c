@@ -88,17 +88,20 @@ static void run(const vgs_kernels *k, const shape *s, const float *x, const floa
 {
     const size_t hw = s->b * s->c;
     switch (s->kind) {
-    case 0: case 8: case 9: /* as the runtime calls it: tasks of 48 rows x 256 columns, its order
-                               (wt read as packed weights: their values do not matter here) */
-        for (size_t i0 = 0; i0 < s->a; i0 += 48) {
-            for (size_t j0 = 0; j0 < s->b; j0 += 256) {
-                const size_t rows = s->a - i0 < 48 ? s->a - i0 : 48, cols = s->b - j0 < 256 ? s->b - j0 : 256;
+    case 0: case 8: case 9: { /* as the runtime calls it: its tasks (vgs_gemm_task_rows rows x
+                                 VGS_GEMM_TASK_COLS columns), its order (wt read as packed
+                                 weights: their values do not matter here) */
+        const size_t tr = vgs_gemm_task_rows(s->a, s->b, 1), tc = VGS_GEMM_TASK_COLS;
+        for (size_t i0 = 0; i0 < s->a; i0 += tr) {
+            for (size_t j0 = 0; j0 < s->b; j0 += tc) {
+                const size_t rows = s->a - i0 < tr ? s->a - i0 : tr, cols = s->b - j0 < tc ? s->b - j0 : tc;
                 const int32_t *bi = s->kind == 8 ? odd_planes : NULL, *ci = s->kind == 9 ? odd_planes + i0 : NULL;
                 k->gemm(rows, cols, s->c, wt + i0 * s->c, VGS_GEMM_PACK_ROWS * s->c, x + j0, s->b, bi, wt + i0, NULL, 0,
                         y + (ci ? 0 : i0 * s->b) + j0, s->b, ci, 0.0f, INFINITY, gemm_scratch);
             }
         }
         break;
+    }
     case 1: case 2: case 4: case 5: { /* as the runtime calls them: blocks of 4096 output pixels' channels */
         const size_t ohw = s->kind == 1 ? hw : ((s->b + 1) / 2) * ((s->c + 1) / 2);
         const size_t block = (4096 + ohw - 1) / ohw;
