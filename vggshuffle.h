@@ -559,7 +559,7 @@ typedef struct vgs_kernels {
      * scratch: NULL, or VGS_GEMM_SCRATCH_FLOATS(k) floats of the caller's (one per thread;
      * contents ignored, overwritten), where the kernel may pack B into contiguous panels
      * (it does where that pays: B gathered through b_index, rows a page or more apart with
-     * k >= 64, or k >= 200; and at least two tiles of rows).  The results are bit-identical
+     * k >= 64, k >= 200, or 48 rows or more with k >= 48; and at least two tiles of rows).  The results are bit-identical
      * with and without it: packing changes where B is read from, not any output's arithmetic. */
     void (*gemm)(size_t m, size_t n, size_t k, const float *a, size_t a_stride,
                  const float *b, size_t b_stride, const int32_t *b_index, const float *bias,
@@ -2246,7 +2246,8 @@ static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "d
 /* Task partition constants (they depend on the layer's shape only, never on threads). */
 #define VGS__TASK_OC 32       /* direct conv3x3: output channels a task, at most           */
 #define VGS__TASK_CONV 3136   /* direct conv3x3: output pixels a task (a band of rows), at least */
-#define VGS__TASK_COLS VGS_GEMM_TASK_COLS /* conv1x1: pixels a task (rows: vgs_gemm_task_rows) */
+#define VGS__TASK_COLS VGS_GEMM_TASK_COLS /* conv1x1: pixels a task, at most (rows: vgs_gemm_task_rows) */
+#define VGS__COL_UNIT 32      /* conv1x1: ... in shares of this many (every tier's tile width divides it) */
 #define VGS__TASK_PIXELS 4096 /* channel-wise layers: output pixels a task, at least       */
 #define VGS__TASK_FC 64       /* linear: outputs a task (all images of the chunk)          */
 #define VGS__TASK_WINO 4      /* Winograd: tasks an image (channel blocks x tile-row bands) */
@@ -2898,9 +2899,13 @@ static void vgs__task_run(void *arg, size_t t)
     if (L->kind == VGS__CONV1X1) {
         const size_t g = (size_t)L->groups, m = L->cout / g, kk = L->cin / g, n = L->oh * L->ow;
         const size_t grp = part / (L->mtiles * L->ntiles), mi = part / L->ntiles % L->mtiles, ni = part % L->ntiles;
-        const size_t i0 = grp * m + mi * L->block, j0 = ni * VGS__TASK_COLS;
+        /* the columns in ntiles near-equal shares of whole units (28x28 = 784: 192, 192, 192,
+         * 208, not 256, 256, 256, 16, whose last task would leave a thread idle) */
+        const size_t units = vgs__div_up(n, VGS__COL_UNIT);
+        const size_t j0 = ni * units / L->ntiles * VGS__COL_UNIT, j1 = (ni + 1) * units / L->ntiles * VGS__COL_UNIT;
+        const size_t i0 = grp * m + mi * L->block;
         const size_t rows = m - mi * L->block < L->block ? m - mi * L->block : L->block;
-        const size_t cols = n - j0 < VGS__TASK_COLS ? n - j0 : VGS__TASK_COLS;
+        const size_t cols = (j1 < n ? j1 : n) - j0;
         const float *r = L->r.t >= 0 ? vgs__at(net, L->r, img) + i0 * L->r.cs + j0 : NULL;
         const int32_t *xi = L->x_index ? L->x_index + grp * kk : NULL, *yi = L->y_index ? L->y_index + i0 : NULL;
         const size_t slot = vgs__slot_take(net);
