@@ -559,7 +559,7 @@ typedef struct vgs_kernels {
      * scratch: NULL, or VGS_GEMM_SCRATCH_FLOATS(k) floats of the caller's (one per thread;
      * contents ignored, overwritten), where the kernel may pack B into contiguous panels
      * (it does where that pays: B gathered through b_index, rows a page or more apart with
-     * k >= 64, k >= 200, or 48 rows or more with k >= 48; and at least two tiles of rows).  The results are bit-identical
+     * k >= 64, or k >= 200; and at least two tiles of rows).  The results are bit-identical
      * with and without it: packing changes where B is read from, not any output's arithmetic. */
     void (*gemm)(size_t m, size_t n, size_t k, const float *a, size_t a_stride,
                  const float *b, size_t b_stride, const int32_t *b_index, const float *bias,

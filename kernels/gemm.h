@@ -272,12 +272,11 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
      * 0.78-0.80x, 244 <- 244 at 28x28 0.90x, 80 <- 320 at 7x7 0.95x); not where B's rows are
      * near and k small (28x28 and 14x14 planes, k = 20..160: 1.0-1.17x, the copy is not
      * repaid; 7x7: level once its one-column tail is a broadcast).  Two row blocks at least,
-     * else each panel would be read once.  And where 8 blocks of rows or more reuse the panels
-     * and B's k rows of NC columns pass half of L1 (k >= 48): V2 x1.0's 116 <- 116 at 14x14 on
-     * 2 threads 0.80-0.87x (each thread then reads the B the other core wrote once, not once a
-     * block of rows), 1 thread level. */
-    const int pack = scratch && m > VGS_GEMM_MR &&
-                     (b_index || (b_stride >= 1024 && k >= 64) || k >= 200 || (m >= 8 * VGS_GEMM_MR && k >= 48));
+     * else each panel would be read once.  (Packing 48+ rows with k >= 48 as well: V2 x1.0's
+     * 116 <- 116 at 14x14 and 58 <- 58 at 28x28 0.80-0.87x on 2 threads, where each thread
+     * then reads the B the other core wrote once, not once a block of rows, but 1.03-1.19x
+     * on 1 thread: not taken.) */
+    const int pack = scratch && m > VGS_GEMM_MR && (b_index || (b_stride >= 1024 && k >= 64) || k >= 200);
     if (pack) {
         for (size_t j0 = 0; j0 < n; j0 += VGS_GEMM_NC) {
             const size_t nc = n - j0 < VGS_GEMM_NC ? n - j0 : VGS_GEMM_NC;
