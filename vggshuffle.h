@@ -687,14 +687,20 @@ VGS_API void vgs_f16_to_f32(size_t n, const uint16_t *x, float *y);
 VGS_API void vgs_gemm_pack_a(size_t m, size_t k, const float *a, size_t a_stride, float *packed, size_t dst_stride);
 
 /* Rows (output channels) a task of the runtime's 1x1 convolution: m rows a group, n pixels,
- * groups groups, tasks of this many rows x VGS_GEMM_TASK_COLS pixels.  A call packs B's
- * columns once for all its rows, so the more rows a task, the less packing a FLOP: a group's
- * rows stay whole where its column blocks and the groups give 4 tasks or more, else they are
- * split into that many blocks, never below 48 rows (8 tiles); always whole blocks of
- * VGS_GEMM_PACK_ROWS.  Depends on the shape only (never on threads).  For the benchmarks,
- * which call the kernel as the runtime does. */
+ * k input channels a group, groups groups, input planes b_stride floats apart, read through
+ * an index or not; tasks of this many rows x VGS_GEMM_TASK_COLS pixels at most.  Where the
+ * kernel packs B (vgs_gemm_packs_b), a call packs its columns once for all its rows, so the
+ * more rows a task, the less packing a FLOP: a group's rows stay whole where its column
+ * blocks and the groups give 4 tasks or more, else they are split into that many blocks,
+ * never below 48 rows (8 tiles); where it does not pack, 48 rows.  Always whole blocks of
+ * VGS_GEMM_PACK_ROWS.  Depends on the shape only (never on threads).  Public for the
+ * benchmarks, which call the kernel as the runtime does. */
 #define VGS_GEMM_TASK_COLS 256
-VGS_API size_t vgs_gemm_task_rows(size_t m, size_t n, size_t groups);
+VGS_API size_t vgs_gemm_task_rows(size_t m, size_t n, size_t k, size_t groups, size_t b_stride, int indexed);
+/* Whether vgs_kernels.gemm packs B into its scratch (given scratch and more than 6 rows):
+ * B read through an index, B's rows 1024 floats apart or more with k >= 64, or k >= 200
+ * (the measurements are in kernels/gemm.h). */
+VGS_API int vgs_gemm_packs_b(size_t k, size_t b_stride, int indexed);
 
 /* Kernel table of a tier.  NULL if the tier is not compiled in (it may still be unsupported
  * by this CPU: check vgs_isa_supported before calling into it). */
@@ -1763,9 +1769,15 @@ void vgs_gemm_pack_a(size_t m, size_t k, const float *a, size_t a_stride, float 
     }
 }
 
-size_t vgs_gemm_task_rows(size_t m, size_t n, size_t groups)
+int vgs_gemm_packs_b(size_t k, size_t b_stride, int indexed)
+{
+    return indexed || (b_stride >= 1024 && k >= 64) || k >= 200;
+}
+
+size_t vgs_gemm_task_rows(size_t m, size_t n, size_t k, size_t groups, size_t b_stride, int indexed)
 {
     const size_t R = VGS_GEMM_PACK_ROWS, min_rows = 8 * R, min_tasks = 4;
+    if (!vgs_gemm_packs_b(k, b_stride, indexed)) return min_rows;
     const size_t blocks = groups * ((n + VGS_GEMM_TASK_COLS - 1) / VGS_GEMM_TASK_COLS);
     const size_t split = blocks >= min_tasks || blocks == 0 ? 1 : (min_tasks + blocks - 1) / blocks;
     const size_t rows = ((m + R - 1) / R + split - 1) / split * R;
@@ -2597,7 +2609,7 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
         if (g == 0 || cin % g || cout % g) {
             return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "layer %s: %zu -> %zu channels in %zu groups", L->name, cin, cout, g);
         }
-        L->block = vgs_gemm_task_rows(cout / g, ohw, g); /* rows a task: whole packed blocks */
+        L->block = vgs_gemm_task_rows(cout / g, ohw, cin / g, g, L->x.cs, L->x_index != NULL); /* rows a task */
         L->mtiles = vgs__div_up(cout / g, L->block), L->ntiles = vgs__div_up(ohw, VGS__TASK_COLS);
         L->tasks = g * L->mtiles * L->ntiles;
         L->flops = 2.0 * (double)(cin / g) * cout * ohw, L->wbytes = 4.0 * (cin / g + 1) * cout;

@@ -91,7 +91,7 @@ static void run(const vgs_kernels *k, const shape *s, const float *x, const floa
     case 0: case 8: case 9: { /* as the runtime calls it: its tasks (vgs_gemm_task_rows rows x
                                  VGS_GEMM_TASK_COLS columns), its order (wt read as packed
                                  weights: their values do not matter here) */
-        const size_t tr = vgs_gemm_task_rows(s->a, s->b, 1), tc = VGS_GEMM_TASK_COLS;
+        const size_t tr = vgs_gemm_task_rows(s->a, s->b, s->c, 1, s->b, s->kind == 8), tc = VGS_GEMM_TASK_COLS;
         for (size_t i0 = 0; i0 < s->a; i0 += tr) {
             for (size_t j0 = 0; j0 < s->b; j0 += tc) {
                 const size_t rows = s->a - i0 < tr ? s->a - i0 : tr, cols = s->b - j0 < tc ? s->b - j0 : tc;

@@ -285,18 +285,18 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
                           size_t c_stride, const int32_t *c_index, float out_min, float out_max,
                           float *scratch)
 {
-    /* Packed where it paid (A/B in one process, AVX2, tasks of 48 rows): B gathered through
-     * b_index (0.80-0.89x the time), B rows a page or more apart with k >= 64 (256 <- 256 at
-     * 56x56: 0.56-0.69x), k >= 200 whatever the plane (a tile's k rows of B then span more
-     * than L1: 976 <- 976 at 7x7 0.65-0.72x, 2048 <- 976 at 7x7 0.70x, 488 <- 488 at 14x14
-     * 0.78-0.80x, 244 <- 244 at 28x28 0.90x, 80 <- 320 at 7x7 0.95x); not where B's rows are
-     * near and k small (28x28 and 14x14 planes, k = 20..160: 1.0-1.17x, the copy is not
-     * repaid; 7x7: level once its one-column tail is a broadcast).  Two row blocks at least,
-     * else each panel would be read once.  (Packing 48+ rows with k >= 48 as well: V2 x1.0's
-     * 116 <- 116 at 14x14 and 58 <- 58 at 28x28 0.80-0.87x on 2 threads, where each thread
-     * then reads the B the other core wrote once, not once a block of rows, but 1.03-1.19x
-     * on 1 thread: not taken.) */
-    const int pack = scratch && m > VGS_GEMM_MR && (b_index || (b_stride >= 1024 && k >= 64) || k >= 200);
+    /* Packed (vgs_gemm_packs_b) where it paid (A/B in one process, AVX2, tasks of 48 rows):
+     * B gathered through b_index (0.80-0.89x the time), B rows a page or more apart with
+     * k >= 64 (256 <- 256 at 56x56: 0.56-0.69x), k >= 200 whatever the plane (a tile's k rows
+     * of B then span more than L1: 976 <- 976 at 7x7 0.65-0.72x, 2048 <- 976 at 7x7 0.70x,
+     * 488 <- 488 at 14x14 0.78-0.80x, 244 <- 244 at 28x28 0.90x, 80 <- 320 at 7x7 0.95x);
+     * not where B's rows are near and k small (28x28 and 14x14 planes, k = 20..160:
+     * 1.0-1.17x, the copy is not repaid; 7x7: level once its one-column tail is a
+     * broadcast).  Two row blocks at least, else each panel would be read once.  (Packing
+     * 48+ rows with k >= 48 as well: V2 x1.0's 116 <- 116 at 14x14 and 58 <- 58 at 28x28
+     * 0.80-0.87x on 2 threads, where each thread then reads the B the other core wrote once,
+     * not once a block of rows, but 1.03-1.19x on 1 thread: not taken.) */
+    const int pack = scratch && m > VGS_GEMM_MR && vgs_gemm_packs_b(k, b_stride, b_index != NULL);
     if (pack) {
         for (size_t j0 = 0; j0 < n; j0 += VGS_GEMM_NC) {
             const size_t nc = n - j0 < VGS_GEMM_NC ? n - j0 : VGS_GEMM_NC;
