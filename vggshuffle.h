@@ -292,6 +292,12 @@ typedef struct vgs_net_options {
                           f16 keeps 8x bf16's precision for the same bytes and speed; bf16
                           for weights beyond 65504 (or many below 2^-14 = 6.1e-5, where
                           halves are subnormal and lose bits).  Check your own model first. */
+    int conv_maxpool;  /* a 3x3/s2 max-pool that alone reads a stride-2 3x3 convolution's
+                          output (the ShuffleNets' stem): 0 = fused into it, one layer
+                          (the convolution's rows are computed a band at a time into the
+                          thread's scratch and pooled from there: its output never exists
+                          whole); -1 = run as two layers (tests, benchmarks).  The logits
+                          are bit-identical either way.                                     */
 } vgs_net_options;
 
 /* vgs_net_options.fc_weights */
@@ -452,7 +458,8 @@ VGS_API int vgs_net_num_threads(const vgs_net *net);
 /* Profile: the net is a list of layers, run in order.  vgs_net_layer_info describes layer
  * `index` (< vgs_net_num_layers) as of the last forward pass. */
 typedef struct vgs_layer_info {
-    const char *name;     /* the weights' prefix, e.g. "features.4.branch_main_1.0"          */
+    const char *name;     /* the weights' prefix, e.g. "features.4.branch_main_1.0"; a stem
+                             convolution with its max-pool fused: "first_conv.0+maxpool"     */
     const char *kind;     /* "conv3x3", "conv1x1", "dwconv3x3", "maxpool3x3", "avgpool3x3",
                              "global_avgpool", "linear"                                     */
     const char *kernel;   /* the kernel it calls on the current tier, e.g.
@@ -2244,6 +2251,11 @@ static void vgs__pool_run(vgs__pool *p, vgs_task_fn fn, void *arg, size_t n)
  *  lifetime from the layers, places the tensors in one arena (a tensor reuses the bytes of
  *  tensors dead before it is born), sizes it for max_batch images, and fixes each layer's
  *  task partition.  Tensor 0 is the caller's input, tensor 1 the caller's logits.
+ *  Before that, the planner fuses pairs of layers whose intermediate tensor nothing else
+ *  reads: a 2x2 max-pool into the Winograd convolution before it (VGG's blocks), a 3x3/s2
+ *  max-pool into the direct stride-2 convolution before it (the ShuffleNets' stem; one
+ *  layer "conv1.0+maxpool", computed in bands through the thread's scratch, bit-identical
+ *  to the two layers: vgs_net_options.conv_maxpool = -1 keeps them apart).
  *  The runtime knows layer kinds and kernels, never a model family.                         */
 
 typedef enum vgs__kind {
@@ -2263,6 +2275,7 @@ static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "d
 #define VGS__TASK_PIXELS 4096 /* channel-wise layers: output pixels a task, at least       */
 #define VGS__TASK_FC 64       /* linear: outputs a task (all images of the chunk)          */
 #define VGS__TASK_WINO 4      /* Winograd: tasks an image (channel blocks x tile-row bands) */
+#define VGS__TASK_FUSED 65536 /* conv3x3 + maxpool3x3: scratch floats a band, at most (L2) */
 #define VGS__IN 0             /* tensor: the caller's input                                */
 #define VGS__OUT 1            /* tensor: the caller's logits                               */
 
@@ -2289,6 +2302,8 @@ typedef struct vgs__layer {
     int wh_f16;               /* wh holds IEEE halves (VGS_FC_F16), else bf16                */
     int winograd;             /* conv3x3 stride 1: m of F(m x m, 3 x 3), or 0: direct        */
     int pool;                 /* conv3x3 by Winograd: a 2x2/s2 max-pool fused into its store */
+    int pool3;                /* direct conv3x3 stride 2: a 3x3/s2 max-pool fused (bands in scratch) */
+    size_t sub;               /* ... pooled rows a band (nb: a task's)                       */
     const float *u;           /* conv3x3 by Winograd: the transformed weights                */
     const int32_t *y_index;   /* dwconv3x3, conv1x1: channel -> output plane (a folded shuffle) */
     const int32_t *x_index;   /* conv1x1: input channel -> plane (ShuffleNet V2's split)      */
@@ -2545,7 +2560,7 @@ static void vgs__name_kernels(vgs_net *net, const vgs_kernels *k)
         switch (L->kind) {
         case VGS__CONV3X3:
             if (L->winograd) snprintf(s, n, "vgs_f32_winograd3x3_f%d3%s__%s", L->winograd, L->pool ? "_maxpool2x2" : "", isa);
-            else snprintf(s, n, "vgs_f32_conv3x3s%dp1__%s", L->stride, isa);
+            else snprintf(s, n, "vgs_f32_conv3x3s%dp1%s__%s", L->stride, L->pool3 ? "_maxpool3x3s2p1" : "", isa);
             break;
         case VGS__CONV1X1: snprintf(s, n, "%s", k->gemm_name); break;
         case VGS__DWCONV3X3: snprintf(s, n, "vgs_f32_dwconv3x3s%dp1__%s", L->stride, isa); break;
@@ -2583,6 +2598,20 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
             L->nb = vgs__div_up(rows, vgs__div_up(VGS__TASK_WINO, vgs__div_up(cout, L->block)));
             L->mtiles = vgs__div_up(rows, L->nb);
             L->tasks = L->mtiles * vgs__div_up(cout, L->block);
+        } else if (L->pool3) {
+            /* with its 3x3/s2 max-pool: tasks of nb pooled rows of all channels (about the
+             * unfused direct convolution's VGS__TASK_CONV pixels a task, as bands of it), each
+             * run `sub` pooled rows at a time in the thread's scratch (vgs__conv_pool_task): a
+             * band's 2 * sub + 1 convolution rows and its pooled rows, <= VGS__TASK_FUSED
+             * floats (256 KB: in a 512 KB L2 beside the input rows it reads) */
+            const size_t per = cout * (2 * ((L->w + 1) / 2) + L->ow); /* a pooled row's floats, about */
+            L->flops += 9.0 * (double)cout * ohw;
+            L->block = cout;
+            L->nb = vgs__div_up(VGS__TASK_CONV / 4, L->ow);
+            if (L->nb > L->oh) L->nb = L->oh;
+            L->mtiles = L->tasks = vgs__div_up(L->oh, L->nb);
+            L->sub = VGS__TASK_FUSED / per > 2 ? VGS__TASK_FUSED / per - 1 : 1;
+            if (L->sub > L->nb) L->sub = L->nb;
         } else {
             /* blocks of <= 32 channels (as even as multiples of 8 allow) x bands of output rows:
              * a task stages its input rows once for all its channels (the RGB input is read
@@ -2724,6 +2753,35 @@ static vgs_status vgs__plan_convolutions(vgs_net *net, int forced)
     return VGS_OK;
 }
 
+/* A 3x3/s2 max-pool that alone reads a direct stride-2 3x3 convolution's output (the
+ * ShuffleNets' stem) fused into it, as the Winograd layers fuse their 2x2 max-pool: one
+ * layer, named "CONV+POOL" (e.g. "conv1.0+maxpool"), that computes the pooled output in
+ * bands through the thread's scratch (vgs__conv_pool_task), so that the convolution's output
+ * (24 x 112 x 112 floats, 1.2 MB, for a 224 x 224 input) is never written out to a cache
+ * level beyond L2 and read back.  off: vgs_net_options.conv_maxpool = -1.
+ * Measured (AVX2, Zen4 VM, in-process paired rounds, fused / two layers): the stem layer
+ * 0.76-0.88x at 2 threads (one layer and one barrier instead of two; the threads no longer
+ * share the L3 round trip), 0.98-1.02x at 1 thread: there the max-pool is bound by its own
+ * work (its deinterleaving loads and NaN-keeping max), not by where its input lies (from a
+ * warm L2 it is no faster), and each band drops one pooled row and the first row of
+ * each task is recomputed.  Whole nets: 0.96-1.0x at 2 threads, 1.0-1.03x at 1. */
+static void vgs__plan_conv_maxpool(vgs_net *net, int off)
+{
+    for (size_t i = 0; !off && i + 1 < net->n_layers; i++) {
+        vgs__layer *L = &net->layers[i], *P = L + 1;
+        if (L->kind != VGS__CONV3X3 || L->stride != 2 || L->winograd || P->kind != VGS__MAXPOOL3X3 ||
+            P->x.t != L->y.t || P->x.off != L->y.off || P->x.cs != L->y.cs || P->y.t == L->y.t ||
+            P->cin != L->cout || P->h != L->oh || P->w != L->ow || vgs__used_elsewhere(net, L->y.t, i, i + 1)) {
+            continue;
+        }
+        const size_t n = strlen(L->name);
+        if (n + 1 + strlen(P->name) < sizeof L->name) L->name[n] = '+', memcpy(L->name + n + 1, P->name, strlen(P->name) + 1);
+        L->pool3 = 1, L->y = P->y, L->oh = P->oh, L->ow = P->ow;
+        memmove(P, P + 1, (net->n_layers - i - 2) * sizeof *P);
+        net->n_layers--;
+    }
+}
+
 /* VGS_FC_BF16 / VGS_FC_F16: every linear layer's weights rounded to bf16 or half once, the
  * float ones freed.  A weight beyond the half range is an error (before anything is freed:
  * the net is destroyed whole on failure); NaN and infinity stay what they are. */
@@ -2770,12 +2828,20 @@ static vgs_status vgs__plan_gemm_weights(vgs_net *net)
     return VGS_OK;
 }
 
+/* Scratch floats of a conv3x3 with its max-pool fused (pool3): per channel 2 * sub + 2
+ * convolution rows (vgs__conv_pool_task), then per channel sub + 1 pooled rows. */
+static size_t vgs__conv_pool_floats(const vgs__layer *L)
+{
+    return ((L->cout * (2 * L->sub + 2) * ((L->w + 1) / 2) + 15) & ~(size_t)15) + L->cout * (L->sub + 1) * L->ow;
+}
+
 /* Lifetimes, arena placement, partitions; allocates the arena and starts the threads. */
 static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
 {
     vgs_status st;
     net->max_batch = o && o->max_batch > 0 ? (size_t)o->max_batch : 1;
     if ((st = vgs__plan_convolutions(net, o ? o->winograd : 0)) != VGS_OK) return st;
+    vgs__plan_conv_maxpool(net, o && o->conv_maxpool < 0);
     if ((st = vgs__plan_gemm_weights(net)) != VGS_OK) return st;
     if ((st = vgs__plan_fc_weights(net, o ? o->fc_weights : VGS_FC_F32)) != VGS_OK) return st;
     for (size_t t = 0; t < net->n_tensors; t++) net->tensors[t].first = -1, net->tensors[t].last = -1;
@@ -2851,6 +2917,7 @@ static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
         const vgs__layer *L = &net->layers[i];
         const size_t f = L->winograd ? (vgs_winograd3x3_scratch_floats(L->winograd, L->cin) + 15) & ~(size_t)15
                        : L->kind == VGS__CONV1X1 ? VGS_GEMM_SCRATCH_FLOATS(L->cin / (size_t)L->groups)
+                       : L->pool3                ? vgs__conv_pool_floats(L)
                        : 0;
         if (f > net->slot_floats) net->slot_floats = f;
     }
@@ -2887,6 +2954,48 @@ static size_t vgs__slot_take(const vgs_net *net)
 static float *vgs__at(const vgs_net *net, vgs__view v, size_t img)
 {
     return net->base[v.t] + img * net->tensors[v.t].floats + v.off;
+}
+
+/* Task `part` of a direct stride-2 conv3x3 with its 3x3/s2 max-pool fused (pool3): pooled
+ * rows [p0, p1) of every channel, L->sub at a time.  The convolution rows such a band reads,
+ * 2*p0 - 1 .. 2*p1 - 1 (from 0 for p0 = 0), go to the thread's scratch and are max-pooled
+ * from there, by the kernels of the unfused layers over the same rows in the same order: so
+ * every output is bit-identical to theirs.  The pool kernel takes the row above the plane it
+ * is given for padding, so a band past the first gives it the plane from convolution row
+ * 2*p0 - 2 on (scratch row 0 of a channel, a zero filler never computed) and drops its first
+ * pooled row: those bands pool into scratch and are copied out; the first pools into y.
+ * Row 2*p0 - 1, which a band shares with the one before it, is carried over within a task
+ * (copied) and computed twice only where a task begins. */
+static void vgs__conv_pool_task(const vgs_net *net, const vgs__layer *L, const vgs_kernels *k, const float *x,
+                                float *y, size_t part)
+{
+    const size_t ch = (L->h + 1) / 2, cw = (L->w + 1) / 2, ow = L->ow; /* ch x cw: the convolution's output */
+    const size_t ccs = (2 * L->sub + 2) * cw, ocs = (L->sub + 1) * ow;  /* a channel in scratch          */
+    const size_t slot = vgs__slot_take(net);
+    float *s = net->scratch + slot * net->slot_floats, *o = s + ((L->cout * ccs + 15) & ~(size_t)15);
+    for (size_t c = 0; c < L->cout; c++) memset(s + c * ccs, 0, cw * sizeof *s);
+    const size_t end = (part + 1) * L->nb < L->oh ? (part + 1) * L->nb : L->oh;
+    size_t carry = 0; /* the scratch row holding row 2*p0 - 1, computed for the band before, or 0 */
+    for (size_t p0 = part * L->nb; p0 < end; p0 += L->sub) {
+        const size_t p1 = end - p0 < L->sub ? end : p0 + L->sub, e = 2 * p1 < ch ? 2 * p1 : ch; /* rows < e */
+        if (p0 == 0) { /* rows 0 .. e - 1 to scratch rows 1 .. e */
+            k->conv3x3s2p1(L->cin, L->cout, L->h, L->w, x, L->x.cs, L->wt, L->bias, s + cw, ccs, L->out_min,
+                           L->out_max, 0, e);
+            k->maxpool3x3s2p1(L->cout, e, cw, s + cw, ccs, y, L->y.cs);
+            carry = e;
+            continue;
+        }
+        /* rows r0 = 2*p0 - 1 .. e - 1 to scratch rows 1 .. e - r0: rows 1 (or 2 after the
+         * carried row r0) .. of the convolution of the input from row 2*(r0 - 1) on */
+        const size_t r0 = 2 * p0 - 1, skip = 2 * (r0 - 1) * L->w;
+        for (size_t c = 0; carry > 1 && c < L->cout; c++) memcpy(s + c * ccs + cw, s + c * ccs + carry * cw, cw * sizeof *s);
+        k->conv3x3s2p1(L->cin, L->cout, L->h - 2 * (r0 - 1), L->w, x + skip, L->x.cs, L->wt, L->bias, s, ccs,
+                       L->out_min, L->out_max, carry ? 2 : 1, e - r0 + 1);
+        k->maxpool3x3s2p1(L->cout, e - r0 + 1, cw, s, ccs, o, ocs); /* pooled rows p0 - 1 .. p1 - 1 */
+        for (size_t c = 0; c < L->cout; c++) memcpy(y + c * L->y.cs + p0 * ow, o + c * ocs + ow, (p1 - p0) * ow * sizeof *y);
+        carry = e - r0;
+    }
+    __atomic_store_n(&net->slot_busy[slot], 0, __ATOMIC_RELEASE);
 }
 
 /* Task t of the running layer: t = image * tasks + part (linear: t = part, every image). */
@@ -2937,6 +3046,10 @@ static void vgs__task_run(void *arg, size_t t)
         f(L->cin, L->cout, L->h, L->w, x, xcs, L->u, L->bias, y, ycs, L->out_min, L->out_max, L->pool, tr, tr + L->nb, oc,
           oc + L->block, net->scratch + slot * net->slot_floats);
         __atomic_store_n(&net->slot_busy[slot], 0, __ATOMIC_RELEASE);
+        return;
+    }
+    if (L->pool3) {
+        vgs__conv_pool_task(net, L, k, x, y, part);
         return;
     }
     if (L->kind == VGS__CONV3X3) { /* direct: a band of rows x a block of channels */

@@ -154,8 +154,8 @@ static int check_profile(vgs_isa isa, char *msg, size_t len)
     if (!rc && vgs_net_forward(net, x, 3, y, 3 * nc) != VGS_OK) rc = vgs_check_fail(msg, len, "forward: %s", vgs_last_error());
     vgs_isa_force(before);
     /* 16 units: 3 of stride 2 (1x1, dw, 1x1, avg-pool) and 13 of stride 1 (1x1, dw, 1x1),
-     * plus stem conv, max-pool, global pool, linear */
-    const size_t want_layers = 3 * 4 + 13 * 3 + 4, n_layers = vgs_net_num_layers(net);
+     * plus the stem conv with its max-pool (one fused layer), global pool, linear */
+    const size_t want_layers = 3 * 4 + 13 * 3 + 3, n_layers = vgs_net_num_layers(net);
     if (!rc && n_layers != want_layers) rc = vgs_check_fail(msg, len, "%zu layers, expected %zu", n_layers, want_layers);
     char suffix[32];
     snprintf(suffix, sizeof suffix, "__%s", vgs_isa_to_string(isa));
@@ -171,14 +171,14 @@ static int check_profile(vgs_isa isa, char *msg, size_t len)
         sscanf(li.name, "features.%d.branch_main_%d", &k, &part);
         const int out_c = k < 4 ? 12 : k < 12 ? 24 : 36, in_c = k == 0 ? 3 : k <= 4 ? 12 : k <= 12 ? 24 : 36;
         double flops = -1.0;
-        if (!strcmp(li.kind, "conv3x3")) flops = 2.0 * 9 * 3 * li.c * li.h * li.w;
+        if (!strcmp(li.kind, "conv3x3")) flops = 2.0 * 9 * 3 * li.c * ((h + 1) / 2) * ((w + 1) / 2) + 9.0 * li.c * li.h * li.w;
         else if (!strcmp(li.kind, "conv1x1") && part == 1) flops = 2.0 * (in_c / (k == 0 ? 1 : 3)) * li.c * li.h * li.w;
         else if (!strcmp(li.kind, "conv1x1") && part == 2) flops = 2.0 * (out_c / 4 / 3) * li.c * li.h * li.w;
         else if (!strcmp(li.kind, "dwconv3x3")) flops = 2.0 * 9 * li.c * li.h * li.w;
         else if (!strcmp(li.kind, "linear")) flops = 2.0 * 36 * li.c;
         if (flops >= 0) flops *= li.n;
         const size_t kl = strlen(li.kernel), sl = strlen(suffix);
-        if (!strcmp(li.name, "first_conv.0") != (i == 0) || !strcmp(li.name, "classifier.0") != (i == n_layers - 1)) {
+        if (!strcmp(li.name, "first_conv.0+maxpool") != (i == 0) || !strcmp(li.name, "classifier.0") != (i == n_layers - 1)) {
             rc = vgs_check_fail(msg, len, "layer %zu is '%s'", i, li.name);
         } else if (li.n != 1) {
             rc = vgs_check_fail(msg, len, "layer %s: n = %d, the last chunk of 3 in chunks of 2 has 1", li.name, li.n);

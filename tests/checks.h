@@ -43,7 +43,7 @@ typedef struct vgs_check_case {
 /* The tables, one per check file (the TAP runner links whichever are given to it): each
  * tests/check_NAME.c exports vgs_NAME_checks[] and vgs_NAME_checks_count.  The front ends
  * (test_main.c, tap_runner.c) run every table of this list, in this order. */
-#define VGS_CHECK_TABLES(X) X(kernel) X(weights) X(refnet) X(network) X(runtime) X(winograd) X(vgg) X(vgg_golden) X(nan) X(api) X(refnet_v2)
+#define VGS_CHECK_TABLES(X) X(kernel) X(weights) X(refnet) X(network) X(runtime) X(winograd) X(vgg) X(vgg_golden) X(nan) X(api) X(refnet_v2) X(fusion)
 #define VGS_CHECK_DECLARE(name)                                                                \
     extern const vgs_check_case vgs_##name##_checks[];                                         \
     extern const size_t vgs_##name##_checks_count;
@@ -57,6 +57,9 @@ typedef int (*vgs_runtime_make_fn)(void *ctx, const vgs_net_options *o, vgs_net 
 int vgs_runtime_same_logits(const char *where, vgs_runtime_make_fn make, void *ctx, int h, int w, vgs_isa isa,
                             const float *x, size_t batch, const float *want, size_t nc, char *msg, size_t len);
 int vgs_refnet_make_tiny(const vgs_net_options *o, vgs_net **net, char *msg, size_t len);
+/* check_refnet_v2.c's: a ShuffleNet V2 with a `stem`-channel stem, small stages, 10 classes,
+ * random weights of a fixed seed, for h x w inputs (check_fusion.c). */
+int vgs_refnet_v2_make_stem(int stem, int h, int w, const vgs_net_options *o, vgs_net **net, char *msg, size_t len);
 
 /* A thread count for a check: t, or 1 where VGS_CHECK_NO_THREADS is set (the qemu-aarch64 run:
  * qemu-user 7.2 hangs in pthread_create with the cross glibc, so no pool can start there; the
