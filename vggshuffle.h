@@ -293,11 +293,12 @@ typedef struct vgs_net_options {
                           for weights beyond 65504 (or many below 2^-14 = 6.1e-5, where
                           halves are subnormal and lose bits).  Check your own model first. */
     int conv_maxpool;  /* a 3x3/s2 max-pool that alone reads a stride-2 3x3 convolution's
-                          output (the ShuffleNets' stem): 0 = fused into it, one layer
+                          output (the ShuffleNets' stem): 1 = fused into it, one layer
                           (the convolution's rows are computed a band at a time into the
                           thread's scratch and pooled from there: its output never exists
-                          whole); -1 = run as two layers (tests, benchmarks).  The logits
-                          are bit-identical either way.                                     */
+                          whole); -1 = run as two layers; 0 (default) = fused where that
+                          pays, on more than one thread (stem 0.78-0.86x the time at 2,
+                          level at 1).  The logits are bit-identical either way.            */
 } vgs_net_options;
 
 /* vgs_net_options.fc_weights */
@@ -2255,7 +2256,7 @@ static void vgs__pool_run(vgs__pool *p, vgs_task_fn fn, void *arg, size_t n)
  *  reads: a 2x2 max-pool into the Winograd convolution before it (VGG's blocks), a 3x3/s2
  *  max-pool into the direct stride-2 convolution before it (the ShuffleNets' stem; one
  *  layer "conv1.0+maxpool", computed in bands through the thread's scratch, bit-identical
- *  to the two layers: vgs_net_options.conv_maxpool = -1 keeps them apart).
+ *  to the two layers; on more than one thread, unless vgs_net_options.conv_maxpool says).
  *  The runtime knows layer kinds and kernels, never a model family.                         */
 
 typedef enum vgs__kind {
@@ -2758,7 +2759,8 @@ static vgs_status vgs__plan_convolutions(vgs_net *net, int forced)
  * layer, named "CONV+POOL" (e.g. "conv1.0+maxpool"), that computes the pooled output in
  * bands through the thread's scratch (vgs__conv_pool_task), so that the convolution's output
  * (24 x 112 x 112 floats, 1.2 MB, for a 224 x 224 input) is never written out to a cache
- * level beyond L2 and read back.  off: vgs_net_options.conv_maxpool = -1.
+ * level beyond L2 and read back.  off: not fused (vgs_net_options.conv_maxpool: -1, or 0 on
+ * one thread, where it did not pay).
  * Measured (AVX2, Zen4 VM, in-process paired rounds, fused / two layers): the stem layer
  * 0.76-0.88x at 2 threads (one layer and one barrier instead of two; the threads no longer
  * share the L3 round trip), 0.98-1.02x at 1 thread: there the max-pool is bound by its own
@@ -2839,9 +2841,22 @@ static size_t vgs__conv_pool_floats(const vgs__layer *L)
 static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
 {
     vgs_status st;
+    int threads = o ? o->num_threads : 0;
+    const char *env = getenv("VGS_NUM_THREADS");
+    if (threads == 0 && env && *env) { /* like OMP_NUM_THREADS: 1..256, else ignored */
+        char *end;
+        const long t = strtol(env, &end, 10);
+        if (!*end && t >= 1 && t <= VGS__MAX_THREADS) threads = (int)t;
+    }
+    if (threads == 0) {
+        const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores < 1 ? 1 : cores > VGS__MAX_THREADS ? VGS__MAX_THREADS : (int)cores;
+    }
     net->max_batch = o && o->max_batch > 0 ? (size_t)o->max_batch : 1;
     if ((st = vgs__plan_convolutions(net, o ? o->winograd : 0)) != VGS_OK) return st;
-    vgs__plan_conv_maxpool(net, o && o->conv_maxpool < 0);
+    /* the stem's max-pool fused where it pays: on more than one thread (or a host's pool) */
+    const int fuse = o && o->conv_maxpool ? o->conv_maxpool > 0 : threads > 1 || (o && o->parallel_for);
+    vgs__plan_conv_maxpool(net, !fuse);
     if ((st = vgs__plan_gemm_weights(net)) != VGS_OK) return st;
     if ((st = vgs__plan_fc_weights(net, o ? o->fc_weights : VGS_FC_F32)) != VGS_OK) return st;
     for (size_t t = 0; t < net->n_tensors; t++) net->tensors[t].first = -1, net->tensors[t].last = -1;
@@ -2901,17 +2916,6 @@ static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
     net->arena_bytes = total * sizeof(float);
     for (size_t t = 2; t < nt; t++) net->base[t] = net->arena + net->tensors[t].offset;
     vgs__name_kernels(net, vgs_kernels_current());
-    int threads = o ? o->num_threads : 0;
-    const char *env = getenv("VGS_NUM_THREADS");
-    if (threads == 0 && env && *env) { /* like OMP_NUM_THREADS: 1..256, else ignored */
-        char *end;
-        const long t = strtol(env, &end, 10);
-        if (!*end && t >= 1 && t <= VGS__MAX_THREADS) threads = (int)t;
-    }
-    if (threads == 0) {
-        const long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cores < 1 ? 1 : cores > VGS__MAX_THREADS ? VGS__MAX_THREADS : (int)cores;
-    }
     /* scratch: one slot per thread that can run a task at once */
     for (size_t i = 0; i < net->n_layers; i++) {
         const vgs__layer *L = &net->layers[i];

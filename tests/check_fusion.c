@@ -103,7 +103,7 @@ static int fu_run(const fu_case *fc, vgs_isa isa, char *msg, size_t len)
         const int rows[3] = {5 + k, fc->h / 2 + k, fc->h - 1 - k}, cols[3] = {0, fc->w / 2, fc->w - 1};
         for (int j = 0; j < 3; j++) x[image + ((size_t)k * fc->h + (size_t)rows[j]) * fc->w + (size_t)cols[j]] = special[k];
     }
-    fu_maker split = {fc->stem, fc->h, fc->w, -1}, fused = {fc->stem, fc->h, fc->w, 0};
+    fu_maker split = {fc->stem, fc->h, fc->w, -1}, fused = {fc->stem, fc->h, fc->w, 1};
     const vgs_net_options o = vgs_check_options(1, 0, 0);
     vgs_net *ns = NULL, *nf = NULL;
     int rc = fu_make(&split, &o, &ns, msg, len);
@@ -140,7 +140,30 @@ FU_CASE(0) FU_CASE(1) FU_CASE(2) FU_CASE(3) FU_CASE(4) FU_CASE(5) FU_CASE(6)
 #undef FU_CASE
 _Static_assert(FU_NCASES == 7, "one FU_CASE and one table entry per case");
 
+/* The default (conv_maxpool = 0) fuses where it pays: on 2 threads, not on 1 (the logits
+ * are the same either way: the cases above). */
+static int fu_default(vgs_isa isa, char *msg, size_t len)
+{
+    (void)isa;
+    const int threads[2] = {1, 2};
+    size_t layers[2] = {0, 0};
+    for (int t = 0; t < 2; t++) {
+        fu_maker mk = {24, 45, 57, 0};
+        const vgs_net_options o = vgs_check_options(threads[t], 0, 0);
+        vgs_net *net = NULL;
+        if (fu_make(&mk, &o, &net, msg, len)) return 1;
+        layers[t] = vgs_net_num_layers(net);
+        vgs_net_destroy(net);
+    }
+    if (layers[0] != layers[1] + 1) {
+        return vgs_check_fail(msg, len, "default: %zu layers on 1 thread, %zu on 2 (want the stem fused on 2 only)",
+                              layers[0], layers[1]);
+    }
+    return 0;
+}
+
 const vgs_check_case vgs_fusion_checks[] = {
+    {"fusion", "default_by_threads", fu_default, 0},
     {"fusion", "stem24_45x57", fu_case_0, 0},  {"fusion", "stem240_45x57", fu_case_1, 0},
     {"fusion", "stem2000_45x57", fu_case_2, 0}, {"fusion", "stem400_37x33", fu_case_3, 0},
     {"fusion", "stem24_35x33", fu_case_4, 0},  {"fusion", "stem24_224x224", fu_case_5, 0},

@@ -558,7 +558,8 @@ static int check_zero_copy_profile(vgs_isa isa, char *msg, size_t len)
         return vgs_check_fail(msg, len, "out of memory");
     }
     r2_maker mk = {&m, &lc, c->h, c->w};
-    const vgs_net_options opt = vgs_check_options(1, 0, 0);
+    vgs_net_options opt = vgs_check_options(1, 0, 0);
+    opt.conv_maxpool = 1; /* the stem fused on 1 thread too (the default fuses on 2+) */
     vgs_net *net = NULL;
     const size_t image = (size_t)3 * c->h * c->w, nc = (size_t)c->num_classes;
     float *x = (float *)calloc(image, sizeof(float)), *y = (float *)malloc(nc * sizeof(float));
@@ -686,7 +687,8 @@ static int r2_v1_case(int g, float width, int stem, int c2, char *msg, size_t le
     vgs_shufflenet_v1_config lc;
     memset(&lc, 0, sizeof lc);
     lc.groups = g, lc.width = width, lc.order = VGS_SHUFFLE_MEGVII, lc.num_classes = 10;
-    const vgs_net_options opt = vgs_check_options(1, 32, 32);
+    vgs_net_options opt = vgs_check_options(1, 32, 32);
+    opt.conv_maxpool = 1; /* the stem fused on 1 thread too (the default fuses on 2+) */
     vgs_net *net = NULL;
     if (!rc && vgs_shufflenet_v1_create(&lc, w, &opt, &net) != VGS_OK) {
         rc = vgs_check_fail(msg, len, "V1 g%d %.1fx with stem %d, stages %d/%d/%d: %s", g, width, stem, out[0], out[1],

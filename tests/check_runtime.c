@@ -137,6 +137,7 @@ static int check_profile(vgs_isa isa, char *msg, size_t len)
     vgs_net_options o;
     memset(&o, 0, sizeof o);
     o.num_threads = vgs_check_threads(2), o.max_batch = 2;
+    o.conv_maxpool = 1; /* the stem fused whatever the threads (the default fuses on 2+) */
     vgs_net *net = NULL, *one = NULL;
     if (vgs_refnet_make_tiny(&o, &net, msg, len)) return 1;
     o.max_batch = 1;
