@@ -36,10 +36,10 @@
 /* Rows of at most this many columns (7x7 = 49 pixels: 3 tiles and a column on AVX2) prefetch
  * the next block of rows' weights during their first tile: with few tiles a block, the
  * first tile is where the block's weights arrive, and out of cache (a net's weights do not
- * stay there between passes) they arrived late; with the next block's on the way, in the
- * same process with the weights rotated through 48 MB: 352 <- 352 0.91x, 1024 <- 704
- * 0.95x, 976 <- 976 0.95x, 80 <- 320 (x3 groups) 0.92x.  Larger planes spread a block's
- * weights over enough tiles for the hardware prefetcher. */
+ * stay there between passes) they arrived late.  With the next block's on the way (A/B in
+ * one process, the weights rotated through 48 MB, with / without): 352 <- 352 0.91x,
+ * 1024 <- 704 0.91x, 976 <- 976 0.88x, 80 <- 320 (x3 groups) 0.90x, 320 <- 80 0.93x.
+ * Larger planes spread a block's weights over enough tiles for the hardware prefetcher. */
 #define VGS_GEMM_PF_N 64
 
 /* One MR x (nvec vectors) tile with nr valid columns at column j; `nvec` (1 or 2), `full`
