@@ -140,24 +140,35 @@ FU_CASE(0) FU_CASE(1) FU_CASE(2) FU_CASE(3) FU_CASE(4) FU_CASE(5) FU_CASE(6)
 #undef FU_CASE
 _Static_assert(FU_NCASES == 7, "one FU_CASE and one table entry per case");
 
-/* The default (conv_maxpool = 0) fuses where it pays: on 2 threads, not on 1 (the logits
- * are the same either way: the cases above). */
+/* The default (conv_maxpool = 0) fuses where it pays: on a host's pool or 2+ threads, not on
+ * 1 thread (the logits are the same either way: the cases above).  The host's pool here is
+ * this serial loop; 2 threads only where the checks may start threads (not under
+ * qemu-aarch64, whose pthread_create hangs: VGS_CHECK_NO_THREADS). */
+static void fu_serial_for(void *ctx, size_t n, vgs_task_fn task, void *arg)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) task(arg, i);
+}
+
 static int fu_default(vgs_isa isa, char *msg, size_t len)
 {
     (void)isa;
-    const int threads[2] = {1, 2};
-    size_t layers[2] = {0, 0};
-    for (int t = 0; t < 2; t++) {
+    /* 1 thread; 1 thread with a host pool; 2 threads (or, without threads, the host pool again) */
+    const int threads[3] = {1, 1, vgs_check_threads(2)}, host[3] = {0, 1, vgs_check_threads(2) == 1};
+    size_t layers[3] = {0, 0, 0};
+    for (int t = 0; t < 3; t++) {
         fu_maker mk = {24, 45, 57, 0};
-        const vgs_net_options o = vgs_check_options(threads[t], 0, 0);
+        vgs_net_options o = vgs_check_options(threads[t], 0, 0);
+        if (host[t]) o.parallel_for = fu_serial_for;
         vgs_net *net = NULL;
         if (fu_make(&mk, &o, &net, msg, len)) return 1;
         layers[t] = vgs_net_num_layers(net);
         vgs_net_destroy(net);
     }
-    if (layers[0] != layers[1] + 1) {
-        return vgs_check_fail(msg, len, "default: %zu layers on 1 thread, %zu on 2 (want the stem fused on 2 only)",
-                              layers[0], layers[1]);
+    if (layers[0] != layers[1] + 1 || layers[2] != layers[1]) {
+        return vgs_check_fail(msg, len,
+                              "default: %zu layers on 1 thread, %zu on a host pool, %zu on %d threads (want the "
+                              "stem fused on the last two only)", layers[0], layers[1], layers[2], threads[2]);
     }
     return 0;
 }
