@@ -131,11 +131,7 @@ static int fu_run(const fu_case *fc, vgs_isa isa, char *msg, size_t len)
 }
 
 #define FU_NCASES (sizeof fu_cases / sizeof fu_cases[0])
-#define FU_CASE(i)                                                                 \
-    static int fu_case_##i(vgs_isa isa, char *msg, size_t len)                     \
-    {                                                                              \
-        return fu_run(&fu_cases[i], isa, msg, len);                                \
-    }
+#define FU_CASE(i) VGS_CHECK_CASE(fu, fu_run, fu_cases, i)
 FU_CASE(0) FU_CASE(1) FU_CASE(2) FU_CASE(3) FU_CASE(4) FU_CASE(5) FU_CASE(6)
 #undef FU_CASE
 _Static_assert(FU_NCASES == 7, "one FU_CASE and one table entry per case");

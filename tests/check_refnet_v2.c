@@ -456,11 +456,7 @@ static int r2_run(const r2_config *c, vgs_isa isa, char *msg, size_t len)
     return rc;
 }
 
-#define R2_CASE(i)                                                                 \
-    static int r2_case_##i(vgs_isa isa, char *msg, size_t len)                     \
-    {                                                                              \
-        return r2_run(&r2_configs[i], isa, msg, len);                              \
-    }
+#define R2_CASE(i) VGS_CHECK_CASE(r2, r2_run, r2_configs, i)
 R2_CASE(0) R2_CASE(1) R2_CASE(2) R2_CASE(3) R2_CASE(4) R2_CASE(5) R2_CASE(6)
 #undef R2_CASE
 _Static_assert(R2_NCONFIGS == 7, "one R2_CASE and one table entry per config");

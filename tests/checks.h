@@ -87,6 +87,14 @@ static inline vgs_net_options vgs_check_options(int threads, int h, int w)
 #define VGS_CHECK_PRINTF(f, a)
 #endif
 
+/* One check function a row of a table of cases: static int PREFIX_case_I(isa, msg, len),
+ * which returns RUN(&TABLE[I], isa, msg, len) (the check tables name functions, not rows). */
+#define VGS_CHECK_CASE(prefix, run, table, i)                                                    \
+    static int prefix##_case_##i(vgs_isa isa, char *msg, size_t len)                             \
+    {                                                                                            \
+        return run(&table[i], isa, msg, len);                                                    \
+    }
+
 /* ------------------------------------------------------------------------------------------
  *  Failure reporting
  * ------------------------------------------------------------------------------------------ */
