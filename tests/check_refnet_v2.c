@@ -539,9 +539,9 @@ static int check_split_shuffle_map(vgs_isa isa, char *msg, size_t len)
 /* ------------------------------------------------------------------------------------------
  *  Zero copy, shown by the profile: the "small" config; one layer per convolution or pool of
  *  the model (stem conv with its max-pool fused, 3 stride-2 units of 5 convolutions, 13
- *  stride-1 units of 3, conv5, mean, fc = 58), each with FLOPs > 0 (nothing only moves data); the stride-1
- *  units' last 1x1 writes only C/2 channels (the other half is never touched); the
- *  workspace stays a few activation buffers (<= 3 x the largest layer output).
+ *  stride-1 units of 3, conv5, mean, fc = 58), each with FLOPs > 0 (nothing only moves
+ *  data); the stride-1 units' last 1x1 writes only C/2 channels (the other half is never
+ *  touched); the workspace stays a few activation buffers (<= 3 x the largest layer output).
  * ------------------------------------------------------------------------------------------ */
 
 static int check_zero_copy_profile(vgs_isa isa, char *msg, size_t len)
