@@ -677,6 +677,41 @@ static int check_gemm_large(vgs_isa isa, char *msg, size_t len)
     return fail;
 }
 
+/* The runtime's conv1x1 task rows (vgs_gemm_task_rows), over shapes around its thresholds:
+ * whole blocks of 6 rows, at least 48; 48 where B is not packed (vgs_gemm_packs_b); where it
+ * is, a group's rows whole when the column blocks and groups give 4 tasks, else split into
+ * no more blocks than 4 tasks need (and as few rows as that allows). */
+static int check_gemm_task_rows(vgs_isa isa, char *msg, size_t len)
+{
+    (void)isa;
+    static const size_t ms[] = {1, 20, 48, 58, 90, 176, 352, 1024}, ns[] = {1, 49, 196, 256, 257, 784, 3136};
+    static const size_t ks[] = {20, 63, 64, 199, 200}, strides[] = {49, 1023, 1024}, gs[] = {1, 3, 8};
+    for (size_t a = 0; a < 8; a++)
+        for (size_t b = 0; b < 7; b++)
+            for (size_t c = 0; c < 5; c++)
+                for (size_t d = 0; d < 3; d++)
+                    for (size_t e = 0; e < 3; e++)
+                        for (int ix = 0; ix < 2; ix++) {
+                            const size_t m = ms[a], n = ns[b], k = ks[c], g = gs[e];
+                            const size_t rows = vgs_gemm_task_rows(m, n, k, g, strides[d], ix);
+                            const size_t blocks = g * ((n + VGS_GEMM_TASK_COLS - 1) / VGS_GEMM_TASK_COLS);
+                            const size_t splits = (m + rows - 1) / rows, want = blocks >= 4 ? 1 : (4 + blocks - 1) / blocks;
+                            const int packs = ix || (strides[d] >= 1024 && k >= 64) || k >= 200;
+                            const char *why = rows % VGS_GEMM_PACK_ROWS || rows < 48 ? "not whole blocks of >= 48 rows"
+                                              : packs != vgs_gemm_packs_b(k, strides[d], ix) ? "vgs_gemm_packs_b disagrees"
+                                              : !packs && rows != 48                         ? "unpacked, not 48 rows"
+                                              : packs && splits > want                       ? "split more than 4 tasks need"
+                                              : packs && rows > 48 && rows - 6 >= (m + want - 1) / want
+                                                  ? "more rows than the split needs"
+                                                  : NULL;
+                            if (why) {
+                                return vgs_check_fail(msg, len, "task rows %zu for m %zu n %zu k %zu groups %zu stride %zu%s: %s",
+                                                      rows, m, n, k, g, strides[d], ix ? " indexed" : "", why);
+                            }
+                        }
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------------------
  *  Plane shapes of the 3x3 window kernels (conv, pools): every (h, w) in 1..33 x 1..33 (odd
  *  and even, every vector remainder of every ISA at stride 1 and 2, and the 1-row / 1-column
@@ -1782,6 +1817,7 @@ const vgs_check_case vgs_kernel_checks[] = {
     {"kernels", "gemm", check_gemm, 0},
     {"kernels", "gemm_strided", check_gemm_strided, 0},
     {"kernels", "gemm_large", check_gemm_large, 0},
+    {"kernels", "gemm_task_rows", check_gemm_task_rows, 1},
     {"kernels", "gemm_indexed", check_gemm_indexed, 0},
     {"kernels", "conv3x3s1p1", check_conv3x3s1p1, 0},
     {"kernels", "conv3x3s2p1", check_conv3x3s2p1, 0},
