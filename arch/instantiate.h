@@ -53,4 +53,5 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
 #undef VGS_WIN_RING
 #undef VGS_LANES_TILE
 #undef VGS_LANES_OUT
+#undef VGS_LANES_NARROW
 #include "undef.h"

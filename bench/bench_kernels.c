@@ -138,7 +138,7 @@ static void run(const vgs_kernels *k, const shape *s, const float *x, const floa
  * every SIMD tier also runs the depthwise / pooling shapes with the small-plane path off, in
  * the same rounds; the old path's median and new / old follow each row, and whether the
  * two outputs are bit-identical. */
-int vgs_bench_lanes_off;
+int vgs_bench_lanes_off, vgs_bench_narrow_off; /* the latter stays 0 here */
 #endif
 
 /* Whether shape s is selected: no arguments, or its name contains one of them. */

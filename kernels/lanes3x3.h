@@ -165,17 +165,45 @@ static inline int VGS_FN(vgs__lanes_pay)(int stride, size_t c, size_t h, size_t 
 #endif
 }
 
+/* Stride-2 depthwise convolution and average pooling go to the half-width tier whole where
+ * the padded plane, (h+2) x (w+2), is over this many pixels (24 KB of tile at VW = 16).
+ * Measured on an Emerald Rapids Xeon (2 FMA-512 ports, 48 KB L1D), called as the runtime
+ * calls them (blocks of ceil(4096 / output pixels) channels): AVX-512 / AVX2 time, the median
+ * per-round ratio of 41 interleaved rounds in one process; median (range) of 8 processes:
+ *   dwconv s2, 120 ch:  12x12 0.95, 16x16 0.89 (324 px); 18x18 1.05 (1.02-1.09), 22x22
+ *                       1.08, 28x16 1.08 (1.05-1.11), 28x18 1.09; the nets' 28x28 (48 to
+ *                       384 ch) 1.01-1.06 (0.98-1.15);
+ *   avgpool s2, 240 ch: 12x12 0.90, 16x16 0.87, 12x24 0.92 (364 px); 18x18 1.13 (1.07-1.18),
+ *                       22x22 1.19, 28x16 1.15; ShuffleNet V1's 28x28 shortcuts (120 to
+ *                       768 ch) 1.06-1.14 (0.95-1.16).
+ * 24x24 and 26x26 are a toss-up (dwconv 0.97 and 0.95, avgpool 1.02 and 0.97, each 0.8-1.1
+ * from run to run): the rule gives up those few % there, to be simple and never slower than
+ * AVX2 elsewhere.  Past 28x28 the row walk (window3x3.h) runs, where AVX-512 wins (30x30
+ * 0.78).  Likely the staging: at 16 lanes a larger plane's tile, the 16 planes it is staged
+ * from and the output tile no longer fit L1 together (at 8 lanes, half of that does), and
+ * stride 2's compute, 9 taps per 4 staged pixels of a single add or FMA, is too little to
+ * hide it.  Max pooling stays wide: its NaN-keeping max is 3 operations a tap and AVX-512
+ * wins on every plane (18x18 to 28x28 0.73-0.96).  Stride 1 takes this path up to 256
+ * outputs (16 x 16), where AVX-512 wins or ties (12x12 and 16x16 0.82-0.86; the nets'
+ * 14x14 blocks of 21 channels 0.96-1.06 from run to run: left wide). */
+#define VGS_LANES_NARROW 384
+
 /* The entry of the dwconv and pool families: one instance per operation (op and stride are
  * constants in each).  Where a tier has a half-width one (VGS_NARROW_FN: AVX-512's is AVX2),
- * a channel tail of at most VW/2 goes to it, so that no group of this width wastes more
- * lanes than that tier would (the same lanes' work, in the same operations per output:
- * bit-identical). */
+ * the shapes of VGS_LANES_NARROW go to it whole, and on other shapes a channel tail of at
+ * most VW/2, so that no group of this width wastes more lanes than that tier would.  Either
+ * way the same lanes' work, in the same operations per output: bit-identical. */
 #if VGS_VW > 1
 static void VGS_FN(vgs__lanes3x3_run)(int op, int stride, size_t c, size_t h, size_t w, const float *x,
                                       size_t x_cstride, const float *k, const float *bias, float *y, size_t y_cstride,
                                       const int32_t *y_index, float out_min, float out_max)
 {
 #ifdef VGS_NARROW_FN
+    if (VGS__NARROW_ON && stride == 2 && op != VGS__WIN_MAX && (h + 2) * (w + 2) > VGS_LANES_NARROW) {
+        VGS_NARROW_FN(vgs__lanes3x3_run)(op, stride, c, h, w, x, x_cstride, k, bias, y, y_cstride, y_index, out_min,
+                                         out_max);
+        return;
+    }
     const size_t tail = c % VGS_VW;
     if (tail && tail <= VGS_VW / 2) {
         const size_t c1 = c - tail;

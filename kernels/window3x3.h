@@ -79,6 +79,15 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__store_upto)(float 
 #define VGS__WIN_DWCONV 0
 #define VGS__WIN_MAX 1
 #define VGS__WIN_AVG 2
+/* Whether a tier with a half-width one (VGS_NARROW_FN) hands it the shapes where that one
+ * measured faster (the rules sit in kernels/lanes3x3.h and pool2x2.h): always, except in an
+ * A/B build of a benchmark that measures the wide path there too in the same process. */
+#ifdef VGS_BENCH_AB
+extern int vgs_bench_narrow_off;
+#define VGS__NARROW_ON (!vgs_bench_narrow_off)
+#else
+#define VGS__NARROW_ON 1
+#endif
 #endif
 
 /* Output rows computed together: each staged input row's taps are loaded once for every

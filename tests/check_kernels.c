@@ -1005,7 +1005,8 @@ static int check_dwconv3x3s2p1(vgs_isa isa, char *msg, size_t len) { return dwco
  *  c in 1..2*VW+1 (one group, a partial group, two groups and a tail of one: every lane
  *  count) and, for each c, every h and every w in 1..2*VW+1 (each paired with a rotating
  *  other side: odd and even, both parities at stride 2); plus the network planes 7x7, 14x14
- *  and 28x28 at the runtime's block sizes (84, 21, 6 channels).  Rotating per call as in the
+ *  and 28x28 at the runtime's block sizes (84, 21, 6 channels; and 21 at 28x28, a stride-2
+ *  layer's, which on AVX-512 the half-width tier computes: VGS_LANES_NARROW).  Rotating per call as in the
  *  sweeps above: the input channel stride (dense or + NaN gap: a tail load reading into the
  *  gap must never reach an output), the output stride (+ sentinel gap), the guard side, the
  *  clamp, bias and (dwconv) y_index; max pooling alternates [-1,1] and all-negative data.
@@ -1018,7 +1019,7 @@ static int check_dwconv3x3s2p1(vgs_isa isa, char *msg, size_t len) { return dwco
 /* The i-th (c, h, w) of the sweep for vector width vw; 0 past the last. */
 static int lanes_shape(size_t i, size_t vw, size_t *c, size_t *h, size_t *w)
 {
-    static const size_t net[3][2] = {{84, 7}, {21, 14}, {6, 28}};
+    static const size_t net[4][2] = {{84, 7}, {21, 14}, {6, 28}, {21, 28}};
     const size_t n = 2 * vw + 1; /* c, h and w in 1..n */
     if (i < n * 2 * n) {
         const size_t ci = i / (2 * n), t = i % (2 * n) % n, side = i % (2 * n) / n;
@@ -1028,7 +1029,7 @@ static int lanes_shape(size_t i, size_t vw, size_t *c, size_t *h, size_t *w)
         return 1;
     }
     i -= n * 2 * n;
-    if (i < 3) {
+    if (i < 4) {
         *c = net[i][0];
         *h = *w = net[i][1];
         return 1;

@@ -464,11 +464,13 @@ static int check_softmax_nan(vgs_isa isa, char *msg, size_t len)
  *  The small-plane path of dwconv3x3 and the pools (kernels/lanes3x3.h: channels across the
  *  lanes): c = 2*VW+1 channels (two full groups and a tail of one), a poisoned pixel at
  *  every position of one channel, that channel in the first lane, the last lane of the
- *  first group and the tail; planes 3x5, 4x7 and 7x7, both strides, each clamp.  Against
- *  the fp64 references under the rules above (every channel: the others must not change).
+ *  first group and the tail; planes 3x5, 4x7 and 7x7, both strides, each clamp; and 18x20
+ *  (poisoned at every 7th pixel), a plane the AVX-512 tier's stride-2 dwconv and average
+ *  pool hand to the AVX2 body (VGS_LANES_NARROW).  Against the fp64 references under the
+ *  rules above (every channel: the others must not change).
  * ------------------------------------------------------------------------------------------ */
 
-enum { LN_C = 33, LN_PLANE = 49 };
+enum { LN_C = 33, LN_PLANE = 18 * 20 };
 
 /* op: 0 dwconv s1, 1 dwconv s2, 2 maxpool, 3 avgpool. */
 static int lanes_nan_run(const vgs_kernels *K, int op, size_t c, size_t h, size_t w, const float *x, const float *k,
@@ -497,7 +499,7 @@ static int check_lanes_nan(vgs_isa isa, char *msg, size_t len)
 {
     const vgs_kernels *K = kernels(isa, msg, len);
     if (!K) return 1;
-    static const size_t planes[3][2] = {{3, 5}, {4, 7}, {7, 7}};
+    static const size_t planes[4][2] = {{3, 5}, {4, 7}, {7, 7}, {18, 20}};
     const size_t vw = K->vector_width, c = 2 * vw + 1 <= LN_C ? 2 * vw + 1 : LN_C;
     const size_t pcs[3] = {0, vw - 1, c - 1};
     static float x[LN_C * LN_PLANE], k[LN_C * 9], bias[LN_C];
@@ -505,15 +507,15 @@ static int check_lanes_nan(vgs_isa isa, char *msg, size_t len)
     char what[96];
     int fail = 0;
     for (int op = 0; op < 4 && !fail; op++)
-        for (size_t ip = 0; ip < 3 && !fail; ip++) {
-            const size_t h = planes[ip][0], w = planes[ip][1], hw = h * w;
+        for (size_t ip = 0; ip < 4 && !fail; ip++) {
+            const size_t h = planes[ip][0], w = planes[ip][1], hw = h * w, step = hw > 49 ? 7 : 1;
             const clamp_opt *cl = &CLAMPS[((size_t)op + ip) % 3];
             vgs_rng_fill(&rng, x, c * hw, -1, 1);
             vgs_rng_fill(&rng, k, c * 9, -1, 1);
             vgs_rng_fill(&rng, bias, c, -1, 1);
             for (size_t ic = 0; ic < 3 && !fail; ic++)
                 for (size_t pv = 0; pv < 3 && !fail; pv++)
-                    for (size_t p = 0; p < hw && !fail; p++) {
+                    for (size_t p = 0; p < hw && !fail; p += step) {
                         float *xp = x + pcs[ic] * hw + p;
                         const float keep = *xp;
                         *xp = POISON[pv];
