@@ -53,5 +53,6 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
 #undef VGS_WIN_RING
 #undef VGS_LANES_TILE
 #undef VGS_LANES_OUT
-#undef VGS_LANES_NARROW
+#undef VGS_LANES_NARROW_LO
+#undef VGS_LANES_NARROW_HI
 #include "undef.h"

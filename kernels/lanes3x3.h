@@ -165,32 +165,35 @@ static inline int VGS_FN(vgs__lanes_pay)(int stride, size_t c, size_t h, size_t 
 #endif
 }
 
-/* Stride-2 depthwise convolution and average pooling go to the half-width tier whole where
- * the padded plane, (h+2) x (w+2), is over this many pixels (24 KB of tile at VW = 16).
- * Measured on an Emerald Rapids Xeon (2 FMA-512 ports, 48 KB L1D), called as the runtime
- * calls them (blocks of ceil(4096 / output pixels) channels): AVX-512 / AVX2 time, the median
- * per-round ratio of 41 interleaved rounds in one process; median (range) of 8 processes:
- *   dwconv s2, 120 ch:  12x12 0.95, 16x16 0.89 (324 px); 18x18 1.05 (1.02-1.09), 22x22
- *                       1.08, 28x16 1.08 (1.05-1.11), 28x18 1.09; the nets' 28x28 (48 to
- *                       384 ch) 1.01-1.06 (0.98-1.15);
- *   avgpool s2, 240 ch: 12x12 0.90, 16x16 0.87, 12x24 0.92 (364 px); 18x18 1.13 (1.07-1.18),
- *                       22x22 1.19, 28x16 1.15; ShuffleNet V1's 28x28 shortcuts (120 to
- *                       768 ch) 1.06-1.14 (0.95-1.16).
- * 24x24 and 26x26 are a toss-up (dwconv 0.97 and 0.95, avgpool 1.02 and 0.97, each 0.8-1.1
- * from run to run): the rule gives up those few % there, to be simple and never slower than
- * AVX2 elsewhere.  Past 28x28 the row walk (window3x3.h) runs, where AVX-512 wins (30x30
- * 0.78).  Likely the staging: at 16 lanes a larger plane's tile, the 16 planes it is staged
- * from and the output tile no longer fit L1 together (at 8 lanes, half of that does), and
- * stride 2's compute, 9 taps per 4 staged pixels of a single add or FMA, is too little to
- * hide it.  Max pooling stays wide: its NaN-keeping max is 3 operations a tap and AVX-512
- * wins on every plane (18x18 to 28x28 0.73-0.96).  Stride 1 takes this path up to 256
- * outputs (16 x 16), where AVX-512 wins or ties (12x12 and 16x16 0.82-0.86; the nets'
- * 14x14 blocks of 21 channels 0.96-1.06 from run to run: left wide). */
-#define VGS_LANES_NARROW 384
+/* Where a tier has a half-width one (VGS_NARROW_FN), stride-2 depthwise convolution and
+ * average pooling go to it whole (1) in calls of one group of this width and a tail of at
+ * most VW/2 channels (VW < c <= 1.5 VW: 17 to 24 at VW = 16, the runtime's 21-channel
+ * blocks of 14 x 14 outputs, ShuffleNet's stride-2 layers on 28 x 28), and average pooling
+ * also (2) on padded planes (h+2) x (w+2) of more than VGS_LANES_NARROW_LO and fewer than
+ * VGS_LANES_NARROW_HI pixels (18 x 18 to 24 x 24, and oblong ones like 28 x 14 .. 28 x 18).
+ * Measured on an Emerald Rapids Xeon (2 FMA-512 ports, 48 KB L1D): AVX-512 / AVX2 time,
+ * median per-round ratio of 31-41 interleaved rounds in one process, 252 channels in calls
+ * of c (bench/bench_tiers.c's A/B build and /tmp harnesses, see the commits):
+ *  (1) c = 21: dwconv 1.01-1.23 and avgpool 1.03-1.35 on every plane 12x12 .. 28x28 (two
+ *      runs), while whole groups (c = 16, 32, 48, 64) win on 12x12, 16x16, 26x26, 28x28
+ *      (0.82-0.98); the nets' 28x28 layers (V1 and V2, 48 to 768 channels) 1.01-1.14,
+ *      median of 8 processes.  The tail's own pass (set-up, staging of its planes) costs
+ *      more than the wide group saves; with 2 or 3 groups before the tail it is a toss-up
+ *      (c = 37, 51: 0.87-1.23 from run to run), with 5 (7 x 7 outputs: 84) AVX-512 wins.
+ *  (2) avgpool 18x18 .. 24x24, every c: 0.92-1.35, mostly 1.05-1.2 (8-process medians of
+ *      the runtime's blocks: 1.13, 1.08, 1.19, 1.02; 28x16 1.15, 28x14 1.10), against
+ *      0.86-0.99 on 26x26 and 28x28.  Likely the 16-lane working set (tile, output tile,
+ *      16 staged planes) just past L1 there; dwconv on the same planes goes either way
+ *      from run to run (0.80-1.10): left wide.
+ * Max pooling stays wide (its NaN-keeping max is 3 operations a tap): 0.61-0.93 but for
+ * c = 21 (0.82-1.07).  Stride 1 stays wide: 0.71-0.94, c = 21 0.96-1.04 (14x14: the nets'
+ * blocks) a tie. */
+#define VGS_LANES_NARROW_LO 384
+#define VGS_LANES_NARROW_HI 784
 
 /* The entry of the dwconv and pool families: one instance per operation (op and stride are
  * constants in each).  Where a tier has a half-width one (VGS_NARROW_FN: AVX-512's is AVX2),
- * the shapes of VGS_LANES_NARROW go to it whole, and on other shapes a channel tail of at
+ * the calls above (VGS_LANES_NARROW_*) go to it whole, and in others a channel tail of at
  * most VW/2, so that no group of this width wastes more lanes than that tier would.  Either
  * way the same lanes' work, in the same operations per output: bit-identical. */
 #if VGS_VW > 1
@@ -199,7 +202,10 @@ static void VGS_FN(vgs__lanes3x3_run)(int op, int stride, size_t c, size_t h, si
                                       const int32_t *y_index, float out_min, float out_max)
 {
 #ifdef VGS_NARROW_FN
-    if (VGS__NARROW_ON && stride == 2 && op != VGS__WIN_MAX && (h + 2) * (w + 2) > VGS_LANES_NARROW) {
+    const size_t padded = (h + 2) * (w + 2);
+    if (VGS__NARROW_ON && stride == 2 && op != VGS__WIN_MAX &&
+        ((c > VGS_VW && c <= VGS_VW + VGS_VW / 2) ||
+         (op == VGS__WIN_AVG && padded > VGS_LANES_NARROW_LO && padded < VGS_LANES_NARROW_HI))) {
         VGS_NARROW_FN(vgs__lanes3x3_run)(op, stride, c, h, w, x, x_cstride, k, bias, y, y_cstride, y_index, out_min,
                                          out_max);
         return;
@@ -211,6 +217,9 @@ static void VGS_FN(vgs__lanes3x3_run)(int op, int stride, size_t c, size_t h, si
                                          bias ? bias + c1 : NULL, y_index ? y : y + c1 * y_cstride, y_cstride,
                                          y_index ? y_index + c1 : NULL, out_min, out_max);
         c = c1;
+        /* all of it was the tail: no empty pass of this width (its set-up alone, 0.12-0.25 us,
+         * made 8-channel calls 1.18-1.33x AVX2's time at 14x14 .. 28x28, stride 2) */
+        if (!c) return;
     }
 #endif
     if (op == VGS__WIN_DWCONV && stride == 1)

@@ -465,9 +465,10 @@ static int check_softmax_nan(vgs_isa isa, char *msg, size_t len)
  *  lanes): c = 2*VW+1 channels (two full groups and a tail of one), a poisoned pixel at
  *  every position of one channel, that channel in the first lane, the last lane of the
  *  first group and the tail; planes 3x5, 4x7 and 7x7, both strides, each clamp; and 18x20
- *  (poisoned at every 7th pixel), a plane the AVX-512 tier's stride-2 dwconv and average
- *  pool hand to the AVX2 body (VGS_LANES_NARROW).  Against the fp64 references under the
- *  rules above (every channel: the others must not change).
+ *  (poisoned at every 7th pixel) with VW + VW/4 + 1 channels (21 at VW = 16: one group and
+ *  a short tail), a call the AVX-512 tier's stride-2 dwconv and average pool hand to the
+ *  AVX2 body whole (VGS_LANES_NARROW_*).  Against the fp64 references under the rules
+ *  above (every channel: the others must not change).
  * ------------------------------------------------------------------------------------------ */
 
 enum { LN_C = 33, LN_PLANE = 18 * 20 };
@@ -500,8 +501,7 @@ static int check_lanes_nan(vgs_isa isa, char *msg, size_t len)
     const vgs_kernels *K = kernels(isa, msg, len);
     if (!K) return 1;
     static const size_t planes[4][2] = {{3, 5}, {4, 7}, {7, 7}, {18, 20}};
-    const size_t vw = K->vector_width, c = 2 * vw + 1 <= LN_C ? 2 * vw + 1 : LN_C;
-    const size_t pcs[3] = {0, vw - 1, c - 1};
+    const size_t vw = K->vector_width, c_small = 2 * vw + 1 <= LN_C ? 2 * vw + 1 : LN_C;
     static float x[LN_C * LN_PLANE], k[LN_C * 9], bias[LN_C];
     vgs_rng rng = vgs_rng_seed(0x1a7e);
     char what[96];
@@ -509,6 +509,7 @@ static int check_lanes_nan(vgs_isa isa, char *msg, size_t len)
     for (int op = 0; op < 4 && !fail; op++)
         for (size_t ip = 0; ip < 4 && !fail; ip++) {
             const size_t h = planes[ip][0], w = planes[ip][1], hw = h * w, step = hw > 49 ? 7 : 1;
+            const size_t c = hw > 49 ? vw + vw / 4 + 1 : c_small, pcs[3] = {0, vw - 1, c - 1};
             const clamp_opt *cl = &CLAMPS[((size_t)op + ip) % 3];
             vgs_rng_fill(&rng, x, c * hw, -1, 1);
             vgs_rng_fill(&rng, k, c * 9, -1, 1);

@@ -68,7 +68,7 @@ static inline void vgs__avx512_transpose(__m512 *r)
 }
 #define vgs_v_transpose(r) vgs__avx512_transpose(r)
 /* The half-width tier: kernels/lanes3x3.h gives it channel tails of <= 8, and lanes3x3.h and
- * pool2x2.h the shapes where it measured faster than this one (VGS_LANES_NARROW, rows < 16). */
+ * pool2x2.h the calls where it measured faster than this one (VGS_LANES_NARROW_*, rows < 16). */
 #define VGS_NARROW_FN(name) name##__avx2
 
 /* bf16 -> float (the upper half of the float's bits): 16 values at p, or the first n < 16
