@@ -174,20 +174,20 @@ static inline int VGS_FN(vgs__lanes_pay)(int stride, size_t c, size_t h, size_t 
  * Measured on an Emerald Rapids Xeon (2 FMA-512 ports, 48 KB L1D): AVX-512 / AVX2 time,
  * median per-round ratio of 31-41 interleaved rounds in one process, 252 channels in calls
  * of c (bench/bench_tiers.c's A/B build and /tmp harnesses, see the commits):
- *  (1) c = 21: dwconv 1.01-1.23 and avgpool 1.03-1.35 on every plane 12x12 .. 28x28 (two
- *      runs), while whole groups (c = 16, 32, 48, 64) win on 12x12, 16x16, 26x26, 28x28
- *      (0.82-0.98); the nets' 28x28 layers (V1 and V2, 48 to 768 channels) 1.01-1.14,
- *      median of 8 processes.  The tail's own pass (set-up, staging of its planes) costs
+ *  (1) c = 21: dwconv 1.01-1.23 and avgpool 1.03-1.35 on every plane 12x12 .. 28x28 (three
+ *      runs), while whole groups (c = 16, 32, 64) mostly win on 12x12, 16x16, 26x26 and
+ *      28x28 (0.80-1.04); the nets' 28x28 layers (V1 and V2, 48 to 768 channels) 1.01-1.14,
+ *      medians of 8 processes.  The tail's own pass (set-up, staging of its planes) costs
  *      more than the wide group saves; with 2 or 3 groups before the tail it is a toss-up
  *      (c = 37, 51: 0.87-1.23 from run to run), with 5 (7 x 7 outputs: 84) AVX-512 wins.
  *  (2) avgpool 18x18 .. 24x24, every c: 0.92-1.35, mostly 1.05-1.2 (8-process medians of
  *      the runtime's blocks: 1.13, 1.08, 1.19, 1.02; 28x16 1.15, 28x14 1.10), against
- *      0.86-0.99 on 26x26 and 28x28.  Likely the 16-lane working set (tile, output tile,
+ *      0.82-0.99 on 26x26 and 28x28 (without a short tail).  Likely the 16-lane working set (tile, output tile,
  *      16 staged planes) just past L1 there; dwconv on the same planes goes either way
  *      from run to run (0.80-1.10): left wide.
- * Max pooling stays wide (its NaN-keeping max is 3 operations a tap): 0.61-0.93 but for
- * c = 21 (0.82-1.07).  Stride 1 stays wide: 0.71-0.94, c = 21 0.96-1.04 (14x14: the nets'
- * blocks) a tie. */
+ * Max pooling stays wide (its NaN-keeping max is 3 operations a tap): 0.61-0.96 but for
+ * c = 21 (0.82-1.07).  Stride 1 stays wide: 0.71-0.96, c = 21 0.92-1.04 (at 14x14: the
+ * nets' blocks) a tie. */
 #define VGS_LANES_NARROW_LO 384
 #define VGS_LANES_NARROW_HI 784
 

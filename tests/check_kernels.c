@@ -1006,10 +1006,11 @@ static int check_dwconv3x3s2p1(vgs_isa isa, char *msg, size_t len) { return dwco
  *  count) and, for each c, every h and every w in 1..2*VW+1 (each paired with a rotating
  *  other side: odd and even, both parities at stride 2); plus the network planes 7x7, 14x14
  *  and 28x28 at the runtime's block sizes (84, 21, 6 channels; and 21 at 28x28, a stride-2
- *  layer's, which on AVX-512 the half-width tier computes whole: VGS_LANES_NARROW_*).  Rotating per call as in the
- *  sweeps above: the input channel stride (dense or + NaN gap: a tail load reading into the
- *  gap must never reach an output), the output stride (+ sentinel gap), the guard side, the
- *  clamp, bias and (dwconv) y_index; max pooling alternates [-1,1] and all-negative data.
+ *  layer's, which on AVX-512 the half-width tier computes whole: VGS_LANES_NARROW_*).
+ *  Rotating per call as in the sweeps above: the input channel stride (dense or + NaN gap:
+ *  a tail load reading into the gap must never reach an output), the output stride (+
+ *  sentinel gap), the guard side, the clamp, bias and (dwconv) y_index; max pooling
+ *  alternates [-1,1] and all-negative data.
  *  Checked against the fp64 references with the tolerances above (max: exact).
  * ------------------------------------------------------------------------------------------ */
 
