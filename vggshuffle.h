@@ -2324,7 +2324,8 @@ static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "d
 #define VGS__TASK_OC 32       /* direct conv3x3: output channels a task, at most           */
 #define VGS__TASK_CONV 3136   /* direct conv3x3: output pixels a task (a band of rows), at least */
 #define VGS__TASK_COLS VGS_GEMM_TASK_COLS /* conv1x1: pixels a task, at most (rows: vgs_gemm_task_rows) */
-#define VGS__COL_UNIT 32      /* conv1x1: ... in shares of this many (every tier's tile width divides it) */
+#define VGS__COL_UNIT 32      /* conv1x1: ... in shares of this many (every tier's vector width divides it, so a
+                                 task's last tile is masked only at the plane's end)                */
 #define VGS__TASK_PIXELS 4096 /* channel-wise layers: output pixels a task, at least       */
 #define VGS__TASK_FC 64       /* linear: outputs a task (all images of the chunk)          */
 #define VGS__TASK_WINO 4      /* Winograd: tasks an image (channel blocks x tile-row bands) */

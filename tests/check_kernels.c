@@ -58,7 +58,7 @@
  * Quick mode (environment VGS_CHECK_QUICK=1; tests/meson.build sets it for the qemu-user
  * runs, where every instruction is emulated): the same checks and tolerances on a subsample
  * of the sweeps that keeps every tile edge.
- *  - gemm / gemm_strided: every shape (m 1..13, n 1..33 and 49, 196, 784, every k) is still
+ *  - gemm / gemm_strided: every shape (m 1..13, every n of GEMM_NS, every k) is still
  *    run, with ONE of the 12 option combinations (bias x residual x clamp) per shape instead
  *    of all 12, rotating so that each combination meets every n (over m) and both guard
  *    sides; gemm_large unchanged.
@@ -424,8 +424,11 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
 /* ------------------------------------------------------------------------------------------
  *  gemm
  *  m crosses the 6-row microkernel tile (1..13: 6, 12 and the remainders), n every vector
- *  remainder up to 2 vectors of the widest ISA (1..33) and network sizes (49 = 7x7,
- *  196 = 14x14, 784 = 28x28), k in {1,2,3,6,10,20,40}, bias yes/no, residual yes/no, clamp
+ *  remainder up to 2 vectors of the widest ISA (1..33), then every tail class of AVX-512's
+ *  64-column tile (34..63: tiles of 3 and 4 vectors with the last masked, 49 = 7x7 and 33
+ *  with the column path after 3 and 2 vectors; 64, 65, 81, 97, 113: a full tile and a tail
+ *  of a column after 0..3 vectors; 96, 127..129) and network sizes (49, 196 = 14x14,
+ *  784 = 28x28), k in {1,2,3,6,10,20,40}, bias yes/no, residual yes/no, clamp
  *  none / ReLU / [-0.5,0.5], guard at head / tail.  Dense strides in "gemm", strides larger
  *  than dense (all different, so mixing two up shows) in "gemm_strided"; "gemm_large" adds
  *  a few shapes from the real network (k = 160, 480; m > 2 tiles; n = 300 crosses the
@@ -441,9 +444,9 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
  *  order (the others must stay untouched).  The index arrays sit against guard pages too.
  * ------------------------------------------------------------------------------------------ */
 
-static const size_t GEMM_NS[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
-                                 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-                                 25, 26, 27, 28, 29, 30, 31, 32, 33, 49, 196, 784};
+static const size_t GEMM_NS[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,  13,  14,  15,  16, 17,
+                                 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,  30,  31,  32,  33, 34,
+                                 40, 47, 48, 49, 50, 57, 63, 64, 65, 81, 96, 97,  113, 127, 128, 129, 196, 784};
 static const size_t GEMM_KS[] = {1, 2, 3, 6, 10, 20, 40};
 #define GEMM_MAX_M 13
 #define GEMM_PAD_A 3
