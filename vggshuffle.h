@@ -536,6 +536,9 @@ typedef void (*vgs_winograd3x3_fn)(size_t cin, size_t cout, size_t h, size_t w, 
 /* Floats of the GEMM's packing scratch for k input channels: B packed 256 columns at a
  * time (a multiple of every tier's tile width), k rows of them. */
 #define VGS_GEMM_SCRATCH_FLOATS(k) ((size_t)(k) * 256u)
+/* Floats of vgs_kernels.gemm_pack_b's panels for n columns and k rows: the columns rounded up
+ * to the widest tier's tile (AVX-512's 64), k rows of them. */
+#define VGS_GEMM_PANEL_FLOATS(n, k) (((size_t)(n) + 63u) / 64u * 64u * (size_t)(k))
 /* The GEMM reads its weights A packed (vgs_gemm_pack_a): in blocks of VGS_GEMM_PACK_ROWS rows
  * (every tier's tile height), each block k x 6 floats, column p of the block's rows at
  * [p*6 .. p*6+5]: one sequential stream a tile, where the row-major weights are six streams a
@@ -670,6 +673,17 @@ typedef struct vgs_kernels {
     void (*fc_f16w)(size_t n, size_t k, const uint16_t *w, const float *bias, size_t batch,
                     const float *x, size_t x_stride, float *y, size_t y_stride, float out_min,
                     float out_max);
+
+    /* The GEMM in two steps, for a caller that splits one B's rows of output over several
+     * calls (the runtime's 1x1 tasks on small planes) and would otherwise have each call pack
+     * the same B: gemm_pack_b packs B's n columns (k rows, read as gemm reads them: b_stride,
+     * b_index) into panels, VGS_GEMM_PANEL_FLOATS(n, k) floats at most; gemm_packed then
+     * computes m rows over those panels, with gemm's meaning of every other argument and
+     * results bit-identical to gemm's. */
+    void (*gemm_pack_b)(size_t n, size_t k, const float *b, size_t b_stride, const int32_t *b_index, float *panels);
+    void (*gemm_packed)(size_t m, size_t n, size_t k, const float *a, size_t a_stride, const float *panels,
+                        const float *bias, const float *r, size_t r_stride, float *c, size_t c_stride,
+                        const int32_t *c_index, float out_min, float out_max);
 } vgs_kernels;
 
 /* bfloat16: the upper 16 bits of a float32 (sign, 8-bit exponent, 7-bit mantissa: the same

@@ -42,8 +42,8 @@
 #define VGS_GEMM_NR (VGS_GEMM_NV * VGS_VW)
 /* Columns packed at a time (a multiple of every tier's NR; the runtime's task width). */
 #define VGS_GEMM_NC 256
-#if VGS_GEMM_NC % VGS_GEMM_NR
-#error "the packing width must be a multiple of the tile width"
+#if VGS_GEMM_NC % VGS_GEMM_NR || 64 % VGS_GEMM_NR
+#error "the packing width and VGS_GEMM_PANEL_FLOATS's 64 columns must be multiples of the tile width"
 #endif
 /* Rows of at most this many columns (7x7 = 49 pixels: 3 tiles and a column on AVX2) prefetch
  * the next block of rows' weights during their first tile: with few tiles a block, the
@@ -285,23 +285,29 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
     }
 }
 
-/* The tile loop over packed panels (scratch: vgs__gemm_pack of columns j0 .. j0+n-1); b, r
- * and c's columns are absolute. */
-static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run_packed)(
-    size_t m, size_t j0, size_t n, size_t k, const float *a, size_t a_stride, const float *panels,
-    const float *bias, const float *r, size_t r_stride, float *c, size_t c_stride, const int32_t *c_index,
-    float out_min, float out_max)
+/* vgs_kernels.gemm_pack_b: B's n columns into panels of NR columns (k x NR each). */
+static void VGS_FN(vgs_f32_gemm_pack_b)(size_t n, size_t k, const float *b, size_t b_stride, const int32_t *b_index,
+                                        float *panels)
+{
+    if (b_index) VGS_FN(vgs__gemm_pack)(1, n, k, b, b_stride, b_index, panels);
+    else VGS_FN(vgs__gemm_pack)(0, n, k, b, b_stride, NULL, panels);
+}
+
+/* vgs_kernels.gemm_packed: the tile loop over panels of n columns (vgs_f32_gemm_pack_b's). */
+static void VGS_FN(vgs_f32_gemm_packed)(size_t m, size_t n, size_t k, const float *a, size_t a_stride,
+                                        const float *panels, const float *bias, const float *r, size_t r_stride,
+                                        float *c, size_t c_stride, const int32_t *c_index, float out_min, float out_max)
 {
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
     for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
         const size_t mr = m - i0 < VGS_GEMM_MR ? m - i0 : VGS_GEMM_MR;
         const float *ap = a + i0 / VGS_GEMM_MR * a_stride; /* the block of rows i0 .. i0+MR-1 */
         const float *bias_i = bias ? bias + i0 : NULL;
-        const float *r_i = r ? r + i0 * r_stride + j0 : NULL;
+        const float *r_i = r ? r + i0 * r_stride : NULL;
         float *crow[VGS_GEMM_MR];
         for (size_t i = 0; i < VGS_GEMM_MR; i++) { /* rows past mr: never stored */
             const size_t row = i0 + (i < mr ? i : mr - 1);
-            crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride + j0;
+            crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride;
         }
         size_t j = 0;
         const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
@@ -347,8 +353,8 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
             const size_t nc = n - j0 < VGS_GEMM_NC ? n - j0 : VGS_GEMM_NC;
             if (b_index) VGS_FN(vgs__gemm_pack)(1, nc, k, b + j0, b_stride, b_index, scratch);
             else VGS_FN(vgs__gemm_pack)(0, nc, k, b + j0, b_stride, NULL, scratch);
-            VGS_FN(vgs__gemm_run_packed)(m, j0, nc, k, a, a_stride, scratch, bias, r, r_stride, c, c_stride, c_index,
-                                         out_min, out_max);
+            VGS_FN(vgs_f32_gemm_packed)(m, nc, k, a, a_stride, scratch, bias, r ? r + j0 : NULL, r_stride, c + j0,
+                                        c_stride, c_index, out_min, out_max);
         }
     } else if (b_index) {
         VGS_FN(vgs__gemm_run)(1, m, n, k, a, a_stride, b, b_stride, b_index, bias, r, r_stride, c, c_stride, c_index,

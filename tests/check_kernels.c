@@ -269,11 +269,18 @@ typedef struct gemm_args {
     float lo, hi;
     const int32_t *bi, *ci;
     float *scratch;
+    float *panels; /* not NULL: the two-step GEMM, gemm_pack_b into these, then gemm_packed */
 } gemm_args;
 
 static void gemm_thunk(void *p)
 {
     const gemm_args *g = (const gemm_args *)p;
+    if (g->panels) {
+        g->K->gemm_pack_b(g->n, g->k, g->b, g->bs, g->bi, g->panels);
+        g->K->gemm_packed(g->m, g->n, g->k, g->a, g->as, g->panels, g->bias, g->r, g->rs, g->c, g->cs, g->ci, g->lo,
+                          g->hi);
+        return;
+    }
     g->K->gemm(g->m, g->n, g->k, g->a, g->as, g->b, g->bs, g->bi, g->bias, g->r, g->rs, g->c,
                g->cs, g->ci, g->lo, g->hi, g->scratch);
 }
@@ -415,6 +422,8 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
         {"fc_bf16w", K->fc_bf16w != NULL},
         {"fc_f16w", K->fc_f16w != NULL},
         {"softmax", K->softmax != NULL},
+        {"gemm_pack_b", K->gemm_pack_b != NULL},
+        {"gemm_packed", K->gemm_packed != NULL},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (!fns[i].ok) return vgs_check_fail(msg, len, "%s: %s is NULL", name, fns[i].n);
@@ -442,6 +451,9 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
  *  2k + 1 planes of which b_index picks k distinct ones in a random order (the others are
  *  NaN: reading one fails), the output 2m + 1 planes of which c_index names m in a random
  *  order (the others must stay untouched).  The index arrays sit against guard pages too.
+ *  The two-step GEMM (gemm_pack_b into exactly VGS_GEMM_PANEL_FLOATS(n, k) floats between
+ *  sentinels, then gemm_packed) runs a quarter of "gemm_indexed"'s shapes and every shape of
+ *  "gemm_large" a third time, against the same reference and tolerances.
  * ------------------------------------------------------------------------------------------ */
 
 static const size_t GEMM_NS[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,  13,  14,  15,  16, 17,
@@ -479,7 +491,8 @@ static int gemm_ctx_init(gemm_ctx *g, const vgs_kernels *K, size_t max_m, size_t
     bad |= vgs_guard_init(&g->gr, max_m * (max_n + GEMM_PAD_R));
     bad |= vgs_guard_init(&g->gbi, max_k);
     bad |= vgs_guard_init(&g->gci, max_m);
-    bad |= outbuf_init(&g->scr, VGS_GEMM_SCRATCH_FLOATS(max_k));
+    const size_t panels = VGS_GEMM_PANEL_FLOATS(max_n, max_k);
+    bad |= outbuf_init(&g->scr, panels > VGS_GEMM_SCRATCH_FLOATS(max_k) ? panels : VGS_GEMM_SCRATCH_FLOATS(max_k));
     bad |= outbuf_init(&g->out, (2 * max_m + 1) * (max_n + GEMM_PAD_C));
     bad |= scratch_init(&g->s, (2 * max_m + 1) * max_n);
     const size_t big = 2 * (max_m > max_k ? max_m : max_k) + 1;
@@ -519,7 +532,9 @@ static void gemm_pick(gemm_ctx *g, int32_t *idx, size_t n, size_t planes)
 
 /* ix: bit 0 b_index, bit 1 c_index, bit 2 scratch given (the kernel packs B where that pays:
  * b_index, B rows >= 1024 floats apart with k >= 64, or k >= 200; m > one tile), bit 3 B rows
- * GEMM_FAR_B floats apart (see the section comment). */
+ * GEMM_FAR_B floats apart (see the section comment), bit 4 the two-step GEMM instead
+ * (gemm_pack_b into exactly VGS_GEMM_PANEL_FLOATS(n, k) floats with sentinels around, then
+ * gemm_packed; bit 2 ignored). */
 #define GEMM_FAR_B 1029
 static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int has_bias,
                      int has_r, const clamp_opt *cl, int where, int ix, char *msg, size_t len)
@@ -531,11 +546,11 @@ static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int
     char wh[320];
     snprintf(wh, sizeof wh,
              "%s [%s]: m=%zu n=%zu k=%zu a_stride=%zu (packed %zu) b_stride=%zu c_stride=%zu r_stride=%zu "
-             "bias=%s r=%s clamp=%s guard=%s b_index=%s c_index=%s scratch=%s",
+             "bias=%s r=%s clamp=%s guard=%s b_index=%s c_index=%s scratch=%s%s",
              g->K->gemm_name, vgs_isa_to_string(g->K->isa), m, n, k, as, pas, bs, cs, rs,
              has_bias ? "yes" : "NULL", has_r ? "yes" : "NULL", cl->name, layout_name(where),
              ix & 1 ? "k of 2k+1 planes" : "NULL", ix & 2 ? "m of 2m+1 planes" : "NULL",
-             ix & 4 ? "k x 256 floats" : "NULL");
+             ix & 4 ? "k x 256 floats" : "NULL", ix & 16 ? " (gemm_pack_b + gemm_packed)" : "");
 
     const float *a = vgs_guard_place(&g->ga, footprint2d(m, k, as), where);
     /* packed A: whole blocks of 6 rows, block stride 6k (+ 6 * GEMM_PAD_A strided: the gaps
@@ -570,13 +585,15 @@ static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int
     if (r) fill_strided(&g->rng, vgs_guard_wr(&g->gr, r), m, n, rs, -1.0f, 1.0f);
 
     float *c = outbuf_prepare(&g->out, footprint2d(mc, n, cs));
-    const size_t sf = VGS_GEMM_SCRATCH_FLOATS(k); /* exactly that, sentinels around it */
-    float *scr = ix & 4 ? outbuf_prepare(&g->scr, sf) : NULL;
-    gemm_args ga = {g->K, m, n, k, pas, bs, rs, cs, pa, b, bias, r, c, cl->lo, cl->hi, bi, ci, scr};
+    /* exactly that, sentinels around it: the scratch, or the panels of the two-step GEMM */
+    const size_t sf = ix & 16 ? VGS_GEMM_PANEL_FLOATS(n, k) : VGS_GEMM_SCRATCH_FLOATS(k);
+    float *scr = ix & 20 ? outbuf_prepare(&g->scr, sf) : NULL;
+    gemm_args ga = {g->K, m, n, k, pas, bs, rs, cs, pa, b, bias, r, c, cl->lo, cl->hi, bi, ci,
+                    ix & 16 ? NULL : scr, ix & 16 ? scr : NULL};
     if (vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)) return 1;
     if (scr && (vgs_first_non_sentinel(scr - OUT_MARGIN, OUT_MARGIN) < OUT_MARGIN ||
                 vgs_first_non_sentinel(scr + sf, OUT_MARGIN) < OUT_MARGIN)) {
-        return vgs_check_fail(msg, len, "%s: wrote outside its scratch of %zu floats", wh, sf);
+        return vgs_check_fail(msg, len, "%s: wrote outside its %s of %zu floats", wh, ix & 16 ? "panels" : "scratch", sf);
     }
 
     ref_gemm(m, n, k, a, as, bi ? g->bg : b, bi ? n : bs, bias, r, rs, cl->lo, cl->hi, g->s.ref,
@@ -641,7 +658,7 @@ static int check_gemm_indexed(vgs_isa isa, char *msg, size_t len)
                 const int opt = (int)((in + m + 5 * ik) % 12);
                 fail = gemm_case(&g, m, GEMM_NS[in], GEMM_KS[ik], (int)((v / 3) & 1), opt & 1,
                                  (opt >> 1) & 1, &CLAMPS[opt >> 2], (int)((v / 6) & 1),
-                                 (1 + (int)(v % 3)) | (int)((v / 7) & 1) << 2, msg, len);
+                                 (1 + (int)(v % 3)) | (int)((v / 7) & 1) << 2 | (v % 4 == 1 ? 16 : 0), msg, len);
             }
     gemm_ctx_free(&g);
     return fail;
@@ -670,12 +687,14 @@ static int check_gemm_large(vgs_isa isa, char *msg, size_t len)
     for (size_t ik = 0; ik < 2 && !fail; ik++)
         for (size_t im = 0; im < 3 && !fail; im++)
             for (size_t in = 0; in < 4 && !fail; in++, v++)
-                /* each shape twice: without scratch, then with it (packed: b_index, or B rows
-                 * GEMM_FAR_B apart every other shape) */
-                for (int pk = 0; pk < 2 && !fail; pk++)
+                /* each shape three times: without scratch, then with it (packed: b_index, or B
+                 * rows GEMM_FAR_B apart every other shape), then in two steps (gemm_pack_b,
+                 * gemm_packed) */
+                for (int pk = 0; pk < 3 && !fail; pk++)
                     fail = gemm_case(&g, ms[im], ns[in], ks[ik], (int)(v & 1), 1, (int)((v >> 1) & 1),
                                      &CLAMPS[v % 3], (int)((v >> 2) & 1),
-                                     (int)(v % 4) | (pk ? 4 | (int)((v / 4) & 1) << 3 : 0), msg, len);
+                                     (int)(v % 4) | (pk ? 4 | (int)((v / 4) & 1) << 3 : 0) | (pk == 2 ? 16 : 0), msg,
+                                     len);
     gemm_ctx_free(&g);
     return fail;
 }
