@@ -223,14 +223,14 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tail)(
     }
 }
 
-/* Columns j0 .. j0+n-1 of B's k rows (row p at b + bi(p)*b_stride) into panels of NR
- * columns, panel t at buf + t*k*NR, row p of it at + p*NR; the last panel zero-padded. */
+/* Rows p0 .. p1-1 of the n columns of B's k rows (row p at b + bi(p)*b_stride) into panels
+ * of NR columns, panel t at buf + t*k*NR, row p of it at + p*NR; the last panel zero-padded. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_pack)(
-    int bix, size_t n, size_t k, const float *b, size_t b_stride, const int32_t *b_index, float *buf)
+    int bix, size_t n, size_t k, size_t p0, size_t p1, const float *b, size_t b_stride, const int32_t *b_index, float *buf)
 {
     const size_t full = n / VGS_GEMM_NR, rest = n % VGS_GEMM_NR;
     const vgs_v zero = vgs_v_zero();
-    for (size_t p = 0; p < k; p++) {
+    for (size_t p = p0; p < p1; p++) {
         const float *src = b + (bix ? (size_t)b_index[p] : p) * b_stride;
         float *dst = buf + p * VGS_GEMM_NR;
         for (size_t t = 0; t < full; t++, src += VGS_GEMM_NR, dst += k * VGS_GEMM_NR) {
@@ -285,12 +285,14 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
     }
 }
 
-/* vgs_kernels.gemm_pack_b: B's n columns into panels of NR columns (k x NR each). */
-static void VGS_FN(vgs_f32_gemm_pack_b)(size_t n, size_t k, const float *b, size_t b_stride, const int32_t *b_index,
-                                        float *panels)
+/* vgs_kernels.gemm_pack_b: rows p0 .. p1-1 of B's n columns into panels of NR columns (k x NR
+ * each). */
+static void VGS_FN(vgs_f32_gemm_pack_b)(size_t n, size_t k, size_t p0, size_t p1, const float *b, size_t b_stride,
+                                        const int32_t *b_index, float *panels)
 {
-    if (b_index) VGS_FN(vgs__gemm_pack)(1, n, k, b, b_stride, b_index, panels);
-    else VGS_FN(vgs__gemm_pack)(0, n, k, b, b_stride, NULL, panels);
+    if (p1 > k) p1 = k;
+    if (b_index) VGS_FN(vgs__gemm_pack)(1, n, k, p0, p1, b, b_stride, b_index, panels);
+    else VGS_FN(vgs__gemm_pack)(0, n, k, p0, p1, b, b_stride, NULL, panels);
 }
 
 /* vgs_kernels.gemm_packed: the tile loop over panels of n columns (vgs_f32_gemm_pack_b's). */
@@ -351,8 +353,8 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
     if (pack) {
         for (size_t j0 = 0; j0 < n; j0 += VGS_GEMM_NC) {
             const size_t nc = n - j0 < VGS_GEMM_NC ? n - j0 : VGS_GEMM_NC;
-            if (b_index) VGS_FN(vgs__gemm_pack)(1, nc, k, b + j0, b_stride, b_index, scratch);
-            else VGS_FN(vgs__gemm_pack)(0, nc, k, b + j0, b_stride, NULL, scratch);
+            if (b_index) VGS_FN(vgs__gemm_pack)(1, nc, k, 0, k, b + j0, b_stride, b_index, scratch);
+            else VGS_FN(vgs__gemm_pack)(0, nc, k, 0, k, b + j0, b_stride, NULL, scratch);
             VGS_FN(vgs_f32_gemm_packed)(m, nc, k, a, a_stride, scratch, bias, r ? r + j0 : NULL, r_stride, c + j0,
                                         c_stride, c_index, out_min, out_max);
         }

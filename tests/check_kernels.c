@@ -276,7 +276,9 @@ static void gemm_thunk(void *p)
 {
     const gemm_args *g = (const gemm_args *)p;
     if (g->panels) {
-        g->K->gemm_pack_b(g->n, g->k, g->b, g->bs, g->bi, g->panels);
+        /* in two bands of rows, the second's end past k (clipped to it) */
+        g->K->gemm_pack_b(g->n, g->k, 0, g->k / 2, g->b, g->bs, g->bi, g->panels);
+        g->K->gemm_pack_b(g->n, g->k, g->k / 2, (size_t)-1, g->b, g->bs, g->bi, g->panels);
         g->K->gemm_packed(g->m, g->n, g->k, g->a, g->as, g->panels, g->bias, g->r, g->rs, g->c, g->cs, g->ci, g->lo,
                           g->hi);
         return;
@@ -452,7 +454,7 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
  *  NaN: reading one fails), the output 2m + 1 planes of which c_index names m in a random
  *  order (the others must stay untouched).  The index arrays sit against guard pages too.
  *  The two-step GEMM (gemm_pack_b into exactly VGS_GEMM_PANEL_FLOATS(n, k) floats between
- *  sentinels, then gemm_packed) runs a quarter of "gemm_indexed"'s shapes and every shape of
+ *  sentinels, in two bands of rows, then gemm_packed) runs a quarter of "gemm_indexed"'s shapes and every shape of
  *  "gemm_large" a third time, against the same reference and tolerances.
  * ------------------------------------------------------------------------------------------ */
 
@@ -1719,7 +1721,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
         snprintf(wh, sizeof wh, "%s [%s]: m=%zu n=%zu k=3 (must write nothing)", K->gemm_name,
                  in, m, n);
         float *c = outbuf_prepare(&out, 0);
-        gemm_args ga = {K, m, n, 3, 3, n, n, n, e0, e1, e2, e3, c, -INFINITY, INFINITY, NULL, NULL, NULL};
+        gemm_args ga = {K, m, n, 3, 3, n, n, n, e0, e1, e2, e3, c, -INFINITY, INFINITY, NULL, NULL, NULL, NULL};
         if (!(fail = vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)))
             fail = check_output(msg, len, wh, c, 0, 0, 0, ref, tol, got, &nm1);
     }
@@ -1734,7 +1736,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
                  K->gemm_name, in);
         float *c = outbuf_prepare(&out, 4);
         gemm_args ga = {K, 2, 2, 0, 0, 2, 2, 2, e0, e1, vgs_guard_place(&g2, 2, VGS_AT_TAIL),
-                        vgs_guard_place(&g3, 4, VGS_AT_TAIL), c, 0.0f, INFINITY, NULL, NULL, NULL};
+                        vgs_guard_place(&g3, 4, VGS_AT_TAIL), c, 0.0f, INFINITY, NULL, NULL, NULL, NULL};
         static const out_names nm = {"i", "j", 0};
         ref[0] = 0.75, ref[1] = 0.125, ref[2] = 0.0, ref[3] = 0.0; /* exact in fp32 */
         if (!(fail = vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)))
