@@ -60,14 +60,22 @@
  * the full tiles' K loop has no masking, a narrower tile no unused accumulators, and the
  * unindexed tiles no index loads.  Only the last vector can be partial (nr - (nvec-1)*VW
  * lanes).  pf: k step p also prefetches the next block of rows' weights at apn + p*MR (see
- * VGS_GEMM_PF_N). */
+ * VGS_GEMM_PF_N).  col (compile-time; tiers whose vector holds the MR rows, VGS_GEMM_FUSE):
+ * the tile of nvec whole vectors also computes column nvec*VW, with the vectors along the
+ * rows (a k step: the block's MR weights, one masked load, times that column's B value) in
+ * the same k loop, in every output's order (bias, then p = 0..k-1, residual, clamp): 7x7 =
+ * 49 pixels on AVX-512 is one 3-vector tile with its column, where a second pass of the
+ * column path over the panel, out of L1 once k x 64 floats passed 48 KB, cost 1.35x the
+ * time at k >= 256 (A/B in one process, /tmp/gh/gh.c: 107 GFLOP/s at k = 352 against 144
+ * at k = 128). */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
-    int nvec, int full, int bfull, int bix, int pf, size_t mr, size_t nr, size_t k, const float *ap,
+    int nvec, int col, int full, int bfull, int bix, int pf, size_t mr, size_t nr, size_t k, const float *ap,
     const float *apn, const float *b, size_t b_stride, const int32_t *b_index, const float *bias, const float *r,
     size_t r_stride, float *const *crow, size_t j, vgs_v vmin, vgs_v vmax)
 {
     vgs_v acc[VGS_GEMM_MR][VGS_GEMM_NV];
     const size_t nl = full ? VGS_VW : nr - (size_t)(nvec - 1) * VGS_VW; /* valid lanes of the last vector */
+    vgs_v accc = col && bias ? vgs_v_loadn(bias, mr) : vgs_v_zero(); /* col: lane i = row i */
 #pragma GCC unroll 6
     for (size_t i = 0; i < VGS_GEMM_MR; i++) {
         const vgs_v bi = vgs_v_set1(bias ? bias[i < mr ? i : mr - 1] : 0.0f);
@@ -91,6 +99,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
 #pragma GCC unroll 4
             for (int v = 0; v < nvec; v++) acc[i][v] = vgs_v_fma(ai, bv[v], acc[i][v]);
         }
+        if (col) accc = vgs_v_fma(vgs_v_loadn(ap + p * VGS_GEMM_MR, VGS_GEMM_MR), vgs_v_set1(bp[nvec * VGS_VW]), accc);
     }
 #pragma GCC unroll 6
     for (size_t i = 0; i < VGS_GEMM_MR; i++) {
@@ -107,6 +116,16 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
             else vgs_v_storen(ci + v * VGS_VW, o, nl);
         }
     }
+    if (col) {
+        float lane[VGS_VW];
+        const size_t jc = j + (size_t)nvec * VGS_VW;
+        if (r) {
+            for (size_t i = 0; i < VGS_VW; i++) lane[i] = i < mr ? r[i * r_stride + (size_t)nvec * VGS_VW] : 0.0f;
+            accc = vgs_v_add(accc, vgs_v_load(lane));
+        }
+        vgs_v_store(lane, vgs_v_clamp(accc, vmin, vmax));
+        for (size_t i = 0; i < mr; i++) crow[i][jc] = lane[i];
+    }
 }
 
 /* Vectors that hold the MR rows of a packed block's k step (AVX2 / AVX-512 1, NEON 2). */
@@ -115,6 +134,9 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
  * fewer than the tile's multiply-adds: not the scalar tier, whose one-lane vectors make it the
  * same work) */
 #define VGS_GEMM_COL (2 * VGS_GEMM_CV <= VGS_GEMM_MR)
+/* Whether a tile of whole vectors can carry that column in its own k loop (vgs__gemm_tile's
+ * col: the MR rows in one vector) */
+#define VGS_GEMM_FUSE (VGS_GEMM_COL && VGS_GEMM_CV == 1)
 /* Its independent sums: k step p adds into chain p % 4, so that a multiply-add's latency is not
  * on the critical path of every step */
 #define VGS_GEMM_CS 4
@@ -189,11 +211,11 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tail)(
 {
     const size_t q = rem / VGS_VW;
     if (VGS_GEMM_COL && rem % VGS_VW == 1) {
-        switch (q) { /* q < NV */
+        switch (q) { /* q < NV; after q >= 1 whole vectors, the column in the same tile where it fuses */
 #define VGS__GEMM_Q(Q)                                                                                                  \
     case Q:                                                                                                             \
-        VGS_FN(vgs__gemm_tile)(Q, 1, bfull, bix, pf, mr, Q * VGS_VW, k, ap, apn, b, b_stride, b_index, bias, r, r_stride, \
-                               crow, j, vmin, vmax);                                                                    \
+        VGS_FN(vgs__gemm_tile)(Q, VGS_GEMM_FUSE, 1, bfull, bix, pf, mr, Q * VGS_VW, k, ap, apn, b, b_stride, b_index,   \
+                               bias, r, r_stride, crow, j, vmin, vmax);                                                 \
         break;
         case 0: break;
         VGS__GEMM_Q(1)
@@ -203,14 +225,16 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tail)(
 #endif
 #undef VGS__GEMM_Q
         }
-        VGS_FN(vgs__gemm_col)(bix, mr, k, ap, b + q * VGS_VW, b_stride, b_index, bias, r ? r + q * VGS_VW : NULL, r_stride,
-                              crow, j + q * VGS_VW, out_min, out_max);
+        if (q == 0 || !VGS_GEMM_FUSE) {
+            VGS_FN(vgs__gemm_col)(bix, mr, k, ap, b + q * VGS_VW, b_stride, b_index, bias, r ? r + q * VGS_VW : NULL,
+                                  r_stride, crow, j + q * VGS_VW, out_min, out_max);
+        }
         return;
     }
     switch ((rem + VGS_VW - 1) / VGS_VW) { /* 1 .. NV vectors, the last partial or whole */
 #define VGS__GEMM_V(V)                                                                                                  \
     case V:                                                                                                             \
-        VGS_FN(vgs__gemm_tile)(V, 0, bfull, bix, pf, mr, rem, k, ap, apn, b, b_stride, b_index, bias, r, r_stride, crow, \
+        VGS_FN(vgs__gemm_tile)(V, 0, 0, bfull, bix, pf, mr, rem, k, ap, apn, b, b_stride, b_index, bias, r, r_stride, crow, \
                                j, vmin, vmax);                                                                          \
         break;
         VGS__GEMM_V(1)
@@ -267,12 +291,12 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
         size_t j = 0;
         const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
         if (pf && n >= VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 1, 0, bix, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, b, b_stride, b_index,
+            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 1, 0, bix, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, b, b_stride, b_index,
                                    bias_i, r_i, r_stride, crow, 0, vmin, vmax);
             j += VGS_GEMM_NR;
         }
         for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 1, 0, bix, 0, mr, VGS_GEMM_NR, k, ap, NULL, b + j, b_stride, b_index, bias_i,
+            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 1, 0, bix, 0, mr, VGS_GEMM_NR, k, ap, NULL, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
         if (j < n && pf && j == 0) {
@@ -314,12 +338,12 @@ static void VGS_FN(vgs_f32_gemm_packed)(size_t m, size_t n, size_t k, const floa
         size_t j = 0;
         const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
         if (pf && n >= VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 1, 1, 0, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, panels, VGS_GEMM_NR, NULL,
+            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 1, 1, 0, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, panels, VGS_GEMM_NR, NULL,
                                    bias_i, r_i, r_stride, crow, 0, vmin, vmax);
             j += VGS_GEMM_NR;
         }
         for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 1, 1, 0, 0, mr, VGS_GEMM_NR, k, ap, NULL, panels + j * k, VGS_GEMM_NR, NULL,
+            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 1, 1, 0, 0, mr, VGS_GEMM_NR, k, ap, NULL, panels + j * k, VGS_GEMM_NR, NULL,
                                    bias_i, r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
         if (j < n && pf && j == 0) {
@@ -374,4 +398,5 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
 #undef VGS_GEMM_PF_N
 #undef VGS_GEMM_CV
 #undef VGS_GEMM_COL
+#undef VGS_GEMM_FUSE
 #undef VGS_GEMM_CS
