@@ -53,6 +53,8 @@
  * 1024 <- 704 0.91x, 976 <- 976 0.88x, 80 <- 320 (x3 groups) 0.90x, 320 <- 80 0.93x.
  * Larger planes spread a block's weights over enough tiles for the hardware prefetcher. */
 #define VGS_GEMM_PF_N 64
+/* Rows of B a block of k when a row is one panel (vgs_f32_gemm_packed): 32 KB of panel */
+#define VGS_GEMM_KC (8192 / VGS_GEMM_NR)
 
 /* One MR x (nvec vectors) tile with nr valid columns at column j; `nvec` (1 .. NV), `full`
  * (nr is exactly nvec vectors), `bfull` (B rows hold nvec full vectors: packed), `bix`
@@ -67,20 +69,30 @@
  * 49 pixels on AVX-512 is one 3-vector tile with its column, where a second pass of the
  * column path over the panel, out of L1 once k x 64 floats passed 48 KB, cost 1.35x the
  * time at k >= 256 (A/B in one process, /tmp/gh/gh.c: 107 GFLOP/s at k = 352 against 144
- * at k = 128). */
+ * at k = 128).  part (compile-time; vgs_f32_gemm_packed's blocks of k): bit 0, the sums
+ * start from C's (stored by the previous block of k) instead of the bias; bit 1, they are
+ * stored as they are (for the next block), without the residual and the clamp.  A float
+ * stored and loaded again is the float the register held, so the results are the same bits
+ * as in one pass over k. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
-    int nvec, int col, int full, int bfull, int bix, int pf, size_t mr, size_t nr, size_t k, const float *ap,
+    int nvec, int col, int part, int full, int bfull, int bix, int pf, size_t mr, size_t nr, size_t k, const float *ap,
     const float *apn, const float *b, size_t b_stride, const int32_t *b_index, const float *bias, const float *r,
     size_t r_stride, float *const *crow, size_t j, vgs_v vmin, vgs_v vmax)
 {
     vgs_v acc[VGS_GEMM_MR][VGS_GEMM_NV];
     const size_t nl = full ? VGS_VW : nr - (size_t)(nvec - 1) * VGS_VW; /* valid lanes of the last vector */
-    vgs_v accc = col && bias ? vgs_v_loadn(bias, mr) : vgs_v_zero(); /* col: lane i = row i */
+    const int in = part & 1, out = part & 2;
+    float lane[VGS_VW]; /* col: lane i = row i */
+    if (col && in) for (size_t i = 0; i < VGS_VW; i++) lane[i] = i < mr ? crow[i][j + (size_t)nvec * VGS_VW] : 0.0f;
+    vgs_v accc = !col ? vgs_v_zero() : in ? vgs_v_load(lane) : bias ? vgs_v_loadn(bias, mr) : vgs_v_zero();
 #pragma GCC unroll 6
     for (size_t i = 0; i < VGS_GEMM_MR; i++) {
-        const vgs_v bi = vgs_v_set1(bias ? bias[i < mr ? i : mr - 1] : 0.0f);
+        const vgs_v bi = vgs_v_set1(bias && !in ? bias[i < mr ? i : mr - 1] : 0.0f);
 #pragma GCC unroll 4
-        for (int v = 0; v < nvec; v++) acc[i][v] = bi;
+        for (int v = 0; v < nvec; v++) {
+            const int whole = full || v < nvec - 1 || nl == VGS_VW;
+            acc[i][v] = !in ? bi : whole ? vgs_v_load(crow[i] + j + v * VGS_VW) : vgs_v_loadn(crow[i] + j + v * VGS_VW, nl);
+        }
     }
     for (size_t p = 0; p < k; p++) {
         if (pf) __builtin_prefetch(apn + p * VGS_GEMM_MR, 0, 3);
@@ -110,20 +122,19 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
         for (int v = 0; v < nvec; v++) {
             const int whole = full || v < nvec - 1 || nl == VGS_VW;
             vgs_v o = acc[i][v];
-            if (ri) o = vgs_v_add(o, whole ? vgs_v_load(ri + v * VGS_VW) : vgs_v_loadn(ri + v * VGS_VW, nl));
-            o = vgs_v_clamp(o, vmin, vmax);
+            if (ri && !out) o = vgs_v_add(o, whole ? vgs_v_load(ri + v * VGS_VW) : vgs_v_loadn(ri + v * VGS_VW, nl));
+            if (!out) o = vgs_v_clamp(o, vmin, vmax);
             if (whole) vgs_v_store(ci + v * VGS_VW, o);
             else vgs_v_storen(ci + v * VGS_VW, o, nl);
         }
     }
     if (col) {
-        float lane[VGS_VW];
         const size_t jc = j + (size_t)nvec * VGS_VW;
-        if (r) {
+        if (r && !out) {
             for (size_t i = 0; i < VGS_VW; i++) lane[i] = i < mr ? r[i * r_stride + (size_t)nvec * VGS_VW] : 0.0f;
             accc = vgs_v_add(accc, vgs_v_load(lane));
         }
-        vgs_v_store(lane, vgs_v_clamp(accc, vmin, vmax));
+        vgs_v_store(lane, out ? accc : vgs_v_clamp(accc, vmin, vmax));
         for (size_t i = 0; i < mr; i++) crow[i][jc] = lane[i];
     }
 }
@@ -200,12 +211,13 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_col)(
 
 /* The last rem (1 .. NR-1) columns of a block of rows, from column j (b at column j; packed,
  * `bfull`: the zero-padded last panel, rows NR apart), with the first tile's prefetch `pf`:
- * q whole vectors and one column (AVX-512 on 7x7 = 49 pixels: 3 vectors and a column) by a
- * q-vector tile and the column path, not a tile whose last vector holds one column; one
- * column by the column path; the rest by a tile of as many vectors as they need, the last
- * one masked. */
+ * q >= 1 whole vectors and one column (AVX-512 on 7x7 = 49 pixels: 3 vectors and a column)
+ * by a q-vector tile carrying the column (VGS_GEMM_FUSE), else by that tile and the column
+ * path, not a tile whose last vector holds one column; one column by the column path; the
+ * rest by a tile of as many vectors as they need, the last one masked.  part: see
+ * vgs__gemm_tile (never with the column path). */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tail)(
-    int bix, int bfull, int pf, size_t mr, size_t rem, size_t k, const float *ap, const float *apn, const float *b,
+    int bix, int bfull, int pf, int part, size_t mr, size_t rem, size_t k, const float *ap, const float *apn, const float *b,
     size_t b_stride, const int32_t *b_index, const float *bias, const float *r, size_t r_stride, float *const *crow,
     size_t j, vgs_v vmin, vgs_v vmax, float out_min, float out_max)
 {
@@ -214,7 +226,8 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tail)(
         switch (q) { /* q < NV; after q >= 1 whole vectors, the column in the same tile where it fuses */
 #define VGS__GEMM_Q(Q)                                                                                                  \
     case Q:                                                                                                             \
-        VGS_FN(vgs__gemm_tile)(Q, VGS_GEMM_FUSE, 1, bfull, bix, pf, mr, Q * VGS_VW, k, ap, apn, b, b_stride, b_index,   \
+        VGS_FN(vgs__gemm_tile)(Q, VGS_GEMM_FUSE, part, 1, bfull, bix, pf, mr, Q * VGS_VW, k, ap, apn, b, b_stride,     \
+                               b_index,                                                                                 \
                                bias, r, r_stride, crow, j, vmin, vmax);                                                 \
         break;
         case 0: break;
@@ -234,7 +247,8 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tail)(
     switch ((rem + VGS_VW - 1) / VGS_VW) { /* 1 .. NV vectors, the last partial or whole */
 #define VGS__GEMM_V(V)                                                                                                  \
     case V:                                                                                                             \
-        VGS_FN(vgs__gemm_tile)(V, 0, 0, bfull, bix, pf, mr, rem, k, ap, apn, b, b_stride, b_index, bias, r, r_stride, crow, \
+        VGS_FN(vgs__gemm_tile)(V, 0, part, 0, bfull, bix, pf, mr, rem, k, ap, apn, b, b_stride, b_index, bias, r,       \
+                               r_stride, crow,                                                                          \
                                j, vmin, vmax);                                                                          \
         break;
         VGS__GEMM_V(1)
@@ -291,19 +305,19 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
         size_t j = 0;
         const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
         if (pf && n >= VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 1, 0, bix, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, b, b_stride, b_index,
+            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 0, 1, 0, bix, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, b, b_stride, b_index,
                                    bias_i, r_i, r_stride, crow, 0, vmin, vmax);
             j += VGS_GEMM_NR;
         }
         for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 1, 0, bix, 0, mr, VGS_GEMM_NR, k, ap, NULL, b + j, b_stride, b_index, bias_i,
+            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 0, 1, 0, bix, 0, mr, VGS_GEMM_NR, k, ap, NULL, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
         if (j < n && pf && j == 0) {
-            VGS_FN(vgs__gemm_tail)(bix, 0, 1, mr, n, k, ap, ap + a_stride, b, b_stride, b_index, bias_i, r_i, r_stride,
+            VGS_FN(vgs__gemm_tail)(bix, 0, 1, 0, mr, n, k, ap, ap + a_stride, b, b_stride, b_index, bias_i, r_i, r_stride,
                                    crow, 0, vmin, vmax, out_min, out_max);
         } else if (j < n) {
-            VGS_FN(vgs__gemm_tail)(bix, 0, 0, mr, n - j, k, ap, NULL, b + j, b_stride, b_index, bias_i,
+            VGS_FN(vgs__gemm_tail)(bix, 0, 0, 0, mr, n - j, k, ap, NULL, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax, out_min, out_max);
         }
     }
@@ -319,40 +333,55 @@ static void VGS_FN(vgs_f32_gemm_pack_b)(size_t n, size_t k, size_t p0, size_t p1
     else VGS_FN(vgs__gemm_pack)(0, n, k, p0, p1, b, b_stride, NULL, panels);
 }
 
-/* vgs_kernels.gemm_packed: the tile loop over panels of n columns (vgs_f32_gemm_pack_b's). */
+/* vgs_kernels.gemm_packed: the tile loop over panels of n columns (vgs_f32_gemm_pack_b's).
+ * A row of at most one panel (7x7 = 49 pixels on AVX-512) with k > VGS_GEMM_KC runs in
+ * blocks of VGS_GEMM_KC rows of B, every block of output rows through each (the partial
+ * sums through C: see vgs__gemm_tile's part), so that the block of the panel stays in L1 for
+ * all of them: k x 64 floats of a 7x7 panel came from L2 for every 6 rows once k passed
+ * about 128 (/tmp/gh/gh.c, AVX-512: 107 GFLOP/s at k = 352, 144 at k = 128).  Not with a
+ * residual (r may be c itself) or where the last column takes the column path. */
 static void VGS_FN(vgs_f32_gemm_packed)(size_t m, size_t n, size_t k, const float *a, size_t a_stride,
                                         const float *panels, const float *bias, const float *r, size_t r_stride,
                                         float *c, size_t c_stride, const int32_t *c_index, float out_min, float out_max)
 {
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
-    for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
-        const size_t mr = m - i0 < VGS_GEMM_MR ? m - i0 : VGS_GEMM_MR;
-        const float *ap = a + i0 / VGS_GEMM_MR * a_stride; /* the block of rows i0 .. i0+MR-1 */
-        const float *bias_i = bias ? bias + i0 : NULL;
-        const float *r_i = r ? r + i0 * r_stride : NULL;
-        float *crow[VGS_GEMM_MR];
-        for (size_t i = 0; i < VGS_GEMM_MR; i++) { /* rows past mr: never stored */
-            const size_t row = i0 + (i < mr ? i : mr - 1);
-            crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride;
+    const int colpath = VGS_GEMM_COL && n % VGS_VW == 1 && (n < VGS_VW || !VGS_GEMM_FUSE);
+    const size_t kc_max = n <= VGS_GEMM_NR && k > VGS_GEMM_KC && !r && !colpath ? VGS_GEMM_KC : k;
+    for (size_t p0 = 0;;) {
+        const size_t kc = k - p0 < kc_max ? k - p0 : kc_max;
+        const int part = (p0 > 0) | (p0 + kc < k) << 1; /* 0: all of k in one pass */
+        for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
+            const size_t mr = m - i0 < VGS_GEMM_MR ? m - i0 : VGS_GEMM_MR;
+            const float *ap = a + i0 / VGS_GEMM_MR * a_stride + p0 * VGS_GEMM_MR; /* rows i0 .. i0+MR-1, k from p0 */
+            const float *bias_i = bias ? bias + i0 : NULL;
+            const float *r_i = r ? r + i0 * r_stride : NULL;
+            float *crow[VGS_GEMM_MR];
+            for (size_t i = 0; i < VGS_GEMM_MR; i++) { /* rows past mr: never stored */
+                const size_t row = i0 + (i < mr ? i : mr - 1);
+                crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride;
+            }
+            size_t j = 0;
+            const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
+            const float *bk = panels + p0 * VGS_GEMM_NR; /* the panels' rows from p0 (one panel if kc < k) */
+            if (pf && n >= VGS_GEMM_NR) {
+                VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, part, 1, 1, 0, 1, mr, VGS_GEMM_NR, kc, ap, ap + a_stride, bk,
+                                       VGS_GEMM_NR, NULL, bias_i, r_i, r_stride, crow, 0, vmin, vmax);
+                j += VGS_GEMM_NR;
+            }
+            for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
+                VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, part, 1, 1, 0, 0, mr, VGS_GEMM_NR, kc, ap, NULL, bk + j * k,
+                                       VGS_GEMM_NR, NULL, bias_i, r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
+            }
+            if (j < n && pf && j == 0) {
+                VGS_FN(vgs__gemm_tail)(0, 1, 1, part, mr, n, kc, ap, ap + a_stride, bk, VGS_GEMM_NR, NULL, bias_i, r_i,
+                                       r_stride, crow, 0, vmin, vmax, out_min, out_max);
+            } else if (j < n) {
+                VGS_FN(vgs__gemm_tail)(0, 1, 0, part, mr, n - j, kc, ap, NULL, bk + j * k, VGS_GEMM_NR, NULL, bias_i,
+                                       r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax, out_min, out_max);
+            }
         }
-        size_t j = 0;
-        const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
-        if (pf && n >= VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 1, 1, 0, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, panels, VGS_GEMM_NR, NULL,
-                                   bias_i, r_i, r_stride, crow, 0, vmin, vmax);
-            j += VGS_GEMM_NR;
-        }
-        for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 1, 1, 0, 0, mr, VGS_GEMM_NR, k, ap, NULL, panels + j * k, VGS_GEMM_NR, NULL,
-                                   bias_i, r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
-        }
-        if (j < n && pf && j == 0) {
-            VGS_FN(vgs__gemm_tail)(0, 1, 1, mr, n, k, ap, ap + a_stride, panels, VGS_GEMM_NR, NULL, bias_i, r_i, r_stride,
-                                   crow, 0, vmin, vmax, out_min, out_max);
-        } else if (j < n) {
-            VGS_FN(vgs__gemm_tail)(0, 1, 0, mr, n - j, k, ap, NULL, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
-                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax, out_min, out_max);
-        }
+        p0 += kc;
+        if (p0 >= k) break;
     }
 }
 
@@ -396,6 +425,7 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
 #undef VGS_GEMM_NR
 #undef VGS_GEMM_NC
 #undef VGS_GEMM_PF_N
+#undef VGS_GEMM_KC
 #undef VGS_GEMM_CV
 #undef VGS_GEMM_COL
 #undef VGS_GEMM_FUSE
