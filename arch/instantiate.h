@@ -41,6 +41,8 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
     VGS_FN(vgs_f32_adaptive_avgpool),
     VGS_FN(vgs_f32_fc_bf16w),
     VGS_FN(vgs_f32_fc_f16w),
+    VGS_FN(vgs_f32_gemm_pack_b),
+    VGS_FN(vgs_f32_gemm_packed),
 };
 
 #undef VGS__STR2

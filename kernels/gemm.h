@@ -1,16 +1,17 @@
 /* kernels/gemm.h — f32 GEMM microkernel family for grouped 1x1 convolution (NCHW).
  * Generic body, instantiated once per ISA by arch/instantiate.h (no include guard on purpose).
  *
- * Tile: MR = 6 output channels x NR = 2 vectors of pixels (6x16 on AVX2, 6x32 on AVX-512,
- * 6x8 on NEON, 6x2 scalar): 12 accumulators, 2 B loads and 6 broadcasts per k step, which
- * fits the 16 vector registers of AVX2.  A comes packed (vgs_gemm_pack_a: a block of MR rows
+ * Tile: MR = 6 output channels x NR = NV vectors of pixels (VGS_GEMM_NV, set by the tier with
+ * the kernel's name: 6x16 on AVX2, 6x64 on AVX-512, 6x8 on NEON, 6x2 scalar): 6 x NV
+ * accumulators, NV B loads and 6 broadcasts per k step (12 + 2 + 1 of AVX2's 16 vector
+ * registers; 24 + 4 + 1 of AVX-512's 32).  A comes packed (vgs_gemm_pack_a: a block of MR rows
  * is k x MR floats, the MR broadcasts of a k step adjacent), so a tile reads its weights as
  * one sequential stream, not MR rows a row apart (with weights that have left the cache, the
  * 7x7 layers' case, six streams of 4 bytes a k step were latency bound); rows past m are the
  * packer's zeros (computed, never stored).  The last columns of a row (vgs__gemm_tail) take
- * a 2-vector tile with masked loads/stores, or a 1-vector tile when at most one vector of
- * columns is left; a single last column (7x7 = 49 pixels: 3 full tiles and one column) goes
- * by vgs__gemm_col, with the vectors along the rows.
+ * a tile of as many vectors as they need, the last one masked; a single last column (7x7 =
+ * 49 pixels: 3 vectors and one column on both x86 tiers) goes by vgs__gemm_col, with the
+ * vectors along the rows.
  * Optional row indexes (ShuffleNet V2's zero-copy split / concat / shuffle): B row p read
  * from plane b_index[p], C row i stored to plane c_index[i].  The B index sits in the K loop,
  * so whether it is used is a compile-time parameter (`bix`: two copies of the tile loop) and
@@ -30,9 +31,20 @@
 #if VGS_GEMM_MR != VGS_GEMM_PACK_ROWS
 #error "the tile height must be the packed weights' block height"
 #endif
-#define VGS_GEMM_NR (2 * VGS_VW)
+/* Vectors of columns a tile (arch/ISA/ISA.h: VGS_GEMM_NV, with the kernel's name): 2 where 16
+ * vector registers hold the 6 x 2 accumulators, 2 loads of B and a broadcast; 4 on AVX-512,
+ * whose 32 registers hold 6 x 4 (and whose two 512-bit FMA ports on Intel want more than 12
+ * multiply-adds a k step behind 6 broadcasts).  6x64 against 6x32 on a 2-core Xeon VM
+ * (Emerald Rapids; runtime-style tasks, weights rotated through 48 MB, the two builds
+ * alternated, /tmp/gh/gh.c): 116 <- 116 14x14 indexed 0.85-0.89x the time, 232 <- 232 7x7
+ * 0.77-0.98x, 1024 <- 464 7x7 0.90x, 88 <- 88 28x28 indexed 0.87x, 160 <- 40 14x14 0.87x,
+ * 80 <- 320 7x7 0.82-0.93x, 256 <- 256 56x56 0.89-0.92x. */
+#define VGS_GEMM_NR (VGS_GEMM_NV * VGS_VW)
 /* Columns packed at a time (a multiple of every tier's NR; the runtime's task width). */
 #define VGS_GEMM_NC 256
+#if VGS_GEMM_NC % VGS_GEMM_NR || 64 % VGS_GEMM_NR
+#error "the packing width and VGS_GEMM_PANEL_FLOATS's 64 columns must be multiples of the tile width"
+#endif
 /* Rows of at most this many columns (7x7 = 49 pixels: 3 tiles and a column on AVX2) prefetch
  * the next block of rows' weights during their first tile: with few tiles a block, the
  * first tile is where the block's weights arrive, and out of cache (a net's weights do not
@@ -41,57 +53,89 @@
  * 1024 <- 704 0.91x, 976 <- 976 0.88x, 80 <- 320 (x3 groups) 0.90x, 320 <- 80 0.93x.
  * Larger planes spread a block's weights over enough tiles for the hardware prefetcher. */
 #define VGS_GEMM_PF_N 64
+/* Rows of B a block of k when a row is one panel (vgs_f32_gemm_packed): 32 KB of panel */
+#define VGS_GEMM_KC (8192 / VGS_GEMM_NR)
 
-/* One MR x (nvec vectors) tile with nr valid columns at column j; `nvec` (1 or 2), `full`
+/* One MR x (nvec vectors) tile with nr valid columns at column j; `nvec` (1 .. NV), `full`
  * (nr is exactly nvec vectors), `bfull` (B rows hold nvec full vectors: packed), `bix`
- * (b_index used) and `pf` (prefetch apn) are compile-time constants at every
- * call site, so the full tiles' K loop has no masking, the 1-vector tile no second
- * accumulator column, and the unindexed tiles no index loads.  pf: k step p also prefetches
- * the next block of rows' weights at apn + p*MR (see VGS_GEMM_PF_N). */
+ * (b_index used) and `pf` (prefetch apn) are compile-time constants at every call site, so
+ * the full tiles' K loop has no masking, a narrower tile no unused accumulators, and the
+ * unindexed tiles no index loads.  Only the last vector can be partial (nr - (nvec-1)*VW
+ * lanes).  pf: k step p also prefetches the next block of rows' weights at apn + p*MR (see
+ * VGS_GEMM_PF_N).  col (compile-time; tiers whose vector holds the MR rows, VGS_GEMM_FUSE):
+ * the tile of nvec whole vectors also computes column nvec*VW, with the vectors along the
+ * rows (a k step: the block's MR weights, one masked load, times that column's B value) in
+ * the same k loop, in every output's order (bias, then p = 0..k-1, residual, clamp): 7x7 =
+ * 49 pixels on AVX-512 is one 3-vector tile with its column, where a second pass of the
+ * column path over the panel, out of L1 once k x 64 floats passed 48 KB, cost 1.35x the
+ * time at k >= 256 (A/B in one process, /tmp/gh/gh.c: 107 GFLOP/s at k = 352 against 144
+ * at k = 128).  part (compile-time; vgs_f32_gemm_packed's blocks of k): bit 0, the sums
+ * start from C's (stored by the previous block of k) instead of the bias; bit 1, they are
+ * stored as they are (for the next block), without the residual and the clamp.  A float
+ * stored and loaded again is the float the register held, so the results are the same bits
+ * as in one pass over k. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
-    int nvec, int full, int bfull, int bix, int pf, size_t mr, size_t nr, size_t k, const float *ap,
+    int nvec, int col, int part, int full, int bfull, int bix, int pf, size_t mr, size_t nr, size_t k, const float *ap,
     const float *apn, const float *b, size_t b_stride, const int32_t *b_index, const float *bias, const float *r,
     size_t r_stride, float *const *crow, size_t j, vgs_v vmin, vgs_v vmax)
 {
-    vgs_v acc[VGS_GEMM_MR][2];
-    const size_t n0 = full || nr >= VGS_VW ? VGS_VW : nr;   /* valid lanes of vector 0 */
-    const size_t n1 = full ? VGS_VW : (nr > VGS_VW ? nr - VGS_VW : 0); /* of vector 1 */
+    vgs_v acc[VGS_GEMM_MR][VGS_GEMM_NV];
+    const size_t nl = full ? VGS_VW : nr - (size_t)(nvec - 1) * VGS_VW; /* valid lanes of the last vector */
+    const int in = part & 1, out = part & 2;
+    float lane[VGS_VW]; /* col: lane i = row i */
+    if (col && in) for (size_t i = 0; i < VGS_VW; i++) lane[i] = i < mr ? crow[i][j + (size_t)nvec * VGS_VW] : 0.0f;
+    vgs_v accc = !col ? vgs_v_zero() : in ? vgs_v_load(lane) : bias ? vgs_v_loadn(bias, mr) : vgs_v_zero();
 #pragma GCC unroll 6
     for (size_t i = 0; i < VGS_GEMM_MR; i++) {
-        acc[i][0] = acc[i][1] = vgs_v_set1(bias ? bias[i < mr ? i : mr - 1] : 0.0f);
+        const vgs_v bi = vgs_v_set1(bias && !in ? bias[i < mr ? i : mr - 1] : 0.0f);
+#pragma GCC unroll 4
+        for (int v = 0; v < nvec; v++) {
+            const int whole = full || v < nvec - 1 || nl == VGS_VW;
+            acc[i][v] = !in ? bi : whole ? vgs_v_load(crow[i] + j + v * VGS_VW) : vgs_v_loadn(crow[i] + j + v * VGS_VW, nl);
+        }
     }
     for (size_t p = 0; p < k; p++) {
         if (pf) __builtin_prefetch(apn + p * VGS_GEMM_MR, 0, 3);
         const float *bp = b + (bix ? (size_t)b_index[p] : p) * b_stride;
-        /* one column (7x7 = 49 pixels: 3 full tiles and this one): a broadcast, no masked load */
-        const vgs_v b0 = full || bfull ? vgs_v_load(bp) : nvec == 1 && n0 == 1 ? vgs_v_set1(bp[0]) : vgs_v_loadn(bp, n0);
-        vgs_v b1 = b0;
-        if (nvec == 2) {
-            b1 = full || bfull ? vgs_v_load(bp + VGS_VW) : (n1 ? vgs_v_loadn(bp + VGS_VW, n1) : vgs_v_zero());
+        vgs_v bv[VGS_GEMM_NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < nvec; v++) {
+            /* one column (the scalar tier's last): a broadcast, no masked load */
+            bv[v] = full || bfull || v < nvec - 1 ? vgs_v_load(bp + v * VGS_VW)
+                  : nvec == 1 && nl == 1         ? vgs_v_set1(bp[0])
+                                                 : vgs_v_loadn(bp + v * VGS_VW, nl);
         }
 #pragma GCC unroll 6
         for (size_t i = 0; i < VGS_GEMM_MR; i++) {
             const vgs_v ai = vgs_v_set1(ap[p * VGS_GEMM_MR + i]);
-            acc[i][0] = vgs_v_fma(ai, b0, acc[i][0]);
-            if (nvec == 2) acc[i][1] = vgs_v_fma(ai, b1, acc[i][1]);
+#pragma GCC unroll 4
+            for (int v = 0; v < nvec; v++) acc[i][v] = vgs_v_fma(ai, bv[v], acc[i][v]);
         }
+        if (col) accc = vgs_v_fma(vgs_v_loadn(ap + p * VGS_GEMM_MR, VGS_GEMM_MR), vgs_v_set1(bp[nvec * VGS_VW]), accc);
     }
 #pragma GCC unroll 6
     for (size_t i = 0; i < VGS_GEMM_MR; i++) {
         if (i >= mr) break;
         float *ci = crow[i] + j;
         const float *ri = r ? r + i * r_stride : NULL;
-        vgs_v v0 = acc[i][0], v1 = acc[i][1];
-        if (ri) v0 = vgs_v_add(v0, full ? vgs_v_load(ri) : vgs_v_loadn(ri, n0));
-        v0 = vgs_v_clamp(v0, vmin, vmax);
-        if (full || n0 == VGS_VW) vgs_v_store(ci, v0);
-        else vgs_v_storen(ci, v0, n0);
-        if (nvec == 2 && (full || n1)) {
-            if (ri) v1 = vgs_v_add(v1, full ? vgs_v_load(ri + VGS_VW) : vgs_v_loadn(ri + VGS_VW, n1));
-            v1 = vgs_v_clamp(v1, vmin, vmax);
-            if (full) vgs_v_store(ci + VGS_VW, v1);
-            else vgs_v_storen(ci + VGS_VW, v1, n1);
+#pragma GCC unroll 4
+        for (int v = 0; v < nvec; v++) {
+            const int whole = full || v < nvec - 1 || nl == VGS_VW;
+            vgs_v o = acc[i][v];
+            if (ri && !out) o = vgs_v_add(o, whole ? vgs_v_load(ri + v * VGS_VW) : vgs_v_loadn(ri + v * VGS_VW, nl));
+            if (!out) o = vgs_v_clamp(o, vmin, vmax);
+            if (whole) vgs_v_store(ci + v * VGS_VW, o);
+            else vgs_v_storen(ci + v * VGS_VW, o, nl);
         }
+    }
+    if (col) {
+        const size_t jc = j + (size_t)nvec * VGS_VW;
+        if (r && !out) {
+            for (size_t i = 0; i < VGS_VW; i++) lane[i] = i < mr ? r[i * r_stride + (size_t)nvec * VGS_VW] : 0.0f;
+            accc = vgs_v_add(accc, vgs_v_load(lane));
+        }
+        vgs_v_store(lane, out ? accc : vgs_v_clamp(accc, vmin, vmax));
+        for (size_t i = 0; i < mr; i++) crow[i][jc] = lane[i];
     }
 }
 
@@ -101,6 +145,9 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tile)(
  * fewer than the tile's multiply-adds: not the scalar tier, whose one-lane vectors make it the
  * same work) */
 #define VGS_GEMM_COL (2 * VGS_GEMM_CV <= VGS_GEMM_MR)
+/* Whether a tile of whole vectors can carry that column in its own k loop (vgs__gemm_tile's
+ * col: the MR rows in one vector) */
+#define VGS_GEMM_FUSE (VGS_GEMM_COL && VGS_GEMM_CV == 1)
 /* Its independent sums: k step p adds into chain p % 4, so that a multiply-add's latency is not
  * on the critical path of every step */
 #define VGS_GEMM_CS 4
@@ -163,49 +210,77 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_col)(
 }
 
 /* The last rem (1 .. NR-1) columns of a block of rows, from column j (b at column j; packed,
- * `bfull`: the zero-padded last panel, rows NR apart): more than one vector but one column
- * past it (AVX-512 on 7x7 = 49 pixels: one 32-column tile, then 17) by a 1-vector tile and
- * the column path instead of a 2-vector tile whose second vector holds one column; one column
- * by the column path; the rest by a masked tile of 1 or 2 vectors. */
+ * `bfull`: the zero-padded last panel, rows NR apart), with the first tile's prefetch `pf`:
+ * q >= 1 whole vectors and one column (AVX-512 on 7x7 = 49 pixels: 3 vectors and a column)
+ * by a q-vector tile carrying the column (VGS_GEMM_FUSE), else by that tile and the column
+ * path, not a tile whose last vector holds one column; one column by the column path; the
+ * rest by a tile of as many vectors as they need, the last one masked.  part: see
+ * vgs__gemm_tile (never with the column path). */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tail)(
-    int bix, int bfull, size_t mr, size_t rem, size_t k, const float *ap, const float *b, size_t b_stride,
-    const int32_t *b_index, const float *bias, const float *r, size_t r_stride, float *const *crow, size_t j,
-    vgs_v vmin, vgs_v vmax, float out_min, float out_max)
+    int bix, int bfull, int pf, int part, size_t mr, size_t rem, size_t k, const float *ap, const float *apn, const float *b,
+    size_t b_stride, const int32_t *b_index, const float *bias, const float *r, size_t r_stride, float *const *crow,
+    size_t j, vgs_v vmin, vgs_v vmax, float out_min, float out_max)
 {
-    if (VGS_GEMM_COL && rem == VGS_VW + 1) {
-        VGS_FN(vgs__gemm_tile)(1, 1, bfull, bix, 0, mr, VGS_VW, k, ap, NULL, b, b_stride, b_index, bias, r, r_stride, crow, j,
-                               vmin, vmax);
-        VGS_FN(vgs__gemm_col)(bix, mr, k, ap, b + VGS_VW, b_stride, b_index, bias, r ? r + VGS_VW : NULL, r_stride, crow,
-                              j + VGS_VW, out_min, out_max);
-    } else if (rem > VGS_VW) {
-        VGS_FN(vgs__gemm_tile)(2, 0, bfull, bix, 0, mr, rem, k, ap, NULL, b, b_stride, b_index, bias, r, r_stride, crow, j, vmin,
-                               vmax);
-    } else if (VGS_GEMM_COL && rem == 1) {
-        VGS_FN(vgs__gemm_col)(bix, mr, k, ap, b, b_stride, b_index, bias, r, r_stride, crow, j, out_min, out_max);
-    } else {
-        VGS_FN(vgs__gemm_tile)(1, 0, bfull, bix, 0, mr, rem, k, ap, NULL, b, b_stride, b_index, bias, r, r_stride, crow, j, vmin,
-                               vmax);
+    const size_t q = rem / VGS_VW;
+    if (VGS_GEMM_COL && rem % VGS_VW == 1) {
+        switch (q) { /* q < NV; after q >= 1 whole vectors, the column in the same tile where it fuses */
+#define VGS__GEMM_Q(Q)                                                                                                  \
+    case Q:                                                                                                             \
+        VGS_FN(vgs__gemm_tile)(Q, VGS_GEMM_FUSE, part, 1, bfull, bix, pf, mr, Q * VGS_VW, k, ap, apn, b, b_stride,     \
+                               b_index,                                                                                 \
+                               bias, r, r_stride, crow, j, vmin, vmax);                                                 \
+        break;
+        case 0: break;
+        VGS__GEMM_Q(1)
+#if VGS_GEMM_NV > 2
+        VGS__GEMM_Q(2)
+        VGS__GEMM_Q(3)
+#endif
+#undef VGS__GEMM_Q
+        }
+        if (q == 0 || !VGS_GEMM_FUSE) {
+            VGS_FN(vgs__gemm_col)(bix, mr, k, ap, b + q * VGS_VW, b_stride, b_index, bias, r ? r + q * VGS_VW : NULL,
+                                  r_stride, crow, j + q * VGS_VW, out_min, out_max);
+        }
+        return;
+    }
+    switch ((rem + VGS_VW - 1) / VGS_VW) { /* 1 .. NV vectors, the last partial or whole */
+#define VGS__GEMM_V(V)                                                                                                  \
+    case V:                                                                                                             \
+        VGS_FN(vgs__gemm_tile)(V, 0, part, 0, bfull, bix, pf, mr, rem, k, ap, apn, b, b_stride, b_index, bias, r,       \
+                               r_stride, crow,                                                                          \
+                               j, vmin, vmax);                                                                          \
+        break;
+        VGS__GEMM_V(1)
+        VGS__GEMM_V(2)
+#if VGS_GEMM_NV > 2
+        VGS__GEMM_V(3)
+        VGS__GEMM_V(4)
+#endif
+#undef VGS__GEMM_V
     }
 }
 
-/* Columns j0 .. j0+n-1 of B's k rows (row p at b + bi(p)*b_stride) into panels of NR
- * columns, panel t at buf + t*k*NR, row p of it at + p*NR; the last panel zero-padded. */
+/* Rows p0 .. p1-1 of the n columns of B's k rows (row p at b + bi(p)*b_stride) into panels
+ * of NR columns, panel t at buf + t*k*NR, row p of it at + p*NR; the last panel zero-padded. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_pack)(
-    int bix, size_t n, size_t k, const float *b, size_t b_stride, const int32_t *b_index, float *buf)
+    int bix, size_t n, size_t k, size_t p0, size_t p1, const float *b, size_t b_stride, const int32_t *b_index, float *buf)
 {
     const size_t full = n / VGS_GEMM_NR, rest = n % VGS_GEMM_NR;
     const vgs_v zero = vgs_v_zero();
-    for (size_t p = 0; p < k; p++) {
+    for (size_t p = p0; p < p1; p++) {
         const float *src = b + (bix ? (size_t)b_index[p] : p) * b_stride;
         float *dst = buf + p * VGS_GEMM_NR;
         for (size_t t = 0; t < full; t++, src += VGS_GEMM_NR, dst += k * VGS_GEMM_NR) {
-            vgs_v_store(dst, vgs_v_load(src));
-            vgs_v_store(dst + VGS_VW, vgs_v_load(src + VGS_VW));
+#pragma GCC unroll 4
+            for (int v = 0; v < VGS_GEMM_NV; v++) vgs_v_store(dst + v * VGS_VW, vgs_v_load(src + v * VGS_VW));
         }
         if (rest) {
-            const size_t r0 = rest < VGS_VW ? rest : VGS_VW, r1 = rest - r0;
-            vgs_v_store(dst, r0 == VGS_VW ? vgs_v_load(src) : vgs_v_loadn(src, r0));
-            vgs_v_store(dst + VGS_VW, r1 ? vgs_v_loadn(src + VGS_VW, r1) : zero);
+#pragma GCC unroll 4
+            for (int v = 0; v < VGS_GEMM_NV; v++) {
+                const size_t at = (size_t)v * VGS_VW, lanes = rest <= at ? 0 : rest - at < VGS_VW ? rest - at : VGS_VW;
+                vgs_v_store(dst + at, lanes == VGS_VW ? vgs_v_load(src + at) : lanes ? vgs_v_loadn(src + at, lanes) : zero);
+            }
         }
     }
 }
@@ -228,54 +303,85 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
             crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride;
         }
         size_t j = 0;
-        if (n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m && j + VGS_GEMM_NR <= n) { /* with the prefetch */
-            VGS_FN(vgs__gemm_tile)(2, 1, 0, bix, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, b, b_stride, b_index, bias_i,
-                                   r_i, r_stride, crow, 0, vmin, vmax);
-            j += VGS_GEMM_NR;
-        }
-        for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(2, 1, 0, bix, 0, mr, VGS_GEMM_NR, k, ap, NULL, b + j, b_stride, b_index, bias_i,
-                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
-        }
-        if (j < n) {
-            VGS_FN(vgs__gemm_tail)(bix, 0, mr, n - j, k, ap, b + j, b_stride, b_index, bias_i, r_i ? r_i + j : NULL,
-                                   r_stride, crow, j, vmin, vmax, out_min, out_max);
-        }
-    }
-}
-
-/* The tile loop over packed panels (scratch: vgs__gemm_pack of columns j0 .. j0+n-1); b, r
- * and c's columns are absolute. */
-static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run_packed)(
-    size_t m, size_t j0, size_t n, size_t k, const float *a, size_t a_stride, const float *panels,
-    const float *bias, const float *r, size_t r_stride, float *c, size_t c_stride, const int32_t *c_index,
-    float out_min, float out_max)
-{
-    const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
-    for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
-        const size_t mr = m - i0 < VGS_GEMM_MR ? m - i0 : VGS_GEMM_MR;
-        const float *ap = a + i0 / VGS_GEMM_MR * a_stride; /* the block of rows i0 .. i0+MR-1 */
-        const float *bias_i = bias ? bias + i0 : NULL;
-        const float *r_i = r ? r + i0 * r_stride + j0 : NULL;
-        float *crow[VGS_GEMM_MR];
-        for (size_t i = 0; i < VGS_GEMM_MR; i++) { /* rows past mr: never stored */
-            const size_t row = i0 + (i < mr ? i : mr - 1);
-            crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride + j0;
-        }
-        size_t j = 0;
-        if (n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m && j + VGS_GEMM_NR <= n) { /* with the prefetch */
-            VGS_FN(vgs__gemm_tile)(2, 1, 1, 0, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, panels, VGS_GEMM_NR, NULL,
+        const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
+        if (pf && n >= VGS_GEMM_NR) {
+            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 0, 1, 0, bix, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, b, b_stride, b_index,
                                    bias_i, r_i, r_stride, crow, 0, vmin, vmax);
             j += VGS_GEMM_NR;
         }
         for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(2, 1, 1, 0, 0, mr, VGS_GEMM_NR, k, ap, NULL, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
+            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 0, 1, 0, bix, 0, mr, VGS_GEMM_NR, k, ap, NULL, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
-        if (j < n) {
-            VGS_FN(vgs__gemm_tail)(0, 1, mr, n - j, k, ap, panels + j * k, VGS_GEMM_NR, NULL, bias_i,
+        if (j < n && pf && j == 0) {
+            VGS_FN(vgs__gemm_tail)(bix, 0, 1, 0, mr, n, k, ap, ap + a_stride, b, b_stride, b_index, bias_i, r_i, r_stride,
+                                   crow, 0, vmin, vmax, out_min, out_max);
+        } else if (j < n) {
+            VGS_FN(vgs__gemm_tail)(bix, 0, 0, 0, mr, n - j, k, ap, NULL, b + j, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax, out_min, out_max);
         }
+    }
+}
+
+/* vgs_kernels.gemm_pack_b: rows p0 .. p1-1 of B's n columns into panels of NR columns (k x NR
+ * each). */
+static void VGS_FN(vgs_f32_gemm_pack_b)(size_t n, size_t k, size_t p0, size_t p1, const float *b, size_t b_stride,
+                                        const int32_t *b_index, float *panels)
+{
+    if (p1 > k) p1 = k;
+    if (b_index) VGS_FN(vgs__gemm_pack)(1, n, k, p0, p1, b, b_stride, b_index, panels);
+    else VGS_FN(vgs__gemm_pack)(0, n, k, p0, p1, b, b_stride, NULL, panels);
+}
+
+/* vgs_kernels.gemm_packed: the tile loop over panels of n columns (vgs_f32_gemm_pack_b's).
+ * A row of at most one panel (7x7 = 49 pixels on AVX-512) with k > VGS_GEMM_KC runs in
+ * blocks of VGS_GEMM_KC rows of B, every block of output rows through each (the partial
+ * sums through C: see vgs__gemm_tile's part), so that the block of the panel stays in L1 for
+ * all of them: k x 64 floats of a 7x7 panel came from L2 for every 6 rows once k passed
+ * about 128 (/tmp/gh/gh.c, AVX-512: 107 GFLOP/s at k = 352, 144 at k = 128).  Not with a
+ * residual (r may be c itself) or where the last column takes the column path. */
+static void VGS_FN(vgs_f32_gemm_packed)(size_t m, size_t n, size_t k, const float *a, size_t a_stride,
+                                        const float *panels, const float *bias, const float *r, size_t r_stride,
+                                        float *c, size_t c_stride, const int32_t *c_index, float out_min, float out_max)
+{
+    const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
+    const int colpath = VGS_GEMM_COL && n % VGS_VW == 1 && (n < VGS_VW || !VGS_GEMM_FUSE);
+    const size_t kc_max = n <= VGS_GEMM_NR && k > VGS_GEMM_KC && !r && !colpath ? VGS_GEMM_KC : k;
+    for (size_t p0 = 0;;) {
+        const size_t kc = k - p0 < kc_max ? k - p0 : kc_max;
+        const int part = (p0 > 0) | (p0 + kc < k) << 1; /* 0: all of k in one pass */
+        for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
+            const size_t mr = m - i0 < VGS_GEMM_MR ? m - i0 : VGS_GEMM_MR;
+            const float *ap = a + i0 / VGS_GEMM_MR * a_stride + p0 * VGS_GEMM_MR; /* rows i0 .. i0+MR-1, k from p0 */
+            const float *bias_i = bias ? bias + i0 : NULL;
+            const float *r_i = r ? r + i0 * r_stride : NULL;
+            float *crow[VGS_GEMM_MR];
+            for (size_t i = 0; i < VGS_GEMM_MR; i++) { /* rows past mr: never stored */
+                const size_t row = i0 + (i < mr ? i : mr - 1);
+                crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride;
+            }
+            size_t j = 0;
+            const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
+            const float *bk = panels + p0 * VGS_GEMM_NR; /* the panels' rows from p0 (one panel if kc < k) */
+            if (pf && n >= VGS_GEMM_NR) {
+                VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, part, 1, 1, 0, 1, mr, VGS_GEMM_NR, kc, ap, ap + a_stride, bk,
+                                       VGS_GEMM_NR, NULL, bias_i, r_i, r_stride, crow, 0, vmin, vmax);
+                j += VGS_GEMM_NR;
+            }
+            for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
+                VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, part, 1, 1, 0, 0, mr, VGS_GEMM_NR, kc, ap, NULL, bk + j * k,
+                                       VGS_GEMM_NR, NULL, bias_i, r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
+            }
+            if (j < n && pf && j == 0) {
+                VGS_FN(vgs__gemm_tail)(0, 1, 1, part, mr, n, kc, ap, ap + a_stride, bk, VGS_GEMM_NR, NULL, bias_i, r_i,
+                                       r_stride, crow, 0, vmin, vmax, out_min, out_max);
+            } else if (j < n) {
+                VGS_FN(vgs__gemm_tail)(0, 1, 0, part, mr, n - j, kc, ap, NULL, bk + j * k, VGS_GEMM_NR, NULL, bias_i,
+                                       r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax, out_min, out_max);
+            }
+        }
+        p0 += kc;
+        if (p0 >= k) break;
     }
 }
 
@@ -300,10 +406,10 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
     if (pack) {
         for (size_t j0 = 0; j0 < n; j0 += VGS_GEMM_NC) {
             const size_t nc = n - j0 < VGS_GEMM_NC ? n - j0 : VGS_GEMM_NC;
-            if (b_index) VGS_FN(vgs__gemm_pack)(1, nc, k, b + j0, b_stride, b_index, scratch);
-            else VGS_FN(vgs__gemm_pack)(0, nc, k, b + j0, b_stride, NULL, scratch);
-            VGS_FN(vgs__gemm_run_packed)(m, j0, nc, k, a, a_stride, scratch, bias, r, r_stride, c, c_stride, c_index,
-                                         out_min, out_max);
+            if (b_index) VGS_FN(vgs__gemm_pack)(1, nc, k, 0, k, b + j0, b_stride, b_index, scratch);
+            else VGS_FN(vgs__gemm_pack)(0, nc, k, 0, k, b + j0, b_stride, NULL, scratch);
+            VGS_FN(vgs_f32_gemm_packed)(m, nc, k, a, a_stride, scratch, bias, r ? r + j0 : NULL, r_stride, c + j0,
+                                        c_stride, c_index, out_min, out_max);
         }
     } else if (b_index) {
         VGS_FN(vgs__gemm_run)(1, m, n, k, a, a_stride, b, b_stride, b_index, bias, r, r_stride, c, c_stride, c_index,
@@ -315,9 +421,12 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
 }
 
 #undef VGS_GEMM_MR
+#undef VGS_GEMM_NV
 #undef VGS_GEMM_NR
 #undef VGS_GEMM_NC
 #undef VGS_GEMM_PF_N
+#undef VGS_GEMM_KC
 #undef VGS_GEMM_CV
 #undef VGS_GEMM_COL
+#undef VGS_GEMM_FUSE
 #undef VGS_GEMM_CS

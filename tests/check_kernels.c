@@ -58,7 +58,7 @@
  * Quick mode (environment VGS_CHECK_QUICK=1; tests/meson.build sets it for the qemu-user
  * runs, where every instruction is emulated): the same checks and tolerances on a subsample
  * of the sweeps that keeps every tile edge.
- *  - gemm / gemm_strided: every shape (m 1..13, n 1..33 and 49, 196, 784, every k) is still
+ *  - gemm / gemm_strided: every shape (m 1..13, every n of GEMM_NS, every k) is still
  *    run, with ONE of the 12 option combinations (bias x residual x clamp) per shape instead
  *    of all 12, rotating so that each combination meets every n (over m) and both guard
  *    sides; gemm_large unchanged.
@@ -269,11 +269,20 @@ typedef struct gemm_args {
     float lo, hi;
     const int32_t *bi, *ci;
     float *scratch;
+    float *panels; /* not NULL: the two-step GEMM, gemm_pack_b into these, then gemm_packed */
 } gemm_args;
 
 static void gemm_thunk(void *p)
 {
     const gemm_args *g = (const gemm_args *)p;
+    if (g->panels) {
+        /* in two bands of rows, the second's end past k (clipped to it) */
+        g->K->gemm_pack_b(g->n, g->k, 0, g->k / 2, g->b, g->bs, g->bi, g->panels);
+        g->K->gemm_pack_b(g->n, g->k, g->k / 2, (size_t)-1, g->b, g->bs, g->bi, g->panels);
+        g->K->gemm_packed(g->m, g->n, g->k, g->a, g->as, g->panels, g->bias, g->r, g->rs, g->c, g->cs, g->ci, g->lo,
+                          g->hi);
+        return;
+    }
     g->K->gemm(g->m, g->n, g->k, g->a, g->as, g->b, g->bs, g->bi, g->bias, g->r, g->rs, g->c,
                g->cs, g->ci, g->lo, g->hi, g->scratch);
 }
@@ -415,6 +424,8 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
         {"fc_bf16w", K->fc_bf16w != NULL},
         {"fc_f16w", K->fc_f16w != NULL},
         {"softmax", K->softmax != NULL},
+        {"gemm_pack_b", K->gemm_pack_b != NULL},
+        {"gemm_packed", K->gemm_packed != NULL},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (!fns[i].ok) return vgs_check_fail(msg, len, "%s: %s is NULL", name, fns[i].n);
@@ -424,8 +435,11 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
 /* ------------------------------------------------------------------------------------------
  *  gemm
  *  m crosses the 6-row microkernel tile (1..13: 6, 12 and the remainders), n every vector
- *  remainder up to 2 vectors of the widest ISA (1..33) and network sizes (49 = 7x7,
- *  196 = 14x14, 784 = 28x28), k in {1,2,3,6,10,20,40}, bias yes/no, residual yes/no, clamp
+ *  remainder up to 2 vectors of the widest ISA (1..33), then every tail class of AVX-512's
+ *  64-column tile (34..63: tiles of 3 and 4 vectors with the last masked, 49 = 7x7 and 33
+ *  with the column path after 3 and 2 vectors; 64, 65, 81, 97, 113: a full tile and a tail
+ *  of a column after 0..3 vectors; 96, 127..129) and network sizes (49, 196 = 14x14,
+ *  784 = 28x28), k in {1,2,3,6,10,20,40}, bias yes/no, residual yes/no, clamp
  *  none / ReLU / [-0.5,0.5], guard at head / tail.  Dense strides in "gemm", strides larger
  *  than dense (all different, so mixing two up shows) in "gemm_strided"; "gemm_large" adds
  *  a few shapes from the real network (k = 160, 480; m > 2 tiles; n = 300 crosses the
@@ -439,11 +453,14 @@ static int check_table(vgs_isa isa, char *msg, size_t len)
  *  2k + 1 planes of which b_index picks k distinct ones in a random order (the others are
  *  NaN: reading one fails), the output 2m + 1 planes of which c_index names m in a random
  *  order (the others must stay untouched).  The index arrays sit against guard pages too.
+ *  The two-step GEMM (gemm_pack_b into exactly VGS_GEMM_PANEL_FLOATS(n, k) floats between
+ *  sentinels, in two bands of rows, then gemm_packed) runs a quarter of "gemm_indexed"'s shapes and every shape of
+ *  "gemm_large" a third time, against the same reference and tolerances.
  * ------------------------------------------------------------------------------------------ */
 
-static const size_t GEMM_NS[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
-                                 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-                                 25, 26, 27, 28, 29, 30, 31, 32, 33, 49, 196, 784};
+static const size_t GEMM_NS[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,  13,  14,  15,  16, 17,
+                                 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,  30,  31,  32,  33, 34,
+                                 40, 47, 48, 49, 50, 57, 63, 64, 65, 81, 96, 97,  113, 127, 128, 129, 196, 784};
 static const size_t GEMM_KS[] = {1, 2, 3, 6, 10, 20, 40};
 #define GEMM_MAX_M 13
 #define GEMM_PAD_A 3
@@ -476,7 +493,8 @@ static int gemm_ctx_init(gemm_ctx *g, const vgs_kernels *K, size_t max_m, size_t
     bad |= vgs_guard_init(&g->gr, max_m * (max_n + GEMM_PAD_R));
     bad |= vgs_guard_init(&g->gbi, max_k);
     bad |= vgs_guard_init(&g->gci, max_m);
-    bad |= outbuf_init(&g->scr, VGS_GEMM_SCRATCH_FLOATS(max_k));
+    const size_t panels = VGS_GEMM_PANEL_FLOATS(max_n, max_k);
+    bad |= outbuf_init(&g->scr, panels > VGS_GEMM_SCRATCH_FLOATS(max_k) ? panels : VGS_GEMM_SCRATCH_FLOATS(max_k));
     bad |= outbuf_init(&g->out, (2 * max_m + 1) * (max_n + GEMM_PAD_C));
     bad |= scratch_init(&g->s, (2 * max_m + 1) * max_n);
     const size_t big = 2 * (max_m > max_k ? max_m : max_k) + 1;
@@ -516,7 +534,9 @@ static void gemm_pick(gemm_ctx *g, int32_t *idx, size_t n, size_t planes)
 
 /* ix: bit 0 b_index, bit 1 c_index, bit 2 scratch given (the kernel packs B where that pays:
  * b_index, B rows >= 1024 floats apart with k >= 64, or k >= 200; m > one tile), bit 3 B rows
- * GEMM_FAR_B floats apart (see the section comment). */
+ * GEMM_FAR_B floats apart (see the section comment), bit 4 the two-step GEMM instead
+ * (gemm_pack_b into exactly VGS_GEMM_PANEL_FLOATS(n, k) floats with sentinels around, then
+ * gemm_packed; bit 2 ignored). */
 #define GEMM_FAR_B 1029
 static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int has_bias,
                      int has_r, const clamp_opt *cl, int where, int ix, char *msg, size_t len)
@@ -528,11 +548,11 @@ static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int
     char wh[320];
     snprintf(wh, sizeof wh,
              "%s [%s]: m=%zu n=%zu k=%zu a_stride=%zu (packed %zu) b_stride=%zu c_stride=%zu r_stride=%zu "
-             "bias=%s r=%s clamp=%s guard=%s b_index=%s c_index=%s scratch=%s",
+             "bias=%s r=%s clamp=%s guard=%s b_index=%s c_index=%s scratch=%s%s",
              g->K->gemm_name, vgs_isa_to_string(g->K->isa), m, n, k, as, pas, bs, cs, rs,
              has_bias ? "yes" : "NULL", has_r ? "yes" : "NULL", cl->name, layout_name(where),
              ix & 1 ? "k of 2k+1 planes" : "NULL", ix & 2 ? "m of 2m+1 planes" : "NULL",
-             ix & 4 ? "k x 256 floats" : "NULL");
+             ix & 4 ? "k x 256 floats" : "NULL", ix & 16 ? " (gemm_pack_b + gemm_packed)" : "");
 
     const float *a = vgs_guard_place(&g->ga, footprint2d(m, k, as), where);
     /* packed A: whole blocks of 6 rows, block stride 6k (+ 6 * GEMM_PAD_A strided: the gaps
@@ -567,13 +587,15 @@ static int gemm_case(gemm_ctx *g, size_t m, size_t n, size_t k, int strided, int
     if (r) fill_strided(&g->rng, vgs_guard_wr(&g->gr, r), m, n, rs, -1.0f, 1.0f);
 
     float *c = outbuf_prepare(&g->out, footprint2d(mc, n, cs));
-    const size_t sf = VGS_GEMM_SCRATCH_FLOATS(k); /* exactly that, sentinels around it */
-    float *scr = ix & 4 ? outbuf_prepare(&g->scr, sf) : NULL;
-    gemm_args ga = {g->K, m, n, k, pas, bs, rs, cs, pa, b, bias, r, c, cl->lo, cl->hi, bi, ci, scr};
+    /* exactly that, sentinels around it: the scratch, or the panels of the two-step GEMM */
+    const size_t sf = ix & 16 ? VGS_GEMM_PANEL_FLOATS(n, k) : VGS_GEMM_SCRATCH_FLOATS(k);
+    float *scr = ix & 20 ? outbuf_prepare(&g->scr, sf) : NULL;
+    gemm_args ga = {g->K, m, n, k, pas, bs, rs, cs, pa, b, bias, r, c, cl->lo, cl->hi, bi, ci,
+                    ix & 16 ? NULL : scr, ix & 16 ? scr : NULL};
     if (vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)) return 1;
     if (scr && (vgs_first_non_sentinel(scr - OUT_MARGIN, OUT_MARGIN) < OUT_MARGIN ||
                 vgs_first_non_sentinel(scr + sf, OUT_MARGIN) < OUT_MARGIN)) {
-        return vgs_check_fail(msg, len, "%s: wrote outside its scratch of %zu floats", wh, sf);
+        return vgs_check_fail(msg, len, "%s: wrote outside its %s of %zu floats", wh, ix & 16 ? "panels" : "scratch", sf);
     }
 
     ref_gemm(m, n, k, a, as, bi ? g->bg : b, bi ? n : bs, bias, r, rs, cl->lo, cl->hi, g->s.ref,
@@ -638,7 +660,7 @@ static int check_gemm_indexed(vgs_isa isa, char *msg, size_t len)
                 const int opt = (int)((in + m + 5 * ik) % 12);
                 fail = gemm_case(&g, m, GEMM_NS[in], GEMM_KS[ik], (int)((v / 3) & 1), opt & 1,
                                  (opt >> 1) & 1, &CLAMPS[opt >> 2], (int)((v / 6) & 1),
-                                 (1 + (int)(v % 3)) | (int)((v / 7) & 1) << 2, msg, len);
+                                 (1 + (int)(v % 3)) | (int)((v / 7) & 1) << 2 | (v % 4 == 1 ? 16 : 0), msg, len);
             }
     gemm_ctx_free(&g);
     return fail;
@@ -667,12 +689,14 @@ static int check_gemm_large(vgs_isa isa, char *msg, size_t len)
     for (size_t ik = 0; ik < 2 && !fail; ik++)
         for (size_t im = 0; im < 3 && !fail; im++)
             for (size_t in = 0; in < 4 && !fail; in++, v++)
-                /* each shape twice: without scratch, then with it (packed: b_index, or B rows
-                 * GEMM_FAR_B apart every other shape) */
-                for (int pk = 0; pk < 2 && !fail; pk++)
+                /* each shape three times: without scratch, then with it (packed: b_index, or B
+                 * rows GEMM_FAR_B apart every other shape), then in two steps (gemm_pack_b,
+                 * gemm_packed) */
+                for (int pk = 0; pk < 3 && !fail; pk++)
                     fail = gemm_case(&g, ms[im], ns[in], ks[ik], (int)(v & 1), 1, (int)((v >> 1) & 1),
                                      &CLAMPS[v % 3], (int)((v >> 2) & 1),
-                                     (int)(v % 4) | (pk ? 4 | (int)((v / 4) & 1) << 3 : 0), msg, len);
+                                     (int)(v % 4) | (pk ? 4 | (int)((v / 4) & 1) << 3 : 0) | (pk == 2 ? 16 : 0), msg,
+                                     len);
     gemm_ctx_free(&g);
     return fail;
 }
@@ -1699,7 +1723,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
         snprintf(wh, sizeof wh, "%s [%s]: m=%zu n=%zu k=3 (must write nothing)", K->gemm_name,
                  in, m, n);
         float *c = outbuf_prepare(&out, 0);
-        gemm_args ga = {K, m, n, 3, 3, n, n, n, e0, e1, e2, e3, c, -INFINITY, INFINITY, NULL, NULL, NULL};
+        gemm_args ga = {K, m, n, 3, 3, n, n, n, e0, e1, e2, e3, c, -INFINITY, INFINITY, NULL, NULL, NULL, NULL};
         if (!(fail = vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)))
             fail = check_output(msg, len, wh, c, 0, 0, 0, ref, tol, got, &nm1);
     }
@@ -1714,7 +1738,7 @@ static int check_empty(vgs_isa isa, char *msg, size_t len)
                  K->gemm_name, in);
         float *c = outbuf_prepare(&out, 4);
         gemm_args ga = {K, 2, 2, 0, 0, 2, 2, 2, e0, e1, vgs_guard_place(&g2, 2, VGS_AT_TAIL),
-                        vgs_guard_place(&g3, 4, VGS_AT_TAIL), c, 0.0f, INFINITY, NULL, NULL, NULL};
+                        vgs_guard_place(&g3, 4, VGS_AT_TAIL), c, 0.0f, INFINITY, NULL, NULL, NULL, NULL};
         static const out_names nm = {"i", "j", 0};
         ref[0] = 0.75, ref[1] = 0.125, ref[2] = 0.0, ref[3] = 0.0; /* exact in fp32 */
         if (!(fail = vgs_guarded_call(gemm_thunk, &ga, msg, len, wh)))

@@ -12,6 +12,7 @@
 #include "vec.h"
 #define VGS_ISA_ID VGS_ISA_AVX2
 #define VGS_GEMM_NAME vgs_f32_gemm_6x16__avx2
+#define VGS_GEMM_NV 2 /* vectors of columns a GEMM tile (kernels/gemm.h) */
 #include "../instantiate.h"
 
 #if defined(__clang__)
