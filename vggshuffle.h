@@ -2344,6 +2344,7 @@ static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "d
 #define VGS__COL_UNIT 32      /* conv1x1: ... in shares of this many (every tier's vector width divides it, so a
                                  task's last tile is masked only at the plane's end)                */
 #define VGS__TASK_PIXELS 4096 /* channel-wise layers: output pixels a task, at least       */
+#define VGS__TASK_LANES 16    /* dwconv3x3 and 3x3 pools: ... in whole blocks of this many channels */
 #define VGS__TASK_FC 64       /* linear: outputs a task (all images of the chunk)          */
 #define VGS__TASK_WINO 4      /* Winograd: tasks an image (channel blocks x tile-row bands) */
 #define VGS__TASK_FUSED 65536 /* conv3x3 + maxpool3x3: scratch floats a band, at most (L2) */
@@ -2731,7 +2732,14 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
     case VGS__DWCONV3X3: win = 9, L->wbytes = 4.0 * 10 * cin; /* fall through */
     case VGS__MAXPOOL3X3:
     case VGS__AVGPOOL3X3:
+        /* blocks of whole VGS__TASK_LANES channels (the channels-in-lanes kernels, lanes3x3.h:
+         * a 21-channel block of 14x14 outputs was a group of 16 and a tail of 5 on AVX-512),
+         * but for 17..32 channels at stride 2, which kernels/lanes3x3.h gives AVX2 whole;
+         * in-process A/B, AVX-512 (/tmp/cb/cb.c): stride 1 14x14 21 -> 32 channels 0.83-0.90x
+         * the time, stride 2 7x7 outputs 84 -> 96 0.89-0.95x, stride 2 14x14 outputs 21 -> 32
+         * 1.08-1.24x (kept at 21), planes of 28x28 and more level */
         L->block = vgs__div_up(VGS__TASK_PIXELS, ohw);
+        if (L->stride == 1 || L->block > 2 * VGS__TASK_LANES) L->block = vgs__div_up(L->block, VGS__TASK_LANES) * VGS__TASK_LANES;
         if (L->block > cin) L->block = cin;
         L->tasks = vgs__div_up(cin, L->block);
         L->flops = (win ? 2.0 : 1.0) * 9 * (double)cin * ohw;
