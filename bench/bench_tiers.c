@@ -3,7 +3,8 @@
  * at, VGG16's pools, FC and first convolution, and probes around them (plane sizes 7 .. 56,
  * non-square planes): is the wider tier ever slower (issue 11)?  1 thread.  The kernels are
  * called as the runtime calls them (vggshuffle.h, vgs__task_run): channel-wise layers in
- * blocks of ceil(4096 / output pixels) channels (VGS__TASK_PIXELS), FC in tasks of 64
+ * blocks of ceil(4096 / output pixels) channels (VGS__TASK_PIXELS; rounded up to 16 at stride
+ * 1 and past 32, VGS__TASK_LANES), FC in tasks of 64
  * outputs, direct conv3x3 in blocks of <= 32 channels x bands of >= 3136 pixels.
  *
  * Per shape: ROUNDS rounds, each running every variant once (one sample = enough repeats
@@ -145,7 +146,8 @@ static void run(const vgs_kernels *k, const shape *s)
     const size_t ow = s->kind == DW1 || s->kind == CONV1 ? s->w : (s->w + 1) / 2;
     switch (s->kind) {
     case DW1: case DW2: case AVG: case MAX: {
-        const size_t ohw = oh * ow, block = (4096 + ohw - 1) / ohw;
+        const size_t ohw = oh * ow, b0 = (4096 + ohw - 1) / ohw;
+        const size_t block = s->kind == DW1 || b0 > 32 ? (b0 + 15) / 16 * 16 : b0; /* VGS__TASK_LANES */
         for (size_t c0 = 0; c0 < s->c; c0 += block) {
             const size_t cn = s->c - c0 < block ? s->c - c0 : block;
             const float *xc = x + c0 * hw;
