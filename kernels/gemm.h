@@ -285,6 +285,17 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_pack)(
     }
 }
 
+/* The output rows of the block i0 .. i0+mr-1 (through c_index where given); rows past mr
+ * repeat the last one (never stored). */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_crow)(float **crow, float *c, size_t c_stride,
+                                                                      const int32_t *c_index, size_t i0, size_t mr)
+{
+    for (size_t i = 0; i < VGS_GEMM_MR; i++) {
+        const size_t row = i0 + (i < mr ? i : mr - 1);
+        crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride;
+    }
+}
+
 /* The tile loop, with or without (bix, compile-time) the B index. */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
     int bix, size_t m, size_t n, size_t k, const float *a, size_t a_stride, const float *b,
@@ -298,10 +309,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
         const float *bias_i = bias ? bias + i0 : NULL;
         const float *r_i = r ? r + i0 * r_stride : NULL;
         float *crow[VGS_GEMM_MR];
-        for (size_t i = 0; i < VGS_GEMM_MR; i++) { /* rows past mr: never stored */
-            const size_t row = i0 + (i < mr ? i : mr - 1);
-            crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride;
-        }
+        VGS_FN(vgs__gemm_crow)(crow, c, c_stride, c_index, i0, mr);
         size_t j = 0;
         const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
         if (pf && n >= VGS_GEMM_NR) {
@@ -356,10 +364,7 @@ static void VGS_FN(vgs_f32_gemm_packed)(size_t m, size_t n, size_t k, const floa
             const float *bias_i = bias ? bias + i0 : NULL;
             const float *r_i = r ? r + i0 * r_stride : NULL;
             float *crow[VGS_GEMM_MR];
-            for (size_t i = 0; i < VGS_GEMM_MR; i++) { /* rows past mr: never stored */
-                const size_t row = i0 + (i < mr ? i : mr - 1);
-                crow[i] = c + (c_index ? (size_t)c_index[row] : row) * c_stride;
-            }
+            VGS_FN(vgs__gemm_crow)(crow, c, c_stride, c_index, i0, mr);
             size_t j = 0;
             const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
             const float *bk = panels + p0 * VGS_GEMM_NR; /* the panels' rows from p0 (one panel if kc < k) */
