@@ -3192,7 +3192,6 @@ static void vgs__task_run(void *arg, size_t t)
     }
 }
 
-/* A task with denormals flushed on the thread that runs it (a pool's or the host's). */
 /* Task t = (image * groups + group) * bands + band of a conv1x1 with panel_floats: the band's
  * VGS__TASK_PACK rows of its B into the panels. */
 static void vgs__pack_task(void *arg, size_t t)
@@ -3207,6 +3206,7 @@ static void vgs__pack_task(void *arg, size_t t)
                             net->panels + ig * L->panel_floats);
 }
 
+/* A task with denormals flushed on the thread that runs it (a pool's or the host's). */
 static void vgs__task(void *arg, size_t t)
 {
     const uint64_t fp = vgs_fp_flush_denormals();
