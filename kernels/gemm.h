@@ -69,7 +69,7 @@
  * 49 pixels on AVX-512 is one 3-vector tile with its column, where a second pass of the
  * column path over the panel, out of L1 once k x 64 floats passed 48 KB, cost 1.35x the
  * time at k >= 256 (A/B in one process, /tmp/gh/gh.c: 107 GFLOP/s at k = 352 against 144
- * at k = 128).  part (compile-time; vgs_f32_gemm_packed's blocks of k): bit 0, the sums
+ * at k = 128).  part (0: all of k at once; vgs_f32_gemm_packed's blocks of k): bit 0, the sums
  * start from C's (stored by the previous block of k) instead of the bias; bit 1, they are
  * stored as they are (for the next block), without the residual and the clamp.  A float
  * stored and loaded again is the float the register held, so the results are the same bits
@@ -227,8 +227,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tail)(
 #define VGS__GEMM_Q(Q)                                                                                                  \
     case Q:                                                                                                             \
         VGS_FN(vgs__gemm_tile)(Q, VGS_GEMM_FUSE, part, 1, bfull, bix, pf, mr, Q * VGS_VW, k, ap, apn, b, b_stride,     \
-                               b_index,                                                                                 \
-                               bias, r, r_stride, crow, j, vmin, vmax);                                                 \
+                               b_index, bias, r, r_stride, crow, j, vmin, vmax);                                        \
         break;
         case 0: break;
         VGS__GEMM_Q(1)
@@ -248,8 +247,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_tail)(
 #define VGS__GEMM_V(V)                                                                                                  \
     case V:                                                                                                             \
         VGS_FN(vgs__gemm_tile)(V, 0, part, 0, bfull, bix, pf, mr, rem, k, ap, apn, b, b_stride, b_index, bias, r,       \
-                               r_stride, crow,                                                                          \
-                               j, vmin, vmax);                                                                          \
+                               r_stride, crow, j, vmin, vmax);                                                          \
         break;
         VGS__GEMM_V(1)
         VGS__GEMM_V(2)
