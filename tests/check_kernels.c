@@ -61,7 +61,7 @@
  *  - gemm / gemm_strided: every shape (m 1..13, every n of GEMM_NS, every k) is still
  *    run, with ONE of the 12 option combinations (bias x residual x clamp) per shape instead
  *    of all 12, rotating so that each combination meets every n (over m) and both guard
- *    sides; gemm_large unchanged.
+ *    sides; gemm_large unchanged but for its two-step pass (every other shape).
  *  - window kernels (conv, dwconv, pools): of the 33 x 33 grid, every w in 1..33 (every
  *    vector remainder of every ISA, at stride 1 and 2) for h in 1..9 (every residue of the
  *    3-row ring and both parities at stride 2), 16, 17 and 33, and every h for w <= 3; the
@@ -691,8 +691,8 @@ static int check_gemm_large(vgs_isa isa, char *msg, size_t len)
             for (size_t in = 0; in < 4 && !fail; in++, v++)
                 /* each shape three times: without scratch, then with it (packed: b_index, or B
                  * rows GEMM_FAR_B apart every other shape), then in two steps (gemm_pack_b,
-                 * gemm_packed) */
-                for (int pk = 0; pk < 3 && !fail; pk++)
+                 * gemm_packed; quick mode: every other shape) */
+                for (int pk = 0; pk < (vgs_check_quick() && (v & 1) ? 2 : 3) && !fail; pk++)
                     fail = gemm_case(&g, ms[im], ns[in], ks[ik], (int)(v & 1), 1, (int)((v >> 1) & 1),
                                      &CLAMPS[v % 3], (int)((v >> 2) & 1),
                                      (int)(v % 4) | (pk ? 4 | (int)((v / 4) & 1) << 3 : 0) | (pk == 2 ? 16 : 0), msg,
