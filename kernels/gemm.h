@@ -294,11 +294,13 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_crow)(float *
     }
 }
 
-/* The tile loop, with or without (bix, compile-time) the B index. */
+/* The tile loop over m rows and n columns: B's column j at b + j*bjs, its rows b_stride apart
+ * (bjs = 1: B itself, through b_index where bix; bfull, bjs = k: panels of NR columns, k rows
+ * each); part: see vgs__gemm_tile (0 for all of k). */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
-    int bix, size_t m, size_t n, size_t k, const float *a, size_t a_stride, const float *b,
-    size_t b_stride, const int32_t *b_index, const float *bias, const float *r, size_t r_stride,
-    float *c, size_t c_stride, const int32_t *c_index, float out_min, float out_max)
+    int bix, int bfull, int part, size_t m, size_t n, size_t k, const float *a, size_t a_stride, const float *b,
+    size_t b_stride, size_t bjs, const int32_t *b_index, const float *bias, const float *r, size_t r_stride, float *c,
+    size_t c_stride, const int32_t *c_index, float out_min, float out_max)
 {
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
     for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
@@ -311,19 +313,19 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__gemm_run)(
         size_t j = 0;
         const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
         if (pf && n >= VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 0, 1, 0, bix, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, b, b_stride, b_index,
-                                   bias_i, r_i, r_stride, crow, 0, vmin, vmax);
+            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, part, 1, bfull, bix, 1, mr, VGS_GEMM_NR, k, ap, ap + a_stride, b,
+                                   b_stride, b_index, bias_i, r_i, r_stride, crow, 0, vmin, vmax);
             j += VGS_GEMM_NR;
         }
         for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, 0, 1, 0, bix, 0, mr, VGS_GEMM_NR, k, ap, NULL, b + j, b_stride, b_index, bias_i,
-                                   r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
+            VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, part, 1, bfull, bix, 0, mr, VGS_GEMM_NR, k, ap, NULL, b + j * bjs,
+                                   b_stride, b_index, bias_i, r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
         }
         if (j < n && pf && j == 0) {
-            VGS_FN(vgs__gemm_tail)(bix, 0, 1, 0, mr, n, k, ap, ap + a_stride, b, b_stride, b_index, bias_i, r_i, r_stride,
-                                   crow, 0, vmin, vmax, out_min, out_max);
+            VGS_FN(vgs__gemm_tail)(bix, bfull, 1, part, mr, n, k, ap, ap + a_stride, b, b_stride, b_index, bias_i, r_i,
+                                   r_stride, crow, 0, vmin, vmax, out_min, out_max);
         } else if (j < n) {
-            VGS_FN(vgs__gemm_tail)(bix, 0, 0, 0, mr, n - j, k, ap, NULL, b + j, b_stride, b_index, bias_i,
+            VGS_FN(vgs__gemm_tail)(bix, bfull, 0, part, mr, n - j, k, ap, NULL, b + j * bjs, b_stride, b_index, bias_i,
                                    r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax, out_min, out_max);
         }
     }
@@ -350,39 +352,14 @@ static void VGS_FN(vgs_f32_gemm_packed)(size_t m, size_t n, size_t k, const floa
                                         const float *panels, const float *bias, const float *r, size_t r_stride,
                                         float *c, size_t c_stride, const int32_t *c_index, float out_min, float out_max)
 {
-    const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max);
     const int colpath = VGS_GEMM_COL && n % VGS_VW == 1 && (n < VGS_VW || !VGS_GEMM_FUSE);
     const size_t kc_max = n <= VGS_GEMM_NR && k > VGS_GEMM_KC && !r && !colpath ? VGS_GEMM_KC : k;
     for (size_t p0 = 0;;) {
         const size_t kc = k - p0 < kc_max ? k - p0 : kc_max;
         const int part = (p0 > 0) | (p0 + kc < k) << 1; /* 0: all of k in one pass */
-        for (size_t i0 = 0; i0 < m; i0 += VGS_GEMM_MR) {
-            const size_t mr = m - i0 < VGS_GEMM_MR ? m - i0 : VGS_GEMM_MR;
-            const float *ap = a + i0 / VGS_GEMM_MR * a_stride + p0 * VGS_GEMM_MR; /* rows i0 .. i0+MR-1, k from p0 */
-            const float *bias_i = bias ? bias + i0 : NULL;
-            const float *r_i = r ? r + i0 * r_stride : NULL;
-            float *crow[VGS_GEMM_MR];
-            VGS_FN(vgs__gemm_crow)(crow, c, c_stride, c_index, i0, mr);
-            size_t j = 0;
-            const int pf = n <= VGS_GEMM_PF_N && i0 + VGS_GEMM_MR < m; /* the first tile prefetches */
-            const float *bk = panels + p0 * VGS_GEMM_NR; /* the panels' rows from p0 (one panel if kc < k) */
-            if (pf && n >= VGS_GEMM_NR) {
-                VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, part, 1, 1, 0, 1, mr, VGS_GEMM_NR, kc, ap, ap + a_stride, bk,
-                                       VGS_GEMM_NR, NULL, bias_i, r_i, r_stride, crow, 0, vmin, vmax);
-                j += VGS_GEMM_NR;
-            }
-            for (; j + VGS_GEMM_NR <= n; j += VGS_GEMM_NR) {
-                VGS_FN(vgs__gemm_tile)(VGS_GEMM_NV, 0, part, 1, 1, 0, 0, mr, VGS_GEMM_NR, kc, ap, NULL, bk + j * k,
-                                       VGS_GEMM_NR, NULL, bias_i, r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax);
-            }
-            if (j < n && pf && j == 0) {
-                VGS_FN(vgs__gemm_tail)(0, 1, 1, part, mr, n, kc, ap, ap + a_stride, bk, VGS_GEMM_NR, NULL, bias_i, r_i,
-                                       r_stride, crow, 0, vmin, vmax, out_min, out_max);
-            } else if (j < n) {
-                VGS_FN(vgs__gemm_tail)(0, 1, 0, part, mr, n - j, kc, ap, NULL, bk + j * k, VGS_GEMM_NR, NULL, bias_i,
-                                       r_i ? r_i + j : NULL, r_stride, crow, j, vmin, vmax, out_min, out_max);
-            }
-        }
+        /* the weights and the panels' rows from p0 (one panel if kc < k) */
+        VGS_FN(vgs__gemm_run)(0, 1, part, m, n, kc, a + p0 * VGS_GEMM_MR, a_stride, panels + p0 * VGS_GEMM_NR, VGS_GEMM_NR,
+                              k, NULL, bias, r, r_stride, c, c_stride, c_index, out_min, out_max);
         p0 += kc;
         if (p0 >= k) break;
     }
@@ -415,10 +392,10 @@ static void VGS_GEMM_NAME(size_t m, size_t n, size_t k, const float *a, size_t a
                                         c_stride, c_index, out_min, out_max);
         }
     } else if (b_index) {
-        VGS_FN(vgs__gemm_run)(1, m, n, k, a, a_stride, b, b_stride, b_index, bias, r, r_stride, c, c_stride, c_index,
+        VGS_FN(vgs__gemm_run)(1, 0, 0, m, n, k, a, a_stride, b, b_stride, 1, b_index, bias, r, r_stride, c, c_stride, c_index,
                               out_min, out_max);
     } else {
-        VGS_FN(vgs__gemm_run)(0, m, n, k, a, a_stride, b, b_stride, NULL, bias, r, r_stride, c, c_stride, c_index,
+        VGS_FN(vgs__gemm_run)(0, 0, 0, m, n, k, a, a_stride, b, b_stride, 1, NULL, bias, r, r_stride, c, c_stride, c_index,
                               out_min, out_max);
     }
 }
