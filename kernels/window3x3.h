@@ -109,8 +109,12 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__window3x3)(
 {
     const size_t oh = stride == 1 ? h : (h + 1) / 2, ow = stride == 1 ? w : (w + 1) / 2;
     const float pad = op == VGS__WIN_MAX ? -INFINITY : 0.0f;
-    vgs_v kv[9];
-    for (int i = 0; i < 9; i++) kv[i] = vgs_v_set1(op == VGS__WIN_DWCONV ? k[i] : 0.0f);
+    /* the 9 weights as 9 variables, not an array: GCC keeps an array indexed in an unrolled
+     * loop in memory (scalar replacement runs before the unrolling) and reloads a weight for
+     * every multiply-add */
+#define VGS__KV(i) const vgs_v kv##i = vgs_v_set1(op == VGS__WIN_DWCONV ? k[i] : 0.0f)
+    VGS__KV(0); VGS__KV(1); VGS__KV(2); VGS__KV(3); VGS__KV(4); VGS__KV(5); VGS__KV(6); VGS__KV(7); VGS__KV(8);
+#undef VGS__KV
     const vgs_v vbias = vgs_v_set1(op == VGS__WIN_DWCONV ? bias : pad);
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max), ninth = vgs_v_set1(1.0f / 9.0f);
     float ring[VGS_WIN_RING][VGS_STRIP_ROW];
@@ -151,9 +155,9 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__window3x3)(
                         const int ky = d - stride * q; /* a constant once unrolled */
                         if (ky < 0 || ky > 2) continue;
                         if (op == VGS__WIN_DWCONV) {
-                            acc[q] = vgs_v_fma(kv[ky * 3 + 0], t0, acc[q]);
-                            acc[q] = vgs_v_fma(kv[ky * 3 + 1], t1, acc[q]);
-                            acc[q] = vgs_v_fma(kv[ky * 3 + 2], t2, acc[q]);
+                            acc[q] = vgs_v_fma(ky == 0 ? kv0 : ky == 1 ? kv3 : kv6, t0, acc[q]);
+                            acc[q] = vgs_v_fma(ky == 0 ? kv1 : ky == 1 ? kv4 : kv7, t1, acc[q]);
+                            acc[q] = vgs_v_fma(ky == 0 ? kv2 : ky == 1 ? kv5 : kv8, t2, acc[q]);
                         } else if (op == VGS__WIN_MAX) {
                             acc[q] = vgs_v_max(acc[q], vgs_v_max(t0, vgs_v_max(t1, t2)));
                         } else {
