@@ -5,6 +5,7 @@
 
 #include "../kernels/window3x3.h"
 #include "../kernels/lanes3x3.h"
+#include "../kernels/flat3x3.h"
 #include "../kernels/gemm.h"
 #include "../kernels/conv3x3.h"
 #include "../kernels/dwconv3x3.h"
@@ -57,4 +58,5 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
 #undef VGS_LANES_OUT
 #undef VGS_LANES_NARROW_LO
 #undef VGS_LANES_NARROW_HI
+#undef VGS_FLAT_PX
 #include "undef.h"

@@ -26,3 +26,8 @@
 #undef vgs_v_loadn_bf16
 #undef vgs_v_load_f16
 #undef vgs_v_loadn_f16
+#undef VGS_HAS_MASKLOAD
+#undef vgs_m
+#undef vgs_m_bits
+#undef vgs_v_maskz_load
+#undef vgs_v_mask3_fma

@@ -1,5 +1,7 @@
-/* kernels/dwconv3x3.h — depthwise 3x3 convolution, padding 1, stride 1 and 2, NCHW, on the
- * window walk of window3x3.h (weights held in registers per channel).  Generic body,
+/* kernels/dwconv3x3.h — depthwise 3x3 convolution, padding 1, stride 1 and 2, NCHW: stride 1
+ * on planes up to VGS_FLAT_PX pixels read flat where the tier has fault-free masked loads
+ * (flat3x3.h), else channels across the lanes on small planes (lanes3x3.h), else the window
+ * walk of window3x3.h (weights held in registers per channel).  Generic body,
  * instantiated per ISA.  Contract: vgs_kernels.dwconv3x3s1p1 / dwconv3x3s2p1; the output
  * plane of each channel comes from y_index, which is how a channel shuffle costs nothing. */
 
@@ -8,6 +10,12 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__dwconv3x3)(
     const float *bias, float *y, size_t y_cstride, const int32_t *y_index, float out_min,
     float out_max)
 {
+#ifdef VGS_HAS_MASKLOAD
+    if (stride == 1 && h * w <= VGS_FLAT_PX) {
+        VGS_FN(vgs__flat3x3)(c, h, w, x, x_cstride, k, bias, y, y_cstride, y_index, out_min, out_max);
+        return;
+    }
+#endif
 #if VGS_VW > 1
     if (VGS_FN(vgs__lanes_pay)(stride, c, h, w)) {
         VGS_FN(vgs__lanes3x3_run)(VGS__WIN_DWCONV, stride, c, h, w, x, x_cstride, k, bias, y, y_cstride, y_index,

@@ -12,6 +12,14 @@ typedef __m512 vgs__avx512_v;
 #define vgs_v_store(p, v) _mm512_storeu_ps((p), (v))
 #define vgs_v_loadn(p, n) _mm512_maskz_loadu_ps(vgs__avx512_mask(n), (p))
 #define vgs_v_storen(p, v, n) _mm512_mask_storeu_ps((p), vgs__avx512_mask(n), (v))
+/* Lane masks from bits (kernels/flat3x3.h): a masked-off lane of a masked load never faults
+ * (architectural for EVEX loads), so the flat depthwise path runs on this tier. */
+#define VGS_HAS_MASKLOAD 1
+typedef __mmask16 vgs__avx512_m;
+#define vgs_m vgs__avx512_m
+#define vgs_m_bits(b) ((__mmask16)(b))
+#define vgs_v_maskz_load(m, p) _mm512_maskz_loadu_ps((m), (p))           /* lanes off: 0 */
+#define vgs_v_mask3_fma(a, b, c, m) _mm512_mask3_fmadd_ps((a), (b), (c), (m)) /* lanes off: c */
 #define vgs_v_set1(x) _mm512_set1_ps(x)
 #define vgs_v_zero() _mm512_setzero_ps()
 #define vgs_v_fma(a, b, c) _mm512_fmadd_ps((a), (b), (c))
