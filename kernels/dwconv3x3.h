@@ -11,7 +11,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__dwconv3x3)(
     float out_max)
 {
 #ifdef VGS_HAS_MASKLOAD
-    if (stride == 1 && h * w <= VGS_FLAT_PX) {
+    if (stride == 1 && h * w <= VGS_FLAT_PX && h * w > 0) {
         VGS_FN(vgs__flat3x3)(c, h, w, x, x_cstride, k, bias, y, y_cstride, y_index, out_min, out_max);
         return;
     }
