@@ -59,4 +59,5 @@ static const vgs_kernels VGS_FN(vgs__kernels) = {
 #undef VGS_LANES_NARROW_LO
 #undef VGS_LANES_NARROW_HI
 #undef VGS_FLAT_PX
+#undef VGS_FLAT_S2
 #include "undef.h"

@@ -31,3 +31,6 @@
 #undef vgs_m_bits
 #undef vgs_v_maskz_load
 #undef vgs_v_mask3_fma
+#undef vgs_v_mask_load
+#undef vgs_v_even2
+#undef vgs_v_odd2

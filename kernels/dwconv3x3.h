@@ -15,6 +15,14 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__dwconv3x3)(
         VGS_FN(vgs__flat3x3)(c, h, w, x, x_cstride, k, bias, y, y_cstride, y_index, out_min, out_max);
         return;
     }
+    if (stride == 2 && VGS_FLAT_S2(h, w)) {
+        for (size_t i = 0; i < c; i++) {
+            float *yi = y + (y_index ? (size_t)y_index[i] : i) * y_cstride;
+            VGS_FN(vgs__direct3x3s2)(VGS__WIN_DWCONV, h, w, x + i * x_cstride, k + 9 * i, bias ? bias[i] : 0.0f, yi,
+                                     out_min, out_max);
+        }
+        return;
+    }
 #endif
 #if VGS_VW > 1
     if (VGS_FN(vgs__lanes_pay)(stride, c, h, w)) {

@@ -26,6 +26,12 @@
 
 /* Pixels of the largest plane read flat (its vectors' masks sit on the stack: 12 a vector) */
 #define VGS_FLAT_PX 1024
+/* Stride-2 planes read where they are (vgs__direct3x3s2): rows of at least 12 outputs (3/4 of
+ * a vector at VW = 16).  In-process A/B against the lanes path (planes up to 28x28) and the
+ * staged row walk, AVX-512, Emerald Rapids VM, the nets' shapes: 28x28 inputs 0.46-0.56x the
+ * time (dwconv 16..240 channels, avgpool 16 and 240), 56x56 0.56-0.67x, the stem's max-pool
+ * on 112x112 0.76-0.84x; 14x14 inputs (7 outputs a row) 1.05-1.23x: left to the lanes path. */
+#define VGS_FLAT_S2(h, w) ((h) > 0 && (w) + 1 >= 2 * 12)
 
 #ifdef VGS_HAS_MASKLOAD
 /* Bits first .. first+VW-1 of a bitmap of 64-bit words (VW divides 64: one word holds them) */
@@ -101,6 +107,87 @@ static void VGS_FN(vgs__flat3x3)(size_t c, size_t h, size_t w, const float *x, s
             /* b first: at an odd end b is a itself, and a's store is the one that counts */
             VGS_FN(vgs__store_upto)(yb + p0, vgs_v_clamp(accb, vmin, vmax), hw - (size_t)p0);
             VGS_FN(vgs__store_upto)(ya + p0, vgs_v_clamp(acca, vmin, vmax), hw - (size_t)p0);
+        }
+    }
+}
+/* Lanes l of a VW-lane load at column c0 + l that lie in 0 .. w-1 (c0 may be negative) */
+static inline uint32_t VGS_FN(vgs__cols_in)(ptrdiff_t c0, size_t w)
+{
+    const ptrdiff_t lo = c0 < 0 ? -c0 : 0, hi = (ptrdiff_t)w - c0 < VGS_VW ? (ptrdiff_t)w - c0 : VGS_VW;
+    if (hi <= lo) return 0;
+    const uint32_t upto = hi >= 32 ? ~0u : (1u << hi) - 1u;
+    return upto & ~((1u << lo) - 1u);
+}
+
+/* One h x w plane through a 3x3 window at stride 2, padding 1, into y ((h+1)/2 x (w+1)/2),
+ * reading the input rows where they are: the VW outputs from column ox0 take input columns
+ * 2*ox0 - 1 .. 2*ox0 + 2*VW - 1, two masked loads at 2*ox0 - 1 (taps kx = 0, 1: their even
+ * and odd lanes) and two at 2*ox0 (kx = 2: the odd lanes), the columns outside the row read
+ * as the padding value.  Otherwise the row walk of window3x3.h (blocks of VGS_WIN_ROWS output
+ * rows, padding rows skipped, the same operations per output in the same order): the same
+ * taps, so bit-identical results; no staging copy.  (An op other than dwconv has no weights:
+ * k is NULL.) */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__direct3x3s2)(
+    int op, size_t h, size_t w, const float *x, const float *k, float bias, float *y, float out_min, float out_max)
+{
+    const size_t oh = (h + 1) / 2, ow = (w + 1) / 2;
+    const float pad = op == VGS__WIN_MAX ? -INFINITY : 0.0f;
+#define VGS__KV(i) const vgs_v kv##i = vgs_v_set1(op == VGS__WIN_DWCONV ? k[i] : 0.0f)
+    VGS__KV(0); VGS__KV(1); VGS__KV(2); VGS__KV(3); VGS__KV(4); VGS__KV(5); VGS__KV(6); VGS__KV(7); VGS__KV(8);
+#undef VGS__KV
+    const vgs_v vbias = vgs_v_set1(op == VGS__WIN_DWCONV ? bias : pad), vpad = vgs_v_set1(pad);
+    const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max), ninth = vgs_v_set1(1.0f / 9.0f);
+    for (size_t oy = 0; oy < oh; oy += VGS_WIN_ROWS) {
+        const size_t rows = oh - oy < VGS_WIN_ROWS ? oh - oy : VGS_WIN_ROWS;
+        const ptrdiff_t top = (ptrdiff_t)(2 * oy) - 1;
+        /* input row top + d as an address, or 0 where it is padding (or unread) */
+        uintptr_t in[2 * VGS_WIN_ROWS + 1];
+        for (int d = 0; d < 2 * (VGS_WIN_ROWS - 1) + 3; d++) {
+            const ptrdiff_t iy = top + d;
+            in[d] = iy < 0 || iy >= (ptrdiff_t)h || d > 2 * ((int)rows - 1) + 2 ? 0 : (uintptr_t)(x + (size_t)iy * w);
+        }
+        float *yrow = y + oy * ow;
+        for (size_t ox = 0; ox < ow; ox += VGS_VW) {
+            const ptrdiff_t c0 = (ptrdiff_t)(2 * ox) - 1;
+            const vgs_m m0 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0, w)), m1 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0 + VGS_VW, w));
+            const vgs_m m2 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0 + 1, w)), m3 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0 + 1 + VGS_VW, w));
+            /* byte offsets of the four loads from a row's start (c0 may be -1: as integers) */
+            const uintptr_t o0 = (uintptr_t)(c0 * (ptrdiff_t)sizeof(float)), o1 = o0 + VGS_VW * sizeof(float);
+            const uintptr_t o2 = o0 + sizeof(float), o3 = o1 + sizeof(float);
+            vgs_v acc[VGS_WIN_ROWS];
+#pragma GCC unroll 4
+            for (int q = 0; q < VGS_WIN_ROWS; q++) acc[q] = vbias;
+#pragma GCC unroll 9
+            for (int d = 0; d < 2 * (VGS_WIN_ROWS - 1) + 3; d++) {
+                if (!in[d]) continue;
+                const vgs_v a = vgs_v_mask_load(vpad, m0, (const float *)(in[d] + o0));
+                const vgs_v b = vgs_v_mask_load(vpad, m1, (const float *)(in[d] + o1));
+                const vgs_v e = vgs_v_mask_load(vpad, m2, (const float *)(in[d] + o2));
+                const vgs_v f = vgs_v_mask_load(vpad, m3, (const float *)(in[d] + o3));
+                const vgs_v t0 = vgs_v_even2(a, b), t1 = vgs_v_odd2(a, b), t2 = vgs_v_odd2(e, f);
+#pragma GCC unroll 4
+                for (int q = 0; q < VGS_WIN_ROWS; q++) {
+                    const int ky = d - 2 * q; /* a constant once unrolled */
+                    if (ky < 0 || ky > 2) continue;
+                    if (op == VGS__WIN_DWCONV) {
+                        acc[q] = vgs_v_fma(ky == 0 ? kv0 : ky == 1 ? kv3 : kv6, t0, acc[q]);
+                        acc[q] = vgs_v_fma(ky == 0 ? kv1 : ky == 1 ? kv4 : kv7, t1, acc[q]);
+                        acc[q] = vgs_v_fma(ky == 0 ? kv2 : ky == 1 ? kv5 : kv8, t2, acc[q]);
+                    } else if (op == VGS__WIN_MAX) {
+                        acc[q] = vgs_v_max(acc[q], vgs_v_max(t0, vgs_v_max(t1, t2)));
+                    } else {
+                        acc[q] = vgs_v_add(acc[q], vgs_v_add(vgs_v_add(t0, t1), t2));
+                    }
+                }
+            }
+#pragma GCC unroll 4
+            for (int q = 0; q < VGS_WIN_ROWS; q++) {
+                if ((size_t)q >= rows) break;
+                vgs_v v = acc[q];
+                if (op == VGS__WIN_AVG) v = vgs_v_mul(v, ninth);
+                if (op == VGS__WIN_DWCONV) v = vgs_v_clamp(v, vmin, vmax);
+                VGS_FN(vgs__store_upto)(yrow + q * ow + ox, v, ow - ox);
+            }
         }
     }
 }

@@ -5,6 +5,13 @@
 static void VGS_FN(vgs_f32_maxpool3x3s2p1)(size_t c, size_t h, size_t w, const float *x,
                                            size_t x_cstride, float *y, size_t y_cstride)
 {
+#ifdef VGS_HAS_MASKLOAD
+    if (VGS_FLAT_S2(h, w)) {
+        for (size_t i = 0; i < c; i++)
+            VGS_FN(vgs__direct3x3s2)(VGS__WIN_MAX, h, w, x + i * x_cstride, NULL, 0.0f, y + i * y_cstride, 0.0f, 0.0f);
+        return;
+    }
+#endif
 #if VGS_VW > 1
     if (VGS_FN(vgs__lanes_pay)(2, c, h, w)) {
         VGS_FN(vgs__lanes3x3_run)(VGS__WIN_MAX, 2, c, h, w, x, x_cstride, NULL, NULL, y, y_cstride, NULL, 0.0f, 0.0f);
@@ -19,6 +26,13 @@ static void VGS_FN(vgs_f32_maxpool3x3s2p1)(size_t c, size_t h, size_t w, const f
 static void VGS_FN(vgs_f32_avgpool3x3s2p1)(size_t c, size_t h, size_t w, const float *x,
                                            size_t x_cstride, float *y, size_t y_cstride)
 {
+#ifdef VGS_HAS_MASKLOAD
+    if (VGS_FLAT_S2(h, w)) {
+        for (size_t i = 0; i < c; i++)
+            VGS_FN(vgs__direct3x3s2)(VGS__WIN_AVG, h, w, x + i * x_cstride, NULL, 0.0f, y + i * y_cstride, 0.0f, 0.0f);
+        return;
+    }
+#endif
 #if VGS_VW > 1
     if (VGS_FN(vgs__lanes_pay)(2, c, h, w)) {
         VGS_FN(vgs__lanes3x3_run)(VGS__WIN_AVG, 2, c, h, w, x, x_cstride, NULL, NULL, y, y_cstride, NULL, 0.0f, 0.0f);

@@ -20,6 +20,12 @@ typedef __mmask16 vgs__avx512_m;
 #define vgs_m_bits(b) ((__mmask16)(b))
 #define vgs_v_maskz_load(m, p) _mm512_maskz_loadu_ps((m), (p))           /* lanes off: 0 */
 #define vgs_v_mask3_fma(a, b, c, m) _mm512_mask3_fmadd_ps((a), (b), (c), (m)) /* lanes off: c */
+#define vgs_v_mask_load(src, m, p) _mm512_mask_loadu_ps((src), (m), (p)) /* lanes off: src */
+/* The even and the odd lanes of the 32 floats a, b (a first) */
+#define vgs_v_even2(a, b) \
+    _mm512_permutex2var_ps((a), _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), (b))
+#define vgs_v_odd2(a, b) \
+    _mm512_permutex2var_ps((a), _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), (b))
 #define vgs_v_set1(x) _mm512_set1_ps(x)
 #define vgs_v_zero() _mm512_setzero_ps()
 #define vgs_v_fma(a, b, c) _mm512_fmadd_ps((a), (b), (c))
