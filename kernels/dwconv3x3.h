@@ -1,7 +1,8 @@
-/* kernels/dwconv3x3.h — depthwise 3x3 convolution, padding 1, stride 1 and 2, NCHW: stride 1
- * on planes up to VGS_FLAT_PX pixels read flat where the tier has fault-free masked loads
- * (flat3x3.h), else channels across the lanes on small planes (lanes3x3.h), else the window
- * walk of window3x3.h (weights held in registers per channel).  Generic body,
+/* kernels/dwconv3x3.h — depthwise 3x3 convolution, padding 1, stride 1 and 2, NCHW: where the
+ * tier has fault-free masked loads (flat3x3.h), stride 1 on planes up to VGS_FLAT_PX pixels
+ * read flat and stride 2 on rows of VGS_FLAT_S2 outputs read where they are; else channels
+ * across the lanes on small planes (lanes3x3.h), else the window walk of window3x3.h
+ * (weights held in registers per channel).  Generic body,
  * instantiated per ISA.  Contract: vgs_kernels.dwconv3x3s1p1 / dwconv3x3s2p1; the output
  * plane of each channel comes from y_index, which is how a channel shuffle costs nothing. */
 

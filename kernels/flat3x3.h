@@ -1,7 +1,11 @@
-/* kernels/flat3x3.h — depthwise 3x3 convolution, stride 1, padding 1, on planes read flat:
- * a vector holds VW consecutive pixels of a plane (across its rows), and each of the 9 taps
- * is one masked load straight from the input at pixel offset (ky-1)*w + (kx-1).  No staging,
- * no transpose.  Generic body, instantiated only on tiers whose masked loads never fault on
+/* kernels/flat3x3.h — the 3x3 window (padding 1) read straight from the input with masked
+ * loads, the lanes outside the plane taking the padding value: no staging, no transpose.
+ *   - vgs__flat3x3: depthwise convolution at stride 1 on planes read flat: a vector holds VW
+ *     consecutive pixels of a plane (across its rows), and each of the 9 taps is one masked
+ *     load at pixel offset (ky-1)*w + (kx-1) (below);
+ *   - vgs__direct3x3s2: depthwise convolution, max- and average-pooling at stride 2, a row of
+ *     outputs at a time (VGS_FLAT_S2, at the end).
+ * Generic bodies, instantiated only on tiers whose masked loads never fault on
  * their masked-off lanes (VGS_HAS_MASKLOAD: AVX-512, where that is architectural).  Not AVX2:
  * its VMASKMOVPS may fault on them (AMD, QEMU's TCG: arch/avx2/vec.h), and tried with a check
  * that every lane a call's taps span lies in pages its planes occupy, with masks as vectors
@@ -22,7 +26,8 @@
  * walk), 0.47-0.54x at 14x14 and 0.56x at 7x7 (the lanes path, whose two 16x16 transposes
  * a group compete with the FMAs for the shuffle port), bit-identical.  Whole nets at 1
  * thread: V2 x1.0 0.96x, x1.5 0.97x, V1 g3 1.0x 0.95x, logits identical.
- * Contract: vgs_kernels.dwconv3x3s1p1 for planes of at most VGS_FLAT_PX pixels. */
+ * Contract: vgs_kernels.dwconv3x3s1p1 for planes of at most VGS_FLAT_PX pixels; at stride 2
+ * (vgs__direct3x3s2) dwconv3x3s2p1, maxpool3x3s2p1 and avgpool3x3s2p1 where VGS_FLAT_S2. */
 
 /* Pixels of the largest plane read flat (its vectors' masks sit on the stack: 12 a vector) */
 #define VGS_FLAT_PX 1024

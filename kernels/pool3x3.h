@@ -1,6 +1,8 @@
 /* kernels/pool3x3.h — 3x3 pooling, stride 2, padding 1, NCHW (max: padding ignored; average:
- * padding counted, always / 9).  Generic body, instantiated per ISA, on the window walk of
- * window3x3.h.  Contract: vgs_kernels.maxpool3x3s2p1 / avgpool3x3s2p1. */
+ * padding counted, always / 9).  Generic body, instantiated per ISA: rows read where they are
+ * with masked loads where the tier has them and rows are long enough (flat3x3.h,
+ * VGS_FLAT_S2), else channels across the lanes on small planes (lanes3x3.h), else the window
+ * walk of window3x3.h.  Contract: vgs_kernels.maxpool3x3s2p1 / avgpool3x3s2p1. */
 
 static void VGS_FN(vgs_f32_maxpool3x3s2p1)(size_t c, size_t h, size_t w, const float *x,
                                            size_t x_cstride, float *y, size_t y_cstride)
