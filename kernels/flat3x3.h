@@ -12,8 +12,8 @@
  * and the masked multiply-add a blend, it took 1.42-1.50x the time of the AVX2 paths on
  * 7x7..28x28 planes (in-process A/B on the Xeon VM).
  *
- * Per vector, the masks come from bitmaps of the plane's first and last columns (one bit a
- * pixel, built in O(h)): the load mask of tap (ky, kx) keeps the lanes whose input pixel lies
+ * Per vector, the masks come from bitmaps of the plane's first and last rows and columns (one
+ * bit a pixel, built once a call): the load mask of tap (ky, kx) keeps the lanes whose input pixel lies
  * inside the plane (row and column), the others read as 0; the multiply-add mask of input
  * row ky keeps the lanes whose row ky-1 exists.  So each output is computed exactly as the
  * row walk (window3x3.h) and the lanes path (lanes3x3.h) compute it: the bias, then per
@@ -115,6 +115,7 @@ static void VGS_FN(vgs__flat3x3)(size_t c, size_t h, size_t w, const float *x, s
         }
     }
 }
+
 /* Lanes l of a VW-lane load at column c0 + l that lie in 0 .. w-1 (c0 may be negative) */
 static inline uint32_t VGS_FN(vgs__cols_in)(ptrdiff_t c0, size_t w)
 {

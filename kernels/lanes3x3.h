@@ -191,7 +191,10 @@ static inline int VGS_FN(vgs__lanes_pay)(int stride, size_t c, size_t h, size_t 
 #define VGS_LANES_NARROW_LO 384
 #define VGS_LANES_NARROW_HI 784
 
-/* The entry of the dwconv and pool families: one instance per operation (op and stride are
+/* (On AVX-512 most of these calls no longer get here: flat3x3.h takes stride-1 depthwise
+ * convolution on planes up to 1024 pixels and stride 2 on rows of 12 outputs or more.)
+ *
+ * The entry of the dwconv and pool families: one instance per operation (op and stride are
  * constants in each).  Where a tier has a half-width one (VGS_NARROW_FN: AVX-512's is AVX2),
  * the calls above (VGS_LANES_NARROW_*) go to it whole, and in others a channel tail of at
  * most VW/2, so that no group of this width wastes more lanes than that tier would.  Either
