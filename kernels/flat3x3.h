@@ -13,9 +13,9 @@
  * 7x7..28x28 planes (in-process A/B on the Xeon VM).
  *
  * Per vector, the masks come from bitmaps of the plane's first and last rows and columns (one
- * bit a pixel, built once a call): the load mask of tap (ky, kx) keeps the lanes whose input pixel lies
- * inside the plane (row and column), the others read as 0; the multiply-add mask of input
- * row ky keeps the lanes whose row ky-1 exists.  So each output is computed exactly as the
+ * bit a pixel, built once a call): the load mask of tap (ky, kx) keeps the lanes whose input
+ * pixel lies inside the plane (row and column), the others read as 0; the multiply-add mask
+ * of input row ky keeps the lanes whose row ky-1 exists.  So each output is computed exactly as the
  * row walk (window3x3.h) and the lanes path (lanes3x3.h) compute it: the bias, then per
  * existing input row (padding rows skipped) taps kx = 0, 1, 2 in order, a padding column a
  * multiply-add of 0, then the clamp: bit-identical, NaN and infinity included.
