@@ -155,8 +155,10 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__direct3x3s2)(
         float *yrow = y + oy * ow;
         for (size_t ox = 0; ox < ow; ox += VGS_VW) {
             const ptrdiff_t c0 = (ptrdiff_t)(2 * ox) - 1;
-            const vgs_m m0 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0, w)), m1 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0 + VGS_VW, w));
-            const vgs_m m2 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0 + 1, w)), m3 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0 + 1 + VGS_VW, w));
+            const vgs_m m0 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0, w));
+            const vgs_m m1 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0 + VGS_VW, w));
+            const vgs_m m2 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0 + 1, w));
+            const vgs_m m3 = vgs_m_bits(VGS_FN(vgs__cols_in)(c0 + 1 + VGS_VW, w));
             /* byte offsets of the four loads from a row's start (c0 may be -1: as integers) */
             const uintptr_t o0 = (uintptr_t)(c0 * (ptrdiff_t)sizeof(float)), o1 = o0 + VGS_VW * sizeof(float);
             const uintptr_t o2 = o0 + sizeof(float), o3 = o1 + sizeof(float);
