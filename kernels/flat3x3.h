@@ -138,9 +138,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__direct3x3s2)(
 {
     const size_t oh = (h + 1) / 2, ow = (w + 1) / 2;
     const float pad = op == VGS__WIN_MAX ? -INFINITY : 0.0f;
-#define VGS__KV(i) const vgs_v kv##i = vgs_v_set1(op == VGS__WIN_DWCONV ? k[i] : 0.0f)
-    VGS__KV(0); VGS__KV(1); VGS__KV(2); VGS__KV(3); VGS__KV(4); VGS__KV(5); VGS__KV(6); VGS__KV(7); VGS__KV(8);
-#undef VGS__KV
+    VGS__WIN_WEIGHTS(op, k);
     const vgs_v vbias = vgs_v_set1(op == VGS__WIN_DWCONV ? bias : pad), vpad = vgs_v_set1(pad);
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max), ninth = vgs_v_set1(1.0f / 9.0f);
     for (size_t oy = 0; oy < oh; oy += VGS_WIN_ROWS) {
@@ -177,24 +175,13 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__direct3x3s2)(
                 for (int q = 0; q < VGS_WIN_ROWS; q++) {
                     const int ky = d - 2 * q; /* a constant once unrolled */
                     if (ky < 0 || ky > 2) continue;
-                    if (op == VGS__WIN_DWCONV) {
-                        acc[q] = vgs_v_fma(ky == 0 ? kv0 : ky == 1 ? kv3 : kv6, t0, acc[q]);
-                        acc[q] = vgs_v_fma(ky == 0 ? kv1 : ky == 1 ? kv4 : kv7, t1, acc[q]);
-                        acc[q] = vgs_v_fma(ky == 0 ? kv2 : ky == 1 ? kv5 : kv8, t2, acc[q]);
-                    } else if (op == VGS__WIN_MAX) {
-                        acc[q] = vgs_v_max(acc[q], vgs_v_max(t0, vgs_v_max(t1, t2)));
-                    } else {
-                        acc[q] = vgs_v_add(acc[q], vgs_v_add(vgs_v_add(t0, t1), t2));
-                    }
+                    acc[q] = VGS_FN(vgs__win_taps)(op, ky, acc[q], t0, t1, t2, VGS__WIN_KV);
                 }
             }
 #pragma GCC unroll 4
             for (int q = 0; q < VGS_WIN_ROWS; q++) {
                 if ((size_t)q >= rows) break;
-                vgs_v v = acc[q];
-                if (op == VGS__WIN_AVG) v = vgs_v_mul(v, ninth);
-                if (op == VGS__WIN_DWCONV) v = vgs_v_clamp(v, vmin, vmax);
-                VGS_FN(vgs__store_upto)(yrow + q * ow + ox, v, ow - ox);
+                VGS_FN(vgs__win_out)(op, acc[q], yrow + q * ow + ox, ow - ox, ninth, vmin, vmax);
             }
         }
     }

@@ -79,6 +79,15 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__store_upto)(float 
 #define VGS__WIN_DWCONV 0
 #define VGS__WIN_MAX 1
 #define VGS__WIN_AVG 2
+/* The 9 weights of a depthwise window as 9 vectors kv0 .. kv8 (0 for the pools), variables and
+ * not an array: GCC keeps an array indexed in an unrolled loop in memory (scalar replacement
+ * runs before the unrolling) and reloaded a weight for every multiply-add of the row walk */
+#define VGS__WIN_W(op, k, i) vgs_v_set1((op) == VGS__WIN_DWCONV ? (k)[i] : 0.0f)
+#define VGS__WIN_WEIGHTS(op, k)                                                                         \
+    const vgs_v kv0 = VGS__WIN_W(op, k, 0), kv1 = VGS__WIN_W(op, k, 1), kv2 = VGS__WIN_W(op, k, 2), \
+                kv3 = VGS__WIN_W(op, k, 3), kv4 = VGS__WIN_W(op, k, 4), kv5 = VGS__WIN_W(op, k, 5), \
+                kv6 = VGS__WIN_W(op, k, 6), kv7 = VGS__WIN_W(op, k, 7), kv8 = VGS__WIN_W(op, k, 8)
+#define VGS__WIN_KV kv0, kv1, kv2, kv3, kv4, kv5, kv6, kv7, kv8
 /* Whether a tier with a half-width one (VGS_NARROW_FN) hands it the shapes where that one
  * measured faster (the rules sit in kernels/lanes3x3.h and pool2x2.h): always, except in an
  * A/B build of a benchmark that measures the wide path there too in the same process. */
@@ -89,6 +98,31 @@ extern int vgs_bench_narrow_off;
 #define VGS__NARROW_ON 1
 #endif
 #endif
+
+/* acc with one input row's three taps added as kernel row ky (a constant at every call site):
+ * DWCONV three multiply-adds with that row's weights, MAX the max, AVG the sum */
+static inline __attribute__((always_inline)) vgs_v VGS_FN(vgs__win_taps)(int op, int ky, vgs_v acc, vgs_v t0, vgs_v t1,
+                                                                          vgs_v t2, vgs_v kv0, vgs_v kv1, vgs_v kv2,
+                                                                          vgs_v kv3, vgs_v kv4, vgs_v kv5, vgs_v kv6,
+                                                                          vgs_v kv7, vgs_v kv8)
+{
+    if (op == VGS__WIN_DWCONV) {
+        acc = vgs_v_fma(ky == 0 ? kv0 : ky == 1 ? kv3 : kv6, t0, acc);
+        acc = vgs_v_fma(ky == 0 ? kv1 : ky == 1 ? kv4 : kv7, t1, acc);
+        return vgs_v_fma(ky == 0 ? kv2 : ky == 1 ? kv5 : kv8, t2, acc);
+    }
+    if (op == VGS__WIN_MAX) return vgs_v_max(acc, vgs_v_max(t0, vgs_v_max(t1, t2)));
+    return vgs_v_add(acc, vgs_v_add(vgs_v_add(t0, t1), t2)); /* VGS__WIN_AVG */
+}
+
+/* An output vector's last step (AVG: / 9; DWCONV: the clamp), stored to its first n lanes */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__win_out)(int op, vgs_v v, float *p, size_t n, vgs_v ninth,
+                                                                       vgs_v vmin, vgs_v vmax)
+{
+    if (op == VGS__WIN_AVG) v = vgs_v_mul(v, ninth);
+    if (op == VGS__WIN_DWCONV) v = vgs_v_clamp(v, vmin, vmax);
+    VGS_FN(vgs__store_upto)(p, v, n);
+}
 
 /* Output rows computed together: each staged input row's taps are loaded once for every
  * output row of the block that reads it, and the block's accumulators are independent
@@ -109,12 +143,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__window3x3)(
 {
     const size_t oh = stride == 1 ? h : (h + 1) / 2, ow = stride == 1 ? w : (w + 1) / 2;
     const float pad = op == VGS__WIN_MAX ? -INFINITY : 0.0f;
-    /* the 9 weights as 9 variables, not an array: GCC keeps an array indexed in an unrolled
-     * loop in memory (scalar replacement runs before the unrolling) and reloads a weight for
-     * every multiply-add */
-#define VGS__KV(i) const vgs_v kv##i = vgs_v_set1(op == VGS__WIN_DWCONV ? k[i] : 0.0f)
-    VGS__KV(0); VGS__KV(1); VGS__KV(2); VGS__KV(3); VGS__KV(4); VGS__KV(5); VGS__KV(6); VGS__KV(7); VGS__KV(8);
-#undef VGS__KV
+    VGS__WIN_WEIGHTS(op, k);
     const vgs_v vbias = vgs_v_set1(op == VGS__WIN_DWCONV ? bias : pad);
     const vgs_v vmin = vgs_v_set1(out_min), vmax = vgs_v_set1(out_max), ninth = vgs_v_set1(1.0f / 9.0f);
     float ring[VGS_WIN_RING][VGS_STRIP_ROW];
@@ -154,24 +183,13 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__window3x3)(
                     for (int q = 0; q < VGS_WIN_ROWS; q++) {
                         const int ky = d - stride * q; /* a constant once unrolled */
                         if (ky < 0 || ky > 2) continue;
-                        if (op == VGS__WIN_DWCONV) {
-                            acc[q] = vgs_v_fma(ky == 0 ? kv0 : ky == 1 ? kv3 : kv6, t0, acc[q]);
-                            acc[q] = vgs_v_fma(ky == 0 ? kv1 : ky == 1 ? kv4 : kv7, t1, acc[q]);
-                            acc[q] = vgs_v_fma(ky == 0 ? kv2 : ky == 1 ? kv5 : kv8, t2, acc[q]);
-                        } else if (op == VGS__WIN_MAX) {
-                            acc[q] = vgs_v_max(acc[q], vgs_v_max(t0, vgs_v_max(t1, t2)));
-                        } else {
-                            acc[q] = vgs_v_add(acc[q], vgs_v_add(vgs_v_add(t0, t1), t2));
-                        }
+                        acc[q] = VGS_FN(vgs__win_taps)(op, ky, acc[q], t0, t1, t2, VGS__WIN_KV);
                     }
                 }
 #pragma GCC unroll 4
                 for (int q = 0; q < VGS_WIN_ROWS; q++) {
                     if ((size_t)q >= rows) break;
-                    vgs_v v = acc[q];
-                    if (op == VGS__WIN_AVG) v = vgs_v_mul(v, ninth);
-                    if (op == VGS__WIN_DWCONV) v = vgs_v_clamp(v, vmin, vmax);
-                    VGS_FN(vgs__store_upto)(yrow + q * ow + ox, v, sw - ox);
+                    VGS_FN(vgs__win_out)(op, acc[q], yrow + q * ow + ox, sw - ox, ninth, vmin, vmax);
                 }
             }
         }
