@@ -171,18 +171,9 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__direct3x3s2)(
                 const vgs_v e = vgs_v_mask_load(vpad, m2, (const float *)(in[d] + o2));
                 const vgs_v f = vgs_v_mask_load(vpad, m3, (const float *)(in[d] + o3));
                 const vgs_v t0 = vgs_v_even2(a, b), t1 = vgs_v_odd2(a, b), t2 = vgs_v_odd2(e, f);
-#pragma GCC unroll 4
-                for (int q = 0; q < VGS_WIN_ROWS; q++) {
-                    const int ky = d - 2 * q; /* a constant once unrolled */
-                    if (ky < 0 || ky > 2) continue;
-                    acc[q] = VGS_FN(vgs__win_taps)(op, ky, acc[q], t0, t1, t2, VGS__WIN_KV);
-                }
+                VGS_FN(vgs__win_row)(op, 2, d, acc, t0, t1, t2, VGS__WIN_KV);
             }
-#pragma GCC unroll 4
-            for (int q = 0; q < VGS_WIN_ROWS; q++) {
-                if ((size_t)q >= rows) break;
-                VGS_FN(vgs__win_out)(op, acc[q], yrow + q * ow + ox, ow - ox, ninth, vmin, vmax);
-            }
+            VGS_FN(vgs__win_block_out)(op, acc, rows, yrow + ox, ow, ow - ox, ninth, vmin, vmax);
         }
     }
 }

@@ -132,6 +132,33 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__win_out)(int op, v
 /* Staged rows in the ring: a block reads S*(R-1)+3 input rows, at most 2R+1. */
 #define VGS_WIN_RING (2 * VGS_WIN_ROWS + 1)
 
+/* A block's input row d (its taps t0..t2) into the accumulators of the output rows that read
+ * it: output row q takes it as kernel row d - S*q (a constant once unrolled). */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__win_row)(int op, int stride, int d, vgs_v *acc, vgs_v t0,
+                                                                       vgs_v t1, vgs_v t2, vgs_v kv0, vgs_v kv1,
+                                                                       vgs_v kv2, vgs_v kv3, vgs_v kv4, vgs_v kv5,
+                                                                       vgs_v kv6, vgs_v kv7, vgs_v kv8)
+{
+#pragma GCC unroll 4
+    for (int q = 0; q < VGS_WIN_ROWS; q++) {
+        const int ky = d - stride * q;
+        if (ky < 0 || ky > 2) continue;
+        acc[q] = VGS_FN(vgs__win_taps)(op, ky, acc[q], t0, t1, t2, VGS__WIN_KV);
+    }
+}
+
+/* The block's first `rows` output rows (ow apart), n lanes of each from y */
+static inline __attribute__((always_inline)) void VGS_FN(vgs__win_block_out)(int op, const vgs_v *acc, size_t rows,
+                                                                             float *y, size_t ow, size_t n, vgs_v ninth,
+                                                                             vgs_v vmin, vgs_v vmax)
+{
+#pragma GCC unroll 4
+    for (int q = 0; q < VGS_WIN_ROWS; q++) {
+        if ((size_t)q >= rows) break;
+        VGS_FN(vgs__win_out)(op, acc[q], y + q * ow, n, ninth, vmin, vmax);
+    }
+}
+
 /* One h x w plane through a 3x3 window of stride S and padding 1 into y (oh x ow):
  * DWCONV: clamp(bias + sum k[ky*3+kx] * tap);  MAX: max of taps (padding -inf);
  * AVG: sum of taps (padding 0) / 9.  `op` and `stride` are constants at every call site.
@@ -179,18 +206,9 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__window3x3)(
                     if (!in[d]) continue; /* padding row (or past the last row: no output reads it) */
                     vgs_v t0, t1, t2;
                     VGS_FN(vgs__taps3)(stride, in[d] + stride * ox, &t0, &t1, &t2);
-#pragma GCC unroll 4
-                    for (int q = 0; q < VGS_WIN_ROWS; q++) {
-                        const int ky = d - stride * q; /* a constant once unrolled */
-                        if (ky < 0 || ky > 2) continue;
-                        acc[q] = VGS_FN(vgs__win_taps)(op, ky, acc[q], t0, t1, t2, VGS__WIN_KV);
-                    }
+                    VGS_FN(vgs__win_row)(op, stride, d, acc, t0, t1, t2, VGS__WIN_KV);
                 }
-#pragma GCC unroll 4
-                for (int q = 0; q < VGS_WIN_ROWS; q++) {
-                    if ((size_t)q >= rows) break;
-                    VGS_FN(vgs__win_out)(op, acc[q], yrow + q * ow + ox, sw - ox, ninth, vmin, vmax);
-                }
+                VGS_FN(vgs__win_block_out)(op, acc, rows, yrow + ox, ow, sw - ox, ninth, vmin, vmax);
             }
         }
     }
