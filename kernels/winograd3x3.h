@@ -28,7 +28,11 @@
  * lose a NaN in the first operand).
  *
  * AVX2 (VW = 8) gathers the patches and scatters the output tiles with 8 x 8 transposes;
- * the other tiers go element by element through a small staging buffer. */
+ * AVX-512 gathers the patches with masked 8-float loads and two 8 x 8 transposes a vector
+ * (against element by element: 0.86-0.95x the kernel's time on VGG16's shapes, 0.65-0.80x on
+ * small planes; in-process A/B, outputs identical); its output scatter done the same way
+ * measured level (1.00-1.03x), so it stays element by element, as on the other tiers:
+ * through a small staging buffer. */
 
 #include "winograd3x3_gen.h"
 
@@ -280,6 +284,74 @@ static inline __attribute__((always_inline)) void vgs__wino_storeq__avx2(float *
 }
 #endif
 
+#if VGS_VW == 16
+/* AVX-512: the 8 x 8 transposes of the low and the high halves of r[0..7] at once (each half of
+ * r[l] holds an 8-float row l; afterwards each half of r[j] holds column j of its half's rows):
+ * the AVX2 sequence, whose unpacks and shuffles work within 128-bit lanes, then a two-source
+ * permute where AVX2 swaps 128-bit lanes across the register. */
+static inline __attribute__((always_inline)) void vgs__wino_transpose8x2__avx512(__m512 *r)
+{
+    const __m512 t0 = _mm512_unpacklo_ps(r[0], r[1]), t1 = _mm512_unpackhi_ps(r[0], r[1]);
+    const __m512 t2 = _mm512_unpacklo_ps(r[2], r[3]), t3 = _mm512_unpackhi_ps(r[2], r[3]);
+    const __m512 t4 = _mm512_unpacklo_ps(r[4], r[5]), t5 = _mm512_unpackhi_ps(r[4], r[5]);
+    const __m512 t6 = _mm512_unpacklo_ps(r[6], r[7]), t7 = _mm512_unpackhi_ps(r[6], r[7]);
+    const __m512 s0 = _mm512_shuffle_ps(t0, t2, 0x44), s1 = _mm512_shuffle_ps(t0, t2, 0xEE);
+    const __m512 s2 = _mm512_shuffle_ps(t1, t3, 0x44), s3 = _mm512_shuffle_ps(t1, t3, 0xEE);
+    const __m512 s4 = _mm512_shuffle_ps(t4, t6, 0x44), s5 = _mm512_shuffle_ps(t4, t6, 0xEE);
+    const __m512 s6 = _mm512_shuffle_ps(t5, t7, 0x44), s7 = _mm512_shuffle_ps(t5, t7, 0xEE);
+    /* lo: 128-bit lanes 0 and 2 of a, b as a0 b0 a2 b2; hi: lanes 1 and 3 */
+    const __m512i lo = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+    const __m512i hi = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+    r[0] = _mm512_permutex2var_ps(s0, lo, s4), r[1] = _mm512_permutex2var_ps(s1, lo, s5);
+    r[2] = _mm512_permutex2var_ps(s2, lo, s6), r[3] = _mm512_permutex2var_ps(s3, lo, s7);
+    r[4] = _mm512_permutex2var_ps(s0, hi, s4), r[5] = _mm512_permutex2var_ps(s1, hi, s5);
+    r[6] = _mm512_permutex2var_ps(s2, hi, s6), r[7] = _mm512_permutex2var_ps(s3, hi, s7);
+}
+
+/* The 8 columns c .. c+7 of a row that lie in 0 .. w-1, as mask bits. */
+static inline __mmask8 vgs__wino_cols__avx512(ptrdiff_t c, size_t w)
+{
+    unsigned bits = 0xFFu;
+    if (c < 0) bits = c > -8 ? bits << -c : 0u;
+    if (c + 8 > (ptrdiff_t)w) bits &= c < (ptrdiff_t)w ? 0xFFu >> (c + 8 - (ptrdiff_t)w) : 0u;
+    return (__mmask8)bits;
+}
+
+/* AVX-512 gather: per patch row, tile l's 8 columns from c0 (those inside the image: a masked
+ * load, zeros elsewhere; a row outside the image or a lane >= nt all zeros) into half l / 8 of
+ * vector l % 8, then transposed into in[i*alpha + j] (tiles 0..15 of column j).  The masked-off
+ * lanes are never read (AVX-512 suppresses their faults), so the address of a tile at the
+ * border may lie outside the plane: it is computed as an integer. */
+static inline __attribute__((always_inline)) void vgs__wino_load__avx512(
+    const int m, size_t h, size_t w, const float *x, const ptrdiff_t *r0, const ptrdiff_t *c0,
+    size_t nt, __m512 *in)
+{
+    const int a = m + 2;
+    __mmask8 cm[16];
+    uintptr_t at[16]; /* tile l's first column in its first patch row */
+    for (int l = 0; l < 16; l++) {
+        cm[l] = (size_t)l < nt ? vgs__wino_cols__avx512(c0[l], w) : 0;
+        at[l] = (uintptr_t)x + (uintptr_t)((r0[l] * (ptrdiff_t)w + c0[l]) * (ptrdiff_t)sizeof(float));
+    }
+    for (int i = 0; i < a; i++) {
+        __m512 r[8];
+#pragma GCC unroll 8
+        for (int l = 0; l < 8; l++) {
+            const ptrdiff_t ra = r0[l] + i, rb = r0[l + 8] + i;
+            const __mmask8 ma = ra >= 0 && ra < (ptrdiff_t)h ? cm[l] : 0;
+            const __mmask8 mb = rb >= 0 && rb < (ptrdiff_t)h ? cm[l + 8] : 0;
+            const uintptr_t rowb = (uintptr_t)(i * (ptrdiff_t)w * (ptrdiff_t)sizeof(float));
+            const __m256 va = _mm256_maskz_loadu_ps(ma, (const float *)(at[l] + rowb));
+            const __m256 vb = _mm256_maskz_loadu_ps(mb, (const float *)(at[l + 8] + rowb));
+            r[l] = _mm512_insertf32x8(_mm512_castps256_ps512(va), vb, 1);
+        }
+        vgs__wino_transpose8x2__avx512(r);
+#pragma GCC unroll 8
+        for (int j = 0; j < a; j++) in[i * a + j] = r[j];
+    }
+}
+#endif
+
 /* 1D transforms of the variant (m is a constant at every call site). */
 static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_bt)(const int m, const vgs_v *d, size_t ds, vgs_v *o, size_t os)
 {
@@ -328,6 +400,9 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_input)(
     vgs_v in[8 * 8], tmp[8 * 8], row[8];
 #if VGS_VW == 8
     vgs__wino_load__avx2(m, h, w, x, r0, c0, nt, in);
+    (void)d;
+#elif VGS_VW == 16
+    vgs__wino_load__avx512(m, h, w, x, r0, c0, nt, in);
     (void)d;
 #else
     VGS_FN(vgs__wino_gather)(m, h, w, x, r0, c0, nt, d);
