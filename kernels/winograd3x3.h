@@ -41,6 +41,16 @@
 #define VGS__WINO_MR 6     /* output channels per block of the packed weights (VGS_WINO_MR)  */
 #define VGS__WINO_TMAX 32  /* the largest VGS_WINO_T of any tier (AVX-512: 2 x 16 tiles)     */
 
+/* The steps of an 8 x 8 transpose of r[0..7] that stay within 128-bit lanes, for the x86
+ * tiers (vector type V, its unpacklo / unpackhi / shuffle): declares s0 .. s7, from which
+ * each tier's last, cross-lane step takes the columns. */
+#define VGS__WINO_TRANSPOSE8_IN_LANES(V, UNLO, UNHI, SHUF)                                        \
+    const V t0 = UNLO(r[0], r[1]), t1 = UNHI(r[0], r[1]), t2 = UNLO(r[2], r[3]), t3 = UNHI(r[2], r[3]); \
+    const V t4 = UNLO(r[4], r[5]), t5 = UNHI(r[4], r[5]), t6 = UNLO(r[6], r[7]), t7 = UNHI(r[6], r[7]); \
+    const V s0 = SHUF(t0, t2, 0x44), s1 = SHUF(t0, t2, 0xEE), s2 = SHUF(t1, t3, 0x44);             \
+    const V s3 = SHUF(t1, t3, 0xEE), s4 = SHUF(t4, t6, 0x44), s5 = SHUF(t4, t6, 0xEE);             \
+    const V s6 = SHUF(t5, t7, 0x44), s7 = SHUF(t5, t7, 0xEE)
+
 static int vgs__wino_ok(int m) { return m == 2 || m == 4 || m == 6; }
 
 vgs_status vgs_winograd3x3_matrices(int m, const double **at, const double **g, const double **bt)
@@ -220,14 +230,7 @@ static inline __attribute__((always_inline)) void VGS_FN(vgs__wino_gather)(
 /* AVX2: the 8 x 8 transpose of r[0..7] (r[l][j] -> r[j][l]). */
 static inline __attribute__((always_inline)) void vgs__wino_transpose8__avx2(__m256 *r)
 {
-    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    VGS__WINO_TRANSPOSE8_IN_LANES(__m256, _mm256_unpacklo_ps, _mm256_unpackhi_ps, _mm256_shuffle_ps);
     r[0] = _mm256_permute2f128_ps(s0, s4, 0x20), r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
     r[2] = _mm256_permute2f128_ps(s2, s6, 0x20), r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
     r[4] = _mm256_permute2f128_ps(s0, s4, 0x31), r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
@@ -291,14 +294,7 @@ static inline __attribute__((always_inline)) void vgs__wino_storeq__avx2(float *
  * permute where AVX2 swaps 128-bit lanes across the register. */
 static inline __attribute__((always_inline)) void vgs__wino_transpose8x2__avx512(__m512 *r)
 {
-    const __m512 t0 = _mm512_unpacklo_ps(r[0], r[1]), t1 = _mm512_unpackhi_ps(r[0], r[1]);
-    const __m512 t2 = _mm512_unpacklo_ps(r[2], r[3]), t3 = _mm512_unpackhi_ps(r[2], r[3]);
-    const __m512 t4 = _mm512_unpacklo_ps(r[4], r[5]), t5 = _mm512_unpackhi_ps(r[4], r[5]);
-    const __m512 t6 = _mm512_unpacklo_ps(r[6], r[7]), t7 = _mm512_unpackhi_ps(r[6], r[7]);
-    const __m512 s0 = _mm512_shuffle_ps(t0, t2, 0x44), s1 = _mm512_shuffle_ps(t0, t2, 0xEE);
-    const __m512 s2 = _mm512_shuffle_ps(t1, t3, 0x44), s3 = _mm512_shuffle_ps(t1, t3, 0xEE);
-    const __m512 s4 = _mm512_shuffle_ps(t4, t6, 0x44), s5 = _mm512_shuffle_ps(t4, t6, 0xEE);
-    const __m512 s6 = _mm512_shuffle_ps(t5, t7, 0x44), s7 = _mm512_shuffle_ps(t5, t7, 0xEE);
+    VGS__WINO_TRANSPOSE8_IN_LANES(__m512, _mm512_unpacklo_ps, _mm512_unpackhi_ps, _mm512_shuffle_ps);
     /* lo: 128-bit lanes 0 and 2 of a, b as a0 b0 a2 b2; hi: lanes 1 and 3 */
     const __m512i lo = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
     const __m512i hi = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
