@@ -67,7 +67,7 @@ static vgs_weights *vgs_fuzz_load(const uint8_t *data, size_t size)
 
 /* vgs_fuzz_load, then every builder on what it accepted.  Returns -1 if the loader rejected
  * the input, else the number of configs that built a net. */
-static int vgs_fuzz_one(const uint8_t *data, size_t size)
+static inline int vgs_fuzz_one(const uint8_t *data, size_t size)
 {
     static float x[3 * VGS_FUZZ_HW * VGS_FUZZ_HW];
     vgs_weights *w = vgs_fuzz_load(data, size);

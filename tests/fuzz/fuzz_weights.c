@@ -1,7 +1,6 @@
 /* tests/fuzz/fuzz_weights.c — libFuzzer target: bytes -> the safetensors loader -> every tensor
  * view (vgs_fuzz_load of tests/fuzz/fuzz_driver.h).  Built by meson -Dfuzz=true with clang and
  * -fsanitize=fuzzer,address,undefined; run by tools/fuzz.sh. */
-#define VGS_IMPLEMENTATION
 #include "fuzz_driver.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
