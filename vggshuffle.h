@@ -55,12 +55,13 @@
  *  | VGS_NO_X86_SIMD      | off     | x86-64: compile only the scalar tier (no AVX2/AVX-512)   |
  *  | VGS_NO_AVX512        | off     | x86-64: compile scalar and AVX2 tiers only               |
  *  | VGS_API              | extern  | storage class of every public function (e.g. `static`)   |
+ *  |                      |         | static: -Wno-unused-function quiets -Wall on unused ones |
  *
  *  Environment variable at run time: VGS_ISA=scalar|avx2|avx512|neon forces a tier
  *  (an unsupported tier makes vgs_isa_current() fall back to the best one and records why
  *  in vgs_last_error(); vgs_isa_force() returns an error instead).  VGS_NUM_THREADS=N (1..256)
  *  is the thread count of nets created with vgs_net_options.num_threads 0 (default: one per
- *  online core).
+ *  online core; another value is ignored, and why is recorded in vgs_last_error()).
  */
 #ifndef VGGSHUFFLE_H
 #define VGGSHUFFLE_H
@@ -298,7 +299,8 @@ typedef struct vgs_net_options {
                           thread's scratch and pooled from there: its output never exists
                           whole); -1 = run as two layers; 0 (default) = fused where that
                           pays, on more than one thread (stem 0.78-0.86x the time at 2,
-                          level at 1).  The logits are bit-identical either way.            */
+                          level at 1).  The logits are bit-identical either way.  Any
+                          other value: VGS_ERR_INVALID_ARGUMENT.                            */
 } vgs_net_options;
 
 /* vgs_net_options.fc_weights */
@@ -1957,8 +1959,8 @@ vgs_status vgs_isa_parse(const char *name, vgs_isa *out)
             return VGS_OK;
         }
     }
-    return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "unknown ISA '%s' (expected scalar, avx2, avx512 or neon)",
-                     name ? name : "(null)");
+    if (!name) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_isa_parse: name is NULL");
+    return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "unknown ISA '%s' (expected scalar, avx2, avx512 or neon)", name);
 }
 
 /* The current tier, -1 until first use.  Written with atomic stores: threads that race on
@@ -2933,10 +2935,13 @@ static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
     vgs_status st;
     int threads = o ? o->num_threads : 0;
     const char *env = getenv("VGS_NUM_THREADS");
-    if (threads == 0 && env && *env) { /* like OMP_NUM_THREADS: 1..256, else ignored */
+    if (threads == 0 && env && *env) { /* like OMP_NUM_THREADS: 1..256, else ignored (why: in the last error) */
         char *end;
+        errno = 0;
         const long t = strtol(env, &end, 10);
-        if (!*end && t >= 1 && t <= VGS__MAX_THREADS) threads = (int)t;
+        if (!*end && !errno && t >= 1 && t <= VGS__MAX_THREADS) threads = (int)t;
+        else (void)vgs__fail(VGS_ERR_INVALID_ARGUMENT, "VGS_NUM_THREADS='%.32s' ignored (not a count from 1 to %d): "
+                             "one thread per online core", env, VGS__MAX_THREADS);
     }
     if (threads == 0) {
         const long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -3415,6 +3420,10 @@ static vgs_status vgs__check_options(const vgs_net_options *o, int *h, int *w)
     if (o->fc_weights != VGS_FC_F32 && o->fc_weights != VGS_FC_BF16 && o->fc_weights != VGS_FC_F16) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "fc_weights %d: VGS_FC_F32 (0), VGS_FC_BF16 (1) or VGS_FC_F16 (2)",
                          o->fc_weights);
+    }
+    if (o->conv_maxpool < -1 || o->conv_maxpool > 1) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "conv_maxpool %d: 0 (where it pays), 1 (fused) or -1 (two layers)",
+                         o->conv_maxpool);
     }
     if (o->input_height) *h = o->input_height;
     if (o->input_width) *w = o->input_width;

@@ -45,12 +45,16 @@ static const command commands[] = {
      "Prints the top-K classes of each image (K = 5 by default, at most the model's number of\n"
      "classes), the ISA in use and the forward time (median of 5 warm passes) on T threads\n"
      "(default: one per online core).\n"
-     "Class names come from --labels, else $VGS_LABELS, else " VGS_DEFAULT_LABELS ".\n"},
+     "Class names come from --labels, else $VGS_LABELS, else " VGS_DEFAULT_LABELS ":\n"
+     "a file named by either that cannot be read or has not one line per class is an error;\n"
+     "the default one falls back to class ids with a warning.\n"
+     "--conv3x3 and --fc-weights as on bench (vggshuffle bench --help).\n"},
     {"run", "model weights input shape output threads conv3x3 fc-weights",
      "run --model M --weights W --input x.f32 --shape N,C,H,W --output y.f32 [--threads T]",
      "Reads raw float32 NCHW (exactly N*C*H*W values; C,H,W the model's input) and writes the\n"
      "raw float32 logits (N x classes), on T threads (default: one per online core; the\n"
-     "logits are bit-identical for every T).\n"},
+     "logits are bit-identical for every T).\n"
+     "--conv3x3 and --fc-weights as on bench (vggshuffle bench --help).\n"},
     {"preprocess", "model weights output", "preprocess --model M --weights W --output x.f32 IMAGE...",
      "Decodes and preprocesses the images as the model wants into one raw float32 NCHW tensor\n"
      "(N = the number of images): the --input of `run`, byte for byte.\n"},
@@ -59,8 +63,9 @@ static const command commands[] = {
      "Median, min and max forward time of R passes (20 by default) over a batch of N synthetic\n"
      "images (1 by default; the net runs them through every layer together) on T threads\n"
      "(default: one per online core); R and N at most 1000000, T at most 256.\n"
-     "--layers: the per-layer table (median time, GFLOP/s and %% of the FMA peak, GB/s and %% of\n"
-     "the read bandwidth, both measured here first).  --json: the same as JSON lines.\n"
+     "--layers: the per-layer table (median time, GFLOP/s and % of the FMA peak, GB/s and % of\n"
+     "the read bandwidth, both measured here first; that bandwidth is main memory's, so a layer\n"
+     "whose data sit in cache passes 100 %).  --json: the same as JSON lines.\n"
      "--plot F.svg: the per-layer roofline as an SVG picture (x: FLOP per byte, y: GFLOP/s,\n"
      "both logarithmic; the measured FMA peak and read bandwidth as the roofs; one point per\n"
      "layer, its name and figures in a tooltip).\n"
@@ -131,7 +136,9 @@ static int select_isa(void)
 
 typedef struct args {
     const char *model, *weights, *labels, *input, *output, *shape, *conv3x3, *fc_weights, *plot;
+    const char *labels_default; /* labels when neither --labels nor $VGS_LABELS named a file */
     int top, runs, batch, threads, layers, json;
+    int winograd, fc; /* --conv3x3 and --fc-weights as vgs_net_options.winograd and .fc_weights */
     int done; /* --help or --version answered: exit 0 */
     const char **files;
     int n_files;
@@ -206,6 +213,7 @@ static int parse_args(const command *c, int argc, char **argv, args *a)
     memset(a, 0, sizeof *a);
     a->top = 5, a->runs = 20, a->batch = 1;
     a->labels = getenv("VGS_LABELS") && *getenv("VGS_LABELS") ? getenv("VGS_LABELS") : VGS_DEFAULT_LABELS;
+    a->labels_default = getenv("VGS_LABELS") && *getenv("VGS_LABELS") ? NULL : a->labels;
     a->files = (const char **)alloc_array("vggshuffle", (size_t)argc, sizeof *a->files);
     if (!a->files) return 1;
     for (int i = 2; i < argc; i++) {
@@ -267,15 +275,47 @@ static int parse_args(const command *c, int argc, char **argv, args *a)
         fprintf(stderr, "vggshuffle %s: unexpected argument '%s'\n", c->name, a->files[0]);
         return 2;
     }
+    static const char *const algos[5] = {"auto", "direct", "f23", "f43", "f63"};
+    static const int winograd[5] = {0, -1, 2, 4, 6};
+    int k = 0;
+    while (a->conv3x3 && k < 5 && strcmp(a->conv3x3, algos[k])) k++;
+    if (k == 5) {
+        fprintf(stderr, "vggshuffle %s: --conv3x3 %s: one of auto, direct, f23, f43, f63\n", c->name, a->conv3x3);
+        return 2;
+    }
+    a->winograd = winograd[k];
+    static const char *const fcs[3] = {"f32", "bf16", "f16"}; /* vgs_fc_weights 0, 1, 2 */
+    while (a->fc_weights && a->fc < 3 && strcmp(a->fc_weights, fcs[a->fc])) a->fc++;
+    if (a->fc == 3) {
+        fprintf(stderr, "vggshuffle %s: --fc-weights %s: f32, bf16 or f16\n", c->name, a->fc_weights);
+        return 2;
+    }
     return 0;
 }
 
-/* n class names, one per line; NULL (with a warning) unless the file has exactly n lines. */
-static char **read_labels(const char *path, int n)
+/* Whether the open stream f is a directory (which fopen opens for reading on Linux: its first
+ * read fails with EISDIR); f is rewound, errno set to EISDIR if so. */
+static int opened_dir(FILE *f)
 {
+    char probe;
+    const int dir = fread(&probe, 1, 1, f) == 0 && ferror(f);
+    rewind(f);
+    if (dir) errno = EISDIR;
+    return dir;
+}
+
+/* n class names, one per line; NULL unless the file has exactly n lines: with a warning for
+ * the default file (class ids are printed instead), an error for one the user named (*bad). */
+static char **read_labels(const char *path, int n, int named, int *bad)
+{
+    const char *how = named ? "vggshuffle classify:" : "vggshuffle: warning:";
+    const char *then = named ? "" : "; printing class ids";
+    *bad = 0;
     FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "vggshuffle: warning: labels %s: %s; printing class ids\n", path, strerror(errno));
+    if (!f || opened_dir(f)) {
+        fprintf(stderr, "%s labels %s: %s%s\n", how, path, strerror(errno), then);
+        if (f) fclose(f);
+        *bad = named;
         return NULL;
     }
     char **l = (char **)calloc((size_t)n + 1, sizeof *l);
@@ -288,10 +328,11 @@ static char **read_labels(const char *path, int n)
     }
     fclose(f);
     if (nomem || count != n) {
-        if (nomem) fprintf(stderr, "vggshuffle: warning: labels %s: out of memory; printing class ids\n", path);
+        if (nomem) fprintf(stderr, "%s labels %s: out of memory%s\n", how, path, then);
         else
-            fprintf(stderr, "vggshuffle: warning: labels %s has %s%d lines, the model %d classes; printing class ids\n",
-                    path, count > n ? "more than " : "", count > n ? n : count, n);
+            fprintf(stderr, "%s labels %s has %s%d lines, the model %d classes%s\n", how, path,
+                    count > n ? "more than " : "", count > n ? n : count, n, then);
+        *bad = named;
         for (int i = 0; l && i < n; i++) free(l[i]);
         free(l);
         return NULL;
@@ -336,23 +377,7 @@ static vgs_net *open_net(const args *a, int max_batch)
     vgs_net_options o;
     memset(&o, 0, sizeof o);
     o.num_threads = a->threads, o.max_batch = max_batch;
-    static const char *const algos[5] = {"auto", "direct", "f23", "f43", "f63"};
-    static const int values[5] = {0, -1, 2, 4, 6};
-    int k = 0;
-    while (a->conv3x3 && k < 5 && strcmp(a->conv3x3, algos[k])) k++;
-    if (k == 5) {
-        fprintf(stderr, "vggshuffle: --conv3x3 %s: one of auto, direct, f23, f43, f63\n", a->conv3x3);
-        return NULL;
-    }
-    o.winograd = values[k];
-    static const char *fcs[3] = {"f32", "bf16", "f16"}; /* vgs_fc_weights 0, 1, 2 */
-    int f = 0;
-    while (a->fc_weights && f < 3 && strcmp(a->fc_weights, fcs[f])) f++;
-    if (f == 3) {
-        fprintf(stderr, "vggshuffle: --fc-weights %s: f32, bf16 or f16\n", a->fc_weights);
-        return NULL;
-    }
-    o.fc_weights = f;
+    o.winograd = a->winograd, o.fc_weights = a->fc;
     if (vgs_net_create(a->model, a->weights, &o, &net) != VGS_OK) {
         fprintf(stderr, "vggshuffle: %s\n", vgs_last_error());
         return NULL;
@@ -373,7 +398,12 @@ static int cmd_classify(const args *a)
         vgs_net_destroy(net);
         return 2;
     }
-    char **labels = read_labels(a->labels, nc);
+    int bad_labels;
+    char **labels = read_labels(a->labels, nc, a->labels != a->labels_default, &bad_labels);
+    if (bad_labels) {
+        vgs_net_destroy(net);
+        return 1;
+    }
     const char *who = "vggshuffle classify";
     float *x = (float *)alloc_array(who, (size_t)c * h * w, sizeof(float));
     float *logits = (float *)alloc_array(who, (size_t)nc, sizeof(float)), *prob = (float *)alloc_array(who, (size_t)nc, sizeof(float));
@@ -438,7 +468,12 @@ static int cmd_run(const args *a)
     size_t count = 0, ny = 0;
     const int too_big = mul_size((size_t)n, (size_t)c * h * w, &count) || mul_size((size_t)n, ncls, &ny);
     FILE *f = too_big ? NULL : fopen(a->input, "rb");
-    const int open_errno = errno;
+    int open_errno = errno;
+    if (f && opened_dir(f)) {
+        open_errno = EISDIR;
+        fclose(f);
+        f = NULL;
+    }
     long fsize = -1; /* the input's size, checked before allocating (when it can be known) */
     if (f && fseek(f, 0, SEEK_END) == 0) fsize = ftell(f);
     if (f && fseek(f, 0, SEEK_SET) != 0) fsize = -2;

@@ -289,8 +289,9 @@ static int check_isa_force(vgs_isa isa, char *msg, size_t len)
         return vgs_check_fail(msg, len, "forcing ISA 99 did not fail cleanly");
     }
     vgs_isa parsed;
-    if (vgs_isa_parse("avx2", &parsed) != VGS_OK || parsed != VGS_ISA_AVX2 || vgs_isa_parse("AVX2", &parsed) == VGS_OK) {
-        return vgs_check_fail(msg, len, "vgs_isa_parse");
+    if (vgs_isa_parse("avx2", &parsed) != VGS_OK || parsed != VGS_ISA_AVX2 || vgs_isa_parse("AVX2", &parsed) == VGS_OK ||
+        vgs_isa_parse(NULL, &parsed) != VGS_ERR_INVALID_ARGUMENT || !strstr(vgs_last_error(), "NULL")) {
+        return vgs_check_fail(msg, len, "vgs_isa_parse: '%s'", vgs_last_error());
     }
     vgs_isa_force(before);
     return 0;
@@ -331,6 +332,38 @@ static int check_wrong_weights(vgs_isa isa, char *msg, size_t len)
             !strstr(vgs_last_error(), "fc_weights")) {
             return vgs_check_fail(msg, len, "fc_weights %d: '%s'", v, vgs_last_error());
         }
+    }
+    bad.fc_weights = 0;
+    for (int v = -2; v <= 2; v += 4) {
+        bad.conv_maxpool = v; /* -1, 0, 1 only */
+        if (vgs_net_create("shufflenet_v1_g3_x0_5", path, &bad, &net) != VGS_ERR_INVALID_ARGUMENT ||
+            !strstr(vgs_last_error(), "conv_maxpool") || net != NULL) {
+            return vgs_check_fail(msg, len, "conv_maxpool %d: '%s'", v, vgs_last_error());
+        }
+    }
+    bad.conv_maxpool = 0;
+    /* a VGS_NUM_THREADS that is not a count from 1 to 256 is ignored, and why is recorded (the
+     * net then starts one thread per core: not where no thread can start) */
+    if (vgs_check_threads(2) == 2) {
+        const char *was = getenv("VGS_NUM_THREADS");
+        char saved[64];
+        snprintf(saved, sizeof saved, "%s", was ? was : "");
+        const char *values[3] = {"abc", "0", "99999999999999999999"};
+        int failed = -1;
+        bad.num_threads = 0;
+        for (int v = 0; v < 3 && failed < 0; v++) {
+            setenv("VGS_NUM_THREADS", values[v], 1);
+            net = NULL;
+            if (vgs_net_create("shufflenet_v1_g3_x0_5", path, &bad, &net) != VGS_OK || !net ||
+                !strstr(vgs_last_error(), "VGS_NUM_THREADS") || !strstr(vgs_last_error(), "ignored")) {
+                failed = v;
+            }
+            vgs_net_destroy(net);
+        }
+        if (was) setenv("VGS_NUM_THREADS", saved, 1);
+        else unsetenv("VGS_NUM_THREADS");
+        bad.num_threads = 1;
+        if (failed >= 0) return vgs_check_fail(msg, len, "VGS_NUM_THREADS=%s: '%s'", values[failed], vgs_last_error());
     }
     /* the memory a net holds: bf16 or fp16 classifier weights save 2 bytes on each of its 1000 x 480 */
     size_t mem[3] = {0, 0, 0}, ws = 0;

@@ -86,6 +86,10 @@ class Help(unittest.TestCase):
             (['classify', '--help=yes'], 'unknown option --help'),
             (['bench', '--model', 'm'], '--model and --weights are required'),
             (['bench', '--model=m', '--weights=w', 'extra'], "unexpected argument 'extra'"),
+            (['bench', '--model=m', '--weights=w', '--conv3x3', 'f53'],
+             'vggshuffle bench: --conv3x3 f53: one of auto, direct, f23, f43, f63'),
+            (['classify', '--model=m', '--weights=w', '--fc-weights=f64', 'img'],
+             'vggshuffle classify: --fc-weights f64: f32, bf16 or f16'),
         ]
         for args, words in cases:
             r = cli(*args)
@@ -198,6 +202,40 @@ class Numbers(unittest.TestCase):
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertIn('expected exactly 323256418415616 float32 values', r.stderr)
             self.assertFalse(Path(str(x) + '.out').exists())
+
+
+class Files(unittest.TestCase):
+    @need_weights
+    def test_named_labels_must_be_usable(self):
+        """--labels (or $VGS_LABELS) names a file the user wants: if it cannot be used that is an
+        error; only the default file falls back to class ids with a warning."""
+        if not SHARED:
+            self.skipTest('no ../shared photos')
+        photo = str(Path(SHARED) / 'images' / 'chelsea.png')
+        with tempfile.TemporaryDirectory() as tmp:
+            short = Path(tmp) / 'three.txt'
+            short.write_text('a\nb\nc\n')
+            for labels, words in [(str(Path(tmp) / 'none.txt'), 'No such file or directory'),
+                                  (tmp, 'Is a directory'), (str(short), 'has 3 lines, the model 1000 classes')]:
+                r = cli('classify', '--model', MODEL, '--weights', WEIGHTS, '--labels', labels, photo)
+                self.assertEqual(r.returncode, 1, (labels, r.stderr))
+                self.assertIn(f'vggshuffle classify: labels {labels}', r.stderr)
+                self.assertIn(words, r.stderr)
+                self.assertEqual(r.stdout, '', labels)
+            env = dict(os.environ, VGS_LABELS=str(short))
+            r = subprocess.run([CLI, 'classify', '--model', MODEL, '--weights', WEIGHTS, photo], capture_output=True,
+                               text=True, timeout=120, env=env)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn('has 3 lines', r.stderr)
+
+    @need_weights
+    def test_run_input_is_a_directory(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = cli('run', '--model', MODEL, '--weights', WEIGHTS, '--input', tmp, '--output', tmp + '/y.f32',
+                    '--shape', '1,3,224,224')
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(f'vggshuffle run: {tmp}: Is a directory', r.stderr)
+            self.assertFalse(Path(tmp, 'y.f32').exists())
 
 
 class Threads(unittest.TestCase):
@@ -319,8 +357,8 @@ class Threads(unittest.TestCase):
             worst16 = max(abs(a - b) for a, b in zip(ys['f32'], ys['f16']))
             self.assertLess(worst16, worst)  # 2^-11 relative per weight instead of 2^-8
         r = cli('bench', '--model', MODEL, '--weights', WEIGHTS, '--fc-weights', 'fp8')
-        self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertIn('--fc-weights fp8: f32, bf16 or f16', r.stderr)
+        self.assertEqual(r.returncode, 2, r.stderr)  # a usage error, before any file is read
+        self.assertIn('vggshuffle bench: --fc-weights fp8: f32, bf16 or f16', r.stderr)
 
 
 def main():

@@ -405,7 +405,18 @@ class ErrorTest(ConverterTestCase):
         return legacy_checkpoint_bytes(checkpoint(sample_tensors()))
 
     def test_missing_input(self):
-        self.assert_fails(self.tmp / 'nope.pth', 'No such file')
+        stderr = self.assert_fails(self.tmp / 'nope.pth', f"{self.tmp / 'nope.pth'}: No such file or directory")
+        self.assertNotIn('Errno', stderr)
+
+    def test_output_is_a_directory(self):
+        """Refused before the checkpoint is read, as a usage error (exit 2), nothing written."""
+        source = self.tmp / 'model.pth'
+        source.write_bytes(legacy_checkpoint_bytes(checkpoint(sample_tensors())))
+        before = set(self.tmp.iterdir())
+        result = run_converter(source, self.tmp)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn(f'OUTPUT {self.tmp} is a directory', result.stderr)
+        self.assertEqual(set(self.tmp.iterdir()), before)
 
     def test_bad_magic(self):
         path = self.tmp / 'bad.pth'

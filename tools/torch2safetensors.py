@@ -592,6 +592,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if not args.list and args.output is None:
         parser.error('the OUTPUT argument is required (unless --list is given)')
+    if not args.list and os.path.isdir(args.output):
+        parser.error(f'OUTPUT {args.output} is a directory: give the file to write')
     if args.drop_regex:
         try:
             re.compile(args.drop_regex)
@@ -624,7 +626,9 @@ def main(argv=None):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:
-        print(f'torch2safetensors: error: {exc}', file=sys.stderr)
+        # the file and the reason ("x.pth: No such file or directory"), not Python's "[Errno 2] ..."
+        where = f'{exc.filename}: ' if exc.filename else ''
+        print(f'torch2safetensors: error: {where}{exc.strerror or exc}', file=sys.stderr)
         return 1
     return 0
 
