@@ -3,7 +3,8 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer; run by the native build's `meson test`
 # (tests/meson.build, "checks (asan+ubsan)").  Configures SANITIZE_BUILD_DIR on first use
 # (-Db_sanitize=address,undefined, debugoptimized; meson regenerates it by itself afterwards),
-# then runs that build's "checks (criterion)" (every check, every tier this CPU runs, the
+# then runs that build's "checks (tap, sanitizers)" (the Criterion checks by the TAP runner, in
+# one process: tests/meson.build says why; every check, every tier this CPU runs, the
 # real-weights networks) in quick mode (VGS_CHECK_QUICK=1: the kernel sweeps keep every tile
 # edge; the sanitizers make each call several times slower).  Any sanitizer report fails it:
 # UBSan halts on the first error, ASan reports leaks too.  Native only: qemu-user with ASan's
@@ -20,7 +21,7 @@ export VGS_CHECK_QUICK=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 rm -f "$dir/meson-logs/testlog.txt"
-meson test -C "$dir" --print-errorlogs 'checks (criterion)'
+meson test -C "$dir" --print-errorlogs 'checks (tap, sanitizers)'
 status=$?
 echo "sanitize.sh: inner meson test exited with $status (log: $dir/meson-logs/testlog.txt)"
 exit $status
