@@ -212,8 +212,9 @@ static int parse_args(const command *c, int argc, char **argv, args *a)
     int only_files = 0;
     memset(a, 0, sizeof *a);
     a->top = 5, a->runs = 20, a->batch = 1;
-    a->labels = getenv("VGS_LABELS") && *getenv("VGS_LABELS") ? getenv("VGS_LABELS") : VGS_DEFAULT_LABELS;
-    a->labels_default = getenv("VGS_LABELS") && *getenv("VGS_LABELS") ? NULL : a->labels;
+    const char *env_labels = getenv("VGS_LABELS");
+    a->labels = env_labels && *env_labels ? env_labels : VGS_DEFAULT_LABELS;
+    a->labels_default = env_labels && *env_labels ? NULL : a->labels;
     a->files = (const char **)alloc_array("vggshuffle", (size_t)argc, sizeof *a->files);
     if (!a->files) return 1;
     for (int i = 2; i < argc; i++) {
