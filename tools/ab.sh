@@ -2,27 +2,31 @@
 # tools/ab.sh [--threads T] [--rounds R] [--passes P] A B MODEL WEIGHTS — a change's speed, in one
 # process: A and B are git revisions or directories holding vggshuffle.h with kernels/, arch/,
 # nets/ (`.` = the working tree); both are compiled into one program (bench/ab/variant.c, their
-# symbols made local but two entry points each) that runs MODEL's net of each on the same
+# symbols made local but their entry points) that runs MODEL's net of each on the same
 # input, passes interleaved (bench/ab/ab_net.c).  Prints each round's medians and the median
 # over rounds of B / A (below 1: B is faster), and whether their logits are identical.  The
 # way to measure a change on a machine whose speed drifts: two processes minutes apart can
 # differ by 2x on the project's VM, B / A in one process by 1-3 %.  Defaults: T = 1, R = 7,
 # P = 30.  Example, the working tree against the last commit:
 #   chrt -f 50 tools/ab.sh HEAD . shufflenet_v2_x1_0 ~/.cache/vgs-peers/models/b1/shufflenet_v2_x1_0.safetensors
+# tools/ab.sh --gemm [--rounds R] A B — the GEMM alone (bench/ab/ab_gemm.c): A's and B's kernels
+# on the ShuffleNets' 1x1 shapes, hot in cache, calls interleaved, B / A per shape and whether
+# the outputs are identical (R default 31; the tier: VGS_ISA or the best).
 set -euo pipefail
-T=1 R=7 P=30
+T=1 R= P=30 GEMM=0
 usage() { sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --threads|--rounds|--passes)
       [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || { echo "ab.sh: $1 needs a positive integer" >&2; usage; }
       case $1 in --threads) T=$2;; --rounds) R=$2;; --passes) P=$2;; esac; shift 2;;
+    --gemm) GEMM=1; shift;;
     -h|--help) usage;;
     -*) echo "ab.sh: unknown option $1" >&2; usage;;
     *) break;;
   esac
 done
-[ $# -eq 4 ] || usage
+if [ $GEMM = 1 ]; then [ $# -eq 2 ] || usage; else [ $# -eq 4 ] || usage; fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -41,8 +45,16 @@ for v in A:abA:"$A" B:abB:"$B"; do
   IFS=: read -r n sym dir <<< "$v"
   "$CC" -O2 -c -I"$dir" -DVARIANT="$sym" -o "$TMP/$n.o" "$ROOT/bench/ab/variant.c"
   objcopy --keep-global-symbol="${sym}_create" --keep-global-symbol="${sym}_forward" \
-          --keep-global-symbol="${sym}_sizes" --keep-global-symbol="${sym}_error" "$TMP/$n.o" "$TMP/$n.local.o"
+          --keep-global-symbol="${sym}_sizes" --keep-global-symbol="${sym}_error" \
+          --keep-global-symbol="${sym}_kernels" "$TMP/$n.o" "$TMP/$n.local.o"
 done
+if [ $GEMM = 1 ]; then
+  R=${R:-31}
+  "$CC" -O2 -I"$ROOT" -o "$TMP/ab_gemm" "$ROOT/bench/ab/ab_gemm.c" "$TMP/A.local.o" "$TMP/B.local.o" \
+    $(pkg-config --libs sleef 2>/dev/null || echo -lsleef) -lm -lpthread
+  "$TMP/ab_gemm" "$R"
+  exit
+fi
 "$CC" -O2 -o "$TMP/ab_net" "$ROOT/bench/ab/ab_net.c" "$TMP/A.local.o" "$TMP/B.local.o" \
   $(pkg-config --libs sleef 2>/dev/null || echo -lsleef) -lm -lpthread
-"$TMP/ab_net" "$3" "$4" "$T" "$R" "$P"
+"$TMP/ab_net" "$3" "$4" "$T" "${R:-7}" "$P"

@@ -31,3 +31,7 @@ void AB_CAT(VARIANT, _sizes)(void *net, size_t *in, size_t *out)
 }
 
 const char *AB_CAT(VARIANT, _error)(void) { return vgs_last_error(); }
+
+/* The kernel table of the tier in use (VGS_ISA or the best one), for bench/ab/ab_gemm.c; A and
+ * B must agree on struct vgs_kernels' layout (the driver reads it with its own header). */
+const void *AB_CAT(VARIANT, _kernels)(void) { return vgs_kernels_current(); }
