@@ -203,7 +203,8 @@ typedef struct vgs_tensor_view {
 
 typedef struct vgs_weights vgs_weights;
 
-/* Read and validate a .safetensors file.  Errors: VGS_ERR_IO (cannot open/read),
+/* Read and validate a .safetensors file (or a pipe, e.g. /dev/stdin: read to its end, taking
+ * up to three times its size in memory while it loads).  Errors: VGS_ERR_IO (cannot open/read),
  * VGS_ERR_FORMAT (malformed; a PyTorch checkpoint is named as one, with how to convert it),
  * VGS_ERR_OUT_OF_MEMORY.  *out is NULL on error. */
 VGS_API vgs_status vgs_weights_open(const char *path, vgs_weights **out);
@@ -1605,17 +1606,58 @@ vgs_status vgs_weights_from_memory(const void *bytes, size_t size, const char *l
     return VGS_OK;
 }
 
-/* Size of an open file, leaving the position at the start. */
+/* Size of an open file, leaving the position at the start; VGS_ERR_UNSUPPORTED where it
+ * cannot seek (a pipe: read by vgs__read_stream). */
 static vgs_status vgs__file_size(FILE *f, const char *path, size_t *size)
 {
     long end;
     if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-        return vgs__fail(VGS_ERR_IO, "%s: cannot determine the file size: %s", path,
-                         strerror(errno));
+        return errno == ESPIPE ? VGS_ERR_UNSUPPORTED
+                               : vgs__fail(VGS_ERR_IO, "%s: cannot determine the file size: %s", path,
+                                           strerror(errno));
     if ((unsigned long)end > SIZE_MAX - VGS__DATA_ALIGN)
         return vgs__fail(VGS_ERR_IO, "%s: file too large", path);
     *size = (size_t)end;
     return VGS_OK;
+}
+
+/* Reads a stream that cannot seek (a pipe) to its end into a new weights object (not yet
+ * parsed): into a buffer doubled as it fills, then copied into the object's aligned image,
+ * so a pipe's weights take up to three times their size in memory while they load. */
+static vgs_status vgs__read_stream(FILE *f, const char *path, vgs_weights **out, size_t *size,
+                                   size_t *n)
+{
+    unsigned char *data = NULL;
+    size_t cap = 0, len = 0;
+    vgs_status st;
+    for (;;) {
+        if (len == cap) {
+            unsigned char *grown;
+            if (cap > (SIZE_MAX - VGS__DATA_ALIGN) / 2) {
+                free(data);
+                return vgs__fail(VGS_ERR_IO, "%s: stream too large", path);
+            }
+            cap = cap ? 2 * cap : (size_t)4096;
+            if (!(grown = (unsigned char *)realloc(data, cap))) {
+                free(data);
+                return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "%s: out of memory reading the stream (%zu bytes)", path,
+                                 cap);
+            }
+            data = grown;
+        }
+        const size_t got = fread(data + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) {
+        free(data);
+        return vgs__fail(VGS_ERR_IO, "%s: read error: %s", path, strerror(errno));
+    }
+    *size = len;
+    if ((st = vgs__check_prefix(data, len, path, n)) == VGS_OK && (st = vgs__weights_new(path, len, *n, out)) == VGS_OK)
+        memcpy((*out)->image, data, len);
+    free(data);
+    return st;
 }
 
 /* Reads an open file into a new weights object (not yet parsed); `path` is the label. */
@@ -1625,6 +1667,7 @@ static vgs_status vgs__read_file(FILE *f, const char *path, vgs_weights **out, s
     unsigned char prefix[8];
     size_t got;
     vgs_status st = vgs__file_size(f, path, size);
+    if (st == VGS_ERR_UNSUPPORTED) return vgs__read_stream(f, path, out, size, n);
     if (st != VGS_OK) return st;
     got = fread(prefix, 1, *size < 8 ? *size : 8, f);
     if (got != (*size < 8 ? *size : 8))

@@ -214,6 +214,64 @@ static int check_open_file(char *msg, size_t msg_len)
     return r;
 }
 
+/* Weights through a pipe (/dev/fd/N, as a user's /dev/stdin): vgs_weights_open cannot seek
+ * there and reads the stream to its end.  Each image is written whole before the read (the
+ * pipe holds 64 KiB), the larger one past the reader's first 4 KiB buffer; a truncated image
+ * and an empty stream are rejected with the loader's usual messages. */
+static int pipe_open(const unsigned char *b, size_t size, vgs_weights **w, vgs_status *st, char *msg, size_t msg_len)
+{
+    int fds[2];
+    char path[64];
+    CHECK(pipe(fds) == 0, "pipe failed");
+    CHECK(write(fds[1], b, size) == (ssize_t)size, "write to the pipe failed");
+    close(fds[1]);
+    snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+    *st = vgs_weights_open(path, w);
+    close(fds[0]);
+    return 0;
+}
+
+static int check_open_pipe(char *msg, size_t msg_len)
+{
+    size_t size;
+    unsigned char *b = make_valid(&size);
+    vgs_weights *w = NULL;
+    vgs_status st;
+    int r = pipe_open(b, size, &w, &st, msg, msg_len);
+    free(b);
+    if (r) return r;
+    CHECK(st == VGS_OK, "vgs_weights_open of a pipe: %s", vgs_last_error());
+    r = check_valid_contents(msg, msg_len, w);
+    vgs_weights_close(w);
+    if (r) return r;
+
+    enum { BIG = 5000 }; /* 20000 bytes of data */
+    static float data[BIG];
+    for (size_t i = 0; i < BIG; i++) data[i] = (float)i - 0.5f;
+    const char *header = "{\"big\":{\"dtype\":\"F32\",\"shape\":[50,100],\"data_offsets\":[0,20000]}}";
+    b = make_raw(header, strlen(header), data, sizeof data, &size);
+    r = pipe_open(b, size, &w, &st, msg, msg_len);
+    if (r == 0 && st == VGS_OK) {
+        vgs_tensor_view v;
+        const int found = vgs_weights_find(w, "big", &v) == VGS_OK;
+        r = !found || v.nbytes != sizeof data || v.shape[1] != 100 || memcmp(v.data, data, sizeof data) != 0;
+        vgs_weights_close(w);
+        if (r) snprintf(msg, msg_len, "the piped %zu-byte image: its tensor's view or data are wrong", size);
+    } else if (r == 0) {
+        snprintf(msg, msg_len, "the piped %zu-byte image: %s", size, vgs_last_error());
+        r = 1;
+    }
+    if (r == 0) r = pipe_open(b, size - 1, &w, &st, msg, msg_len); /* one byte short */
+    free(b);
+    if (r) return r;
+    CHECK(st == VGS_ERR_FORMAT && !w && strstr(vgs_last_error(), "/dev/fd/"),
+          "a truncated stream: status %s, message '%s'", vgs_status_name(st), vgs_last_error());
+    RUN(pipe_open((const unsigned char *)"", 0, &w, &st, msg, msg_len));
+    CHECK(st == VGS_ERR_FORMAT && !w && strstr(vgs_last_error(), "0 bytes"),
+          "an empty stream: status %s, message '%s'", vgs_status_name(st), vgs_last_error());
+    return 0;
+}
+
 /* Empty header objects are valid files with no tensors. */
 static int check_empty_files(char *msg, size_t msg_len)
 {
@@ -707,6 +765,7 @@ static int check_fuzz(char *msg, size_t msg_len)
     static int w_##name(vgs_isa isa, char *m, size_t l) { (void)isa; return check_##name(m, l); }
 WEIGHTS_CASE(valid_file)
 WEIGHTS_CASE(open_file)
+WEIGHTS_CASE(open_pipe)
 WEIGHTS_CASE(empty_files)
 WEIGHTS_CASE(too_short)
 WEIGHTS_CASE(truncated_in_header)
@@ -735,6 +794,7 @@ WEIGHTS_CASE(fuzz)
 const vgs_check_case vgs_weights_checks[] = {
     {"weights", "valid_file", w_valid_file, 1},
     {"weights", "open_file", w_open_file, 1},
+    {"weights", "open_pipe", w_open_pipe, 1},
     {"weights", "empty_files", w_empty_files, 1},
     {"weights", "too_short", w_too_short, 1},
     {"weights", "truncated_in_header", w_truncated_in_header, 1},

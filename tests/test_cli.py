@@ -134,6 +134,20 @@ class OptionForms(unittest.TestCase):
         self.assertEqual(len(lines), 3, r.stdout)  # the image line and 2 classes
         self.assertIn(' 285 ', lines[1])
 
+    @need_weights
+    def test_weights_from_stdin(self):
+        """A pipe as the weights (vgs_weights_open reads it to its end): the same top class
+        as from the file; an empty pipe is the loader's clear error."""
+        args = ['classify', '--model', MODEL, '--weights', '/dev/stdin', '--top', '1',
+                str(Path(SHARED) / 'images' / 'chelsea.png')]
+        r = subprocess.run([CLI, *args], input=Path(WEIGHTS).read_bytes(), capture_output=True,
+                           timeout=120)  # through a pipe (stdin=a file object would be seekable)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b' 285 ', r.stdout.splitlines()[1])
+        r = subprocess.run([CLI, *args], input=b'', capture_output=True, timeout=120)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(b'/dev/stdin: file is 0 bytes', r.stderr)
+
 
 class CheckpointHint(unittest.TestCase):
     def check(self, path):
