@@ -223,8 +223,10 @@ static int pipe_open(const unsigned char *b, size_t size, vgs_weights **w, vgs_s
     int fds[2];
     char path[64];
     CHECK(pipe(fds) == 0, "pipe failed");
-    CHECK(write(fds[1], b, size) == (ssize_t)size, "write to the pipe failed");
+    const ssize_t wrote = write(fds[1], b, size);
     close(fds[1]);
+    if (wrote != (ssize_t)size) close(fds[0]);
+    CHECK(wrote == (ssize_t)size, "write to the pipe failed");
     snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
     *st = vgs_weights_open(path, w);
     close(fds[0]);
