@@ -124,7 +124,7 @@ static int check_loader_gaps(vgs_isa isa, char *msg, size_t len)
 static int replay_file(const char *dir, const char *name, size_t *n, char *msg, size_t len)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    CHECK(snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path, "%s/%s: path too long", dir, name);
     FILE *f = fopen(path, "rb");
     CHECK(f, "%s: cannot open", path);
     unsigned char *b = NULL;
