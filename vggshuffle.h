@@ -1606,8 +1606,8 @@ vgs_status vgs_weights_from_memory(const void *bytes, size_t size, const char *l
     return VGS_OK;
 }
 
-/* Size of an open file, leaving the position at the start; VGS_ERR_UNSUPPORTED where it
- * cannot seek (a pipe: read by vgs__read_stream). */
+/* Size of an open file, leaving the position at the start; VGS_ERR_UNSUPPORTED, without a
+ * message, where it cannot seek (a pipe: vgs_weights_open reads it by vgs__read_stream). */
 static vgs_status vgs__file_size(FILE *f, const char *path, size_t *size)
 {
     long end;
@@ -1621,43 +1621,29 @@ static vgs_status vgs__file_size(FILE *f, const char *path, size_t *size)
     return VGS_OK;
 }
 
-/* Reads a stream that cannot seek (a pipe) to its end into a new weights object (not yet
- * parsed): into a buffer doubled as it fills, then copied into the object's aligned image,
- * so a pipe's weights take up to three times their size in memory while they load. */
-static vgs_status vgs__read_stream(FILE *f, const char *path, vgs_weights **out, size_t *size,
-                                   size_t *n)
+/* Reads a stream that cannot seek (a pipe) to its end: *data (malloc'd, the caller frees it;
+ * doubled as it fills, so up to twice the stream's size) and *len; vgs_weights_open then
+ * loads it as vgs_weights_from_memory does. */
+static vgs_status vgs__read_stream(FILE *f, const char *path, unsigned char **data, size_t *len)
 {
-    unsigned char *data = NULL;
-    size_t cap = 0, len = 0;
-    vgs_status st;
+    size_t cap = 0;
+    *data = NULL, *len = 0;
     for (;;) {
-        if (len == cap) {
+        if (*len == cap) {
             unsigned char *grown;
-            if (cap > (SIZE_MAX - VGS__DATA_ALIGN) / 2) {
-                free(data);
-                return vgs__fail(VGS_ERR_IO, "%s: stream too large", path);
-            }
+            if (cap > (SIZE_MAX - VGS__DATA_ALIGN) / 2) return vgs__fail(VGS_ERR_IO, "%s: stream too large", path);
             cap = cap ? 2 * cap : (size_t)4096;
-            if (!(grown = (unsigned char *)realloc(data, cap))) {
-                free(data);
+            if (!(grown = (unsigned char *)realloc(*data, cap)))
                 return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "%s: out of memory reading the stream (%zu bytes)", path,
                                  cap);
-            }
-            data = grown;
+            *data = grown;
         }
-        const size_t got = fread(data + len, 1, cap - len, f);
-        len += got;
+        const size_t got = fread(*data + *len, 1, cap - *len, f);
+        *len += got;
         if (got == 0) break;
     }
-    if (ferror(f)) {
-        free(data);
-        return vgs__fail(VGS_ERR_IO, "%s: read error: %s", path, strerror(errno));
-    }
-    *size = len;
-    if ((st = vgs__check_prefix(data, len, path, n)) == VGS_OK && (st = vgs__weights_new(path, len, *n, out)) == VGS_OK)
-        memcpy((*out)->image, data, len);
-    free(data);
-    return st;
+    if (ferror(f)) return vgs__fail(VGS_ERR_IO, "%s: read error: %s", path, strerror(errno));
+    return VGS_OK;
 }
 
 /* Reads an open file into a new weights object (not yet parsed); `path` is the label. */
@@ -1667,7 +1653,6 @@ static vgs_status vgs__read_file(FILE *f, const char *path, vgs_weights **out, s
     unsigned char prefix[8];
     size_t got;
     vgs_status st = vgs__file_size(f, path, size);
-    if (st == VGS_ERR_UNSUPPORTED) return vgs__read_stream(f, path, out, size, n);
     if (st != VGS_OK) return st;
     got = fread(prefix, 1, *size < 8 ? *size : 8, f);
     if (got != (*size < 8 ? *size : 8))
@@ -1698,7 +1683,16 @@ vgs_status vgs_weights_open(const char *path, vgs_weights **out)
     if (!f)
         return vgs__fail(VGS_ERR_IO, "%s: cannot open: %s", vgs__short_label(buf, path),
                          strerror(errno));
-    st = vgs__read_file(f, vgs__short_label(buf, path), &w, &size, &n);
+    const char *label = vgs__short_label(buf, path);
+    st = vgs__read_file(f, label, &w, &size, &n);
+    if (st == VGS_ERR_UNSUPPORTED) { /* cannot seek (a pipe): read to its end, then as from memory */
+        unsigned char *data;
+        st = vgs__read_stream(f, label, &data, &size);
+        fclose(f);
+        if (st == VGS_OK) st = vgs_weights_from_memory(data, size, label, out);
+        free(data);
+        return st;
+    }
     fclose(f);
     if (st == VGS_OK && (st = vgs__load(w, size, n)) != VGS_OK) vgs_weights_close(w);
     if (st == VGS_OK) *out = w;

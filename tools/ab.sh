@@ -46,7 +46,7 @@ for v in A:abA:"$A" B:abB:"$B"; do
   "$CC" -O2 -c -I"$dir" -DVARIANT="$sym" -o "$TMP/$n.o" "$ROOT/bench/ab/variant.c"
   objcopy --keep-global-symbol="${sym}_create" --keep-global-symbol="${sym}_forward" \
           --keep-global-symbol="${sym}_sizes" --keep-global-symbol="${sym}_error" \
-          --keep-global-symbol="${sym}_kernels" "$TMP/$n.o" "$TMP/$n.local.o"
+          --keep-global-symbol="${sym}_kernels" --keep-global-symbol="${sym}_pack_a" "$TMP/$n.o" "$TMP/$n.local.o"
 done
 if [ $GEMM = 1 ]; then
   R=${R:-31}

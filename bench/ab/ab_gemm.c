@@ -6,39 +6,19 @@
  * are the nets' calls (m rows <- k input channels x n pixels; "idx": B read through an index,
  * as ShuffleNet V2's split); 208 columns is a 28x28 task's share (bench/README.md).
  *   ab_gemm ROUNDS */
+#include "../bench_common.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "vggshuffle.h"
 
 const void *abA_kernels(void), *abB_kernels(void);
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+void abA_pack_a(size_t m, size_t k, const float *a, size_t a_stride, float *packed, size_t dst_stride);
 
 static float *floats(size_t n) /* 64-byte aligned, as the runtime's arena */
 {
     return aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
-}
-
-/* vgs_gemm_pack_a's layout (vggshuffle.h): A[i][p] at pa[(i/6)*6k + p*6 + i%6], rows past m 0 */
-static void pack_a(size_t m, size_t k, const float *a, float *pa)
-{
-    const size_t r = VGS_GEMM_PACK_ROWS;
-    for (size_t i = 0; i < (m + r - 1) / r * r; i++)
-        for (size_t p = 0; p < k; p++) pa[i / r * r * k + p * r + i % r] = i < m ? a[i * k + p] : 0.0f;
 }
 
 #define AB_ROUNDS_MAX 501
@@ -67,7 +47,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < m * k; i++) a[i] = (float)((i * 7) % 13) / 13.0f - 0.5f;
         for (size_t i = 0; i < k * n; i++) b[i] = (float)((i * 5) % 11) / 11.0f;
         for (size_t i = 0; i < m; i++) bias[i] = 0.125f;
-        pack_a(m, k, a, pa);
+        abA_pack_a(m, k, a, k, pa, VGS_GEMM_PACK_ROWS * k); /* the layout both GEMMs read */
         const int32_t *ix = shapes[s].idx ? bi : NULL;
         ka->gemm_pack_b(n, k, 0, SIZE_MAX, b, n, ix, panels);
         const int reps = (int)(2e7 / (2.0 * m * n * k)) + 1;
@@ -77,7 +57,7 @@ int main(int argc, char **argv)
                 for (int q = 0; q < 2; q++) {
                     const int v = (r & 1) ^ q; /* A B, then B A, ... */
                     const vgs_kernels *kk = v ? kb : ka;
-                    const double t0 = now_s();
+                    const double t0 = bench_now_ms();
                     for (int i = 0; i < reps; i++) {
                         if (mode == 0)
                             kk->gemm_packed(m, n, k, pa, VGS_GEMM_PACK_ROWS * k, panels, bias, NULL, 0, c[v], n, NULL, 0.0f,
@@ -86,14 +66,14 @@ int main(int argc, char **argv)
                             kk->gemm(m, n, k, pa, VGS_GEMM_PACK_ROWS * k, b, n, ix, bias, NULL, 0, c[v], n, NULL, 0.0f,
                                      INFINITY, scratch);
                     }
-                    t[v][r] = (now_s() - t0) / reps * 1e6;
+                    t[v][r] = (bench_now_ms() - t0) / reps * 1e3;
                 }
                 ratio[r] = t[1][r] / t[0][r];
             }
             const int same = memcmp(c[0], c[1], m * n * sizeof(float)) == 0;
-            qsort(t[0], (size_t)rounds, sizeof(double), cmp);
-            qsort(t[1], (size_t)rounds, sizeof(double), cmp);
-            qsort(ratio, (size_t)rounds, sizeof(double), cmp);
+            qsort(t[0], (size_t)rounds, sizeof(double), bench_cmp);
+            qsort(t[1], (size_t)rounds, sizeof(double), bench_cmp);
+            qsort(ratio, (size_t)rounds, sizeof(double), bench_cmp);
             printf("%-13s %4zu <- %4zu x %4zu%s: A %8.2f  B %8.2f  B/A %.3f [%.3f-%.3f]  %s\n",
                    mode ? "gemm" : "gemm_packed", m, k, n, shapes[s].idx ? " idx" : "    ", t[0][rounds / 2],
                    t[1][rounds / 2], ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4],

@@ -35,3 +35,9 @@ const char *AB_CAT(VARIANT, _error)(void) { return vgs_last_error(); }
 /* The kernel table of the tier in use (VGS_ISA or the best one), for bench/ab/ab_gemm.c; A and
  * B must agree on struct vgs_kernels' layout (the driver reads it with its own header). */
 const void *AB_CAT(VARIANT, _kernels)(void) { return vgs_kernels_current(); }
+
+/* vgs_gemm_pack_a, for bench/ab/ab_gemm.c's weights (A's: the packed layout is the API's) */
+void AB_CAT(VARIANT, _pack_a)(size_t m, size_t k, const float *a, size_t a_stride, float *packed, size_t dst_stride)
+{
+    vgs_gemm_pack_a(m, k, a, a_stride, packed, dst_stride);
+}
