@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The header alone builds without any -m flag, as C (gcc, clang; C99 and C11), as C++, and for
 # aarch64 (NEON tier, compile only); each native program is linked against SLEEF and run.
-# Then the same for the single-file header (tools/amalgamate.py; its path is the argument,
-# meson passes build/single/vggshuffle.h), copied alone into an empty folder with the program,
-# so that it cannot rot.  Warnings count as failures.  A compiler that is not installed is a
-# skip; gcc must be there.  Prints TAP.
+# The source tree's vggshuffle.h (with kernels/, arch/, nets/ beside it) with cc (its default C) and
+# with VGS_API=static; every compiler and language the single-file header (tools/amalgamate.py;
+# its path is the argument, meson passes build/single/vggshuffle.h), copied alone into an empty
+# folder with the program, so that it cannot rot.  The single file is the source tree's text
+# inlined, so each compiler's warnings on it are those on the tree: the tree's own copies of
+# those builds (C99, clang, C++, scalar only, aarch64) took 5 of the 12 compiles' 368 s.
+# Warnings count as failures.  A compiler that is not installed is a skip; gcc must be there.
+# Prints TAP.
 #   tests/header_only.sh [SINGLE_HEADER]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,7 +17,7 @@ single=${1:-}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 n=0 fail=0
-echo "1..12"
+echo "1..7"
 # name, compiler, link (1: link and run, 0: compile only), flags...; compiles $src
 run() {
   local name=$1 comp=$2 link=$3; shift 3
@@ -36,11 +40,6 @@ command -v cc >/dev/null || { echo "Bail out! no cc"; exit 1; }
 # vggshuffle.h with kernels/ and arch/ beside it (the source tree)
 src="$here/header_only.c" inc="-I$here/.."
 run "cc -O2 (no -m flags), linked and run" cc 1 "$inc" -O2 -Wall -Wextra
-run "cc -std=c99 -pedantic" cc 1 "$inc" -std=c99 -pedantic -O2 -Wall -Wextra
-run "clang -O2, linked and run" clang 1 "$inc" -O2 -Wall -Wextra
-run "c++ -O2 (as C++), linked and run" c++ 1 "$inc" -O2 -Wall -Wextra -x c++
-run "cc -O2 -DVGS_NO_X86_SIMD (scalar only), linked and run" cc 1 "$inc" -O2 -Wall -Wextra -DVGS_NO_X86_SIMD
-run "aarch64-linux-gnu-gcc -O2 (NEON tier), compile only" aarch64-linux-gnu-gcc 0 "$inc" -O2 -Wall -Wextra
 run "cc -O2 -DVGS_API=static" cc 1 "$inc" -O2 -Wall -Wextra -Wno-unused-function -DVGS_API=static
 # the single-file header alone in an empty folder with the program
 src=""
