@@ -6,7 +6,7 @@
 # Configures build/fuzz on first use (CC=clang, -Dfuzz=true; tools/setup.sh installs clang and
 # libclang-rt-14-dev, which holds libFuzzer on Debian 12), builds the targets, replays every
 # regression input of tests/fuzz/regressions/ (each must pass), then fuzzes each target for
-# SECONDS (default 30: the smoke .ci/run runs, about a minute for both) or N executions, from
+# SECONDS (default 30) or N executions (.ci/run's smoke: a number of inputs each), from
 # the seed corpus tests/fuzz/corpus/ (read-only; tests/fuzz/make_corpus.py writes it) into
 # build/fuzz/corpus_TARGET/ (what the fuzzer finds, kept between runs).  Niced: the machine is
 # shared.  A crash is written to build/fuzz/crash-* and the exit status is non-zero: minimise
