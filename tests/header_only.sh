@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The header alone builds without any -m flag, as C (gcc, clang; C99 and C11), as C++, and for
 # aarch64 (NEON tier, compile only); each native program is linked against SLEEF and run.
-# The source tree's vggshuffle.h (with kernels/, arch/, nets/ beside it) with cc (its default C) and
-# with VGS_API=static; every compiler and language the single-file header (tools/amalgamate.py;
-# its path is the argument, meson passes build/single/vggshuffle.h), copied alone into an empty
-# folder with the program, so that it cannot rot.  The single file is the source tree's text
+# The source tree's vggshuffle.h (kernels/, arch/, nets/ beside it) with cc, as it is and with
+# VGS_API=static; the single-file header (tools/amalgamate.py; its path is the argument, meson
+# passes build/single/vggshuffle.h), copied alone into an empty folder with the program so that
+# it cannot rot, with every compiler and language.  The single file is the source tree's text
 # inlined, so each compiler's warnings on it are those on the tree: the tree's own copies of
 # those builds (C99, clang, C++, scalar only, aarch64) took 5 of the 12 compiles' 368 s.
 # Warnings count as failures.  A compiler that is not installed is a skip; gcc must be there.
