@@ -16,7 +16,7 @@
 #
 # Exit status: 0 if both commands passed.  Needs root, debootstrap (installed if missing) and
 # the network to the Debian mirror.  Took 17 minutes on the project's 2 shared cores with the
-# cache below (the test suite 10 of them); see README.md.
+# cache below (the test suite 15 of them, 2026-12-03); see README.md.
 #
 # Cache (outside the repository, $VGS_FRESH_ROOT_CACHE, default /var/cache/vgs-fresh-root):
 # the debootstrap tarball (--make-tarball / --unpack-tarball) and the .deb files that
