@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The header alone builds without any -m flag, as C (gcc, clang; C99 and C11), as C++, and for
+# The header alone builds without any -m flag, as C (gcc, clang; C99 and the compilers' default), as C++, and for
 # aarch64 (NEON tier, compile only); each native program is linked against SLEEF and run.
 # The source tree's vggshuffle.h (kernels/, arch/, nets/ beside it) with cc, as it is and with
 # VGS_API=static; the single-file header (tools/amalgamate.py; its path is the argument, meson
