@@ -2516,9 +2516,9 @@ static void vgs__net_free(vgs_net *net, const float *p, size_t nfloats)
  * 2 MB-aligned memory that Linux is asked to back with transparent huge pages (madvise
  * MADV_HUGEPAGE: taken where /sys/kernel/mm/transparent_hugepage/enabled says madvise or
  * always).  A pass reads every weight once; with 4 KB pages that is a TLB miss every 4 KB of
- * them, a two-level page walk in a VM.  A/B in one process (tools/ab.sh, 1 thread, logits
- * identical, stop 23 on the project's VM): V2 x1.5 0.968-0.982x the time, V2 x1.0 0.967x,
- * V1 g8 0.5x 0.979x.  Carved blocks are not freed one by one (vgs__net_free is for the others):
+ * them, a two-level page walk in a VM.  A/B in one process (tools/ab.sh, logits identical,
+ * stop 23 on the project's VM): at 1 thread V2 x1.5 0.977x the time (twice), V2 x1.0 0.988x,
+ * V1 g8 0.5x 0.985x; V2 x1.5 at 2 threads and VGG16 level.  Carved blocks are not freed one by one (vgs__net_free is for the others):
  * the chunks go with the net.  vgs_net_memory_size counts the blocks, not a chunk's unused end
  * (under 2 MB a chunk).  Elsewhere (no MADV_HUGEPAGE, e.g. strict -std=c99 hides it, or under
  * AddressSanitizer, whose checks need a block its own allocation): vgs__net_alloc. */
