@@ -2511,6 +2511,18 @@ static void vgs__net_free(vgs_net *net, const float *p, size_t nfloats)
     }
 }
 
+/* Grow a net array of `size`-byte items to hold one more. */
+static int vgs__grow(void **items, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) return 1;
+    const size_t c = *cap ? 2 * *cap : 32;
+    void *p = realloc(*items, c * size);
+    if (!p) return 0;
+    *items = p;
+    *cap = c;
+    return 1;
+}
+
 /* The blocks a pass streams through (the 1x1 layers' packed weights, the Winograd weights,
  * the FC's fp16 / bf16 weights, the arena, the panels, the scratch), carved from chunks of
  * 2 MB-aligned memory that Linux is asked to back with transparent huge pages (madvise
@@ -2537,12 +2549,7 @@ static float *vgs__net_alloc_hot(vgs_net *net, size_t nfloats)
     const size_t need = ((nfloats ? nfloats : 1) * sizeof(float) + 63) & ~(size_t)63;
     unsigned char *p = net->chunk_at;
     if (need > net->chunk_left) { /* a new chunk; it becomes the current one if more is left of it */
-        if (net->n_chunks == net->cap_chunks) {
-            const size_t cap = net->cap_chunks ? 2 * net->cap_chunks : 8;
-            vgs__chunk *c = (vgs__chunk *)realloc(net->chunks, cap * sizeof *c);
-            if (!c) return NULL;
-            net->chunks = c, net->cap_chunks = cap;
-        }
+        if (!vgs__grow((void **)&net->chunks, &net->cap_chunks, net->n_chunks, sizeof *net->chunks)) return NULL;
         const size_t len = (need + VGS__HUGE - 1) & ~(VGS__HUGE - 1);
         void *m = mmap(NULL, len + VGS__HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED) return vgs__net_alloc(net, nfloats);
@@ -2562,18 +2569,6 @@ static float *vgs__net_alloc_hot(vgs_net *net, size_t nfloats)
 #else
 #define vgs__net_alloc_hot vgs__net_alloc
 #endif
-
-/* Grow a net array of `size`-byte items to hold one more. */
-static int vgs__grow(void **items, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap) return 1;
-    const size_t c = *cap ? 2 * *cap : 32;
-    void *p = realloc(*items, c * size);
-    if (!p) return 0;
-    *items = p;
-    *cap = c;
-    return 1;
-}
 
 /* A new net: tensors 0 (input, c x h x w) and 1 (logits, num_classes). */
 static vgs_net *vgs__net_new(int num_classes, int c, int h, int w)

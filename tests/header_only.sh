@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The header alone builds without any -m flag, as C (gcc, clang; C99 and the compilers' default), as C++, and for
-# aarch64 (NEON tier, compile only); each native program is linked against SLEEF and run.
+# The header alone builds without any -m flag, as C (gcc, clang; C99 and the compilers'
+# default), as C++, and for aarch64 (NEON tier, compile only); each native program is linked
+# against SLEEF and run.
 # The source tree's vggshuffle.h (kernels/, arch/, nets/ beside it) with cc, as it is and with
 # VGS_API=static; the single-file header (tools/amalgamate.py; its path is the argument, meson
 # passes build/single/vggshuffle.h), copied alone into an empty folder with the program so that
