@@ -62,6 +62,8 @@
  *  in vgs_last_error(); vgs_isa_force() returns an error instead).  VGS_NUM_THREADS=N (1..256)
  *  is the thread count of nets created with vgs_net_options.num_threads 0 (default: one per
  *  online core; another value is ignored, and why is recorded in vgs_last_error()).
+ *  VGS_AVX512_HALVES=0|1 overrides whether the AVX-512 tier treats this processor as one
+ *  that runs 512-bit operations in two halves (vgs_x86_avx512_halves: AMD Zen 4).
  */
 #ifndef VGGSHUFFLE_H
 #define VGGSHUFFLE_H
@@ -733,8 +735,24 @@ VGS_API size_t vgs_gemm_task_rows(size_t m, size_t n, size_t k, size_t groups, s
 VGS_API int vgs_gemm_packs_b(size_t k, size_t b_stride, int indexed);
 
 /* Kernel table of a tier.  NULL if the tier is not compiled in (it may still be unsupported
- * by this CPU: check vgs_isa_supported before calling into it). */
+ * by this CPU: check vgs_isa_supported before calling into it).  For AVX-512 it is the table
+ * tuned for this processor: vgs_kernels_avx512(vgs_x86_avx512_halves()). */
 VGS_API const vgs_kernels *vgs_kernels_for(vgs_isa isa);
+/* 1 if this processor executes each 512-bit operation as two 256-bit halves (AMD Zen 4: CPUID
+ * vendor AuthenticAMD, family 19h), else 0 (and 0 off x86-64).  There AVX-512 brings no more
+ * multiply-adds a cycle than AVX2 and costs more on some shapes, so its table hands those
+ * calls to the AVX2 kernels whole (the rules and their measurements: arch/avx512/halves.h):
+ * dwconv3x3 stride 1 on planes of <= 256 or > 1024 pixels, the stride-2 windows on inputs
+ * narrower than 23 columns, 2x2 max pooling on rows with 8 or more outputs past their
+ * 16-lane vectors, global average pooling below 2048 pixels, fc (all weight types) below
+ * 1024 inputs.  The (=) kernels' results are the same either way; the global pool and fc
+ * then sum as the AVX2 tier does.  Env VGS_AVX512_HALVES=0|1 overrides the detection (read
+ * once, on first use). */
+VGS_API int vgs_x86_avx512_halves(void);
+/* The AVX-512 table for either kind of processor (halves = 1: the one above; 0: every call on
+ * the AVX-512 kernels' own rules), whichever this one is: tests and benchmarks run both.
+ * NULL if AVX-512 is not compiled in. */
+VGS_API const vgs_kernels *vgs_kernels_avx512(int halves);
 /* Kernel table of vgs_isa_current(). Never NULL. */
 VGS_API const vgs_kernels *vgs_kernels_current(void);
 
@@ -1897,7 +1915,53 @@ static int vgs__x86_supports(vgs_isa isa)
     if ((id.leaf1_ecx >> 27) & 1) id.xcr0 = vgs__xgetbv0(); /* XGETBV faults without OSXSAVE */
     return (int)((vgs_x86_tiers(&id) >> isa) & 1u);
 }
+
+/* Whether this processor runs 512-bit operations as two halves (vgs_x86_avx512_halves): AMD
+ * family 19h (Zen 3, which has no AVX-512, and Zen 4).  Family 1Ah (Zen 5) is left out: its
+ * desktop and server parts have full 512-bit data paths (its mobile ones do not, unmeasured). */
+static int vgs__x86_halves_cpu(void)
+{
+    unsigned a, b, c, d;
+    if (__get_cpuid_max(0, NULL) < 1) return 0;
+    __cpuid(0, a, b, c, d);
+    if (b != 0x68747541u || d != 0x69746e65u || c != 0x444d4163u) return 0; /* "AuthenticAMD" */
+    __cpuid(1, a, b, c, d);
+    const unsigned family = (a >> 8) & 0xfu, ext = (a >> 20) & 0xffu;
+    return (family == 0xfu ? family + ext : family) == 0x19u;
+}
 #endif
+
+/* vgs_x86_avx512_halves, -1 until first use (a benign race, as vgs__isa_now's below) */
+static int vgs__halves_now = -1;
+
+int vgs_x86_avx512_halves(void)
+{
+    int h = __atomic_load_n(&vgs__halves_now, __ATOMIC_ACQUIRE);
+    if (h >= 0) return h;
+    const char *env = getenv("VGS_AVX512_HALVES");
+    if (env && (strcmp(env, "0") == 0 || strcmp(env, "1") == 0)) h = env[0] == '1';
+    else {
+#if VGS__HAVE_AVX2
+        h = vgs__x86_halves_cpu();
+#else
+        h = 0;
+#endif
+        if (env && *env)
+            vgs__fail(VGS_ERR_INVALID_ARGUMENT, "VGS_AVX512_HALVES='%s' is not 0 or 1; using %d", env, h);
+    }
+    __atomic_store_n(&vgs__halves_now, h, __ATOMIC_RELEASE);
+    return h;
+}
+
+const vgs_kernels *vgs_kernels_avx512(int halves)
+{
+#if VGS__HAVE_AVX512
+    return halves ? &vgs__kernels__avx512h : &vgs__kernels__avx512;
+#else
+    (void)halves;
+    return NULL;
+#endif
+}
 
 unsigned vgs_x86_tiers(const vgs_x86_cpuid *id)
 {
@@ -1966,7 +2030,7 @@ const vgs_kernels *vgs_kernels_for(vgs_isa isa)
     case VGS_ISA_AVX2: return &vgs__kernels__avx2;
 #endif
 #if VGS__HAVE_AVX512
-    case VGS_ISA_AVX512: return &vgs__kernels__avx512;
+    case VGS_ISA_AVX512: return vgs_kernels_avx512(vgs_x86_avx512_halves());
 #endif
 #if VGS__HAVE_NEON
     case VGS_ISA_NEON: return &vgs__kernels__neon;

@@ -18,6 +18,12 @@
  *       dwconv1 (stride 1): the paired ratio by plane (12x12 .. 28x28) and channels a call
  *       (252 channels in calls of c = 8 .. 84: whole groups and tails of every size)
  *
+ * The AVX-512 tier is the table vgs_kernels_for gives: on a processor that runs 512-bit
+ * operations in two halves (AMD Zen 4) the one whose calls hand the shapes where AVX-512
+ * measured slower to AVX2 whole (arch/avx512/halves.h, where this program's figures on Zen 4
+ * are); `VGS_AVX512_HALVES=0 build/bench/bench_tiers` runs the other one there (the AVX-512
+ * kernels' own rules), which is how those figures were taken.
+ *
  * A/B build: the AVX-512 tier also with its narrow rules off (VGS__NARROW_ON, see
  * kernels/lanes3x3.h and pool2x2.h), in the same rounds: two more columns, its median and
  * paired ratio to avx2 (the tier as it was without them):
@@ -285,6 +291,9 @@ int main(int argc, char **argv)
         free(x), free(wt), free(y);
         return rc;
     }
+    printf("avx512: the table for processors that %s 512-bit operations in two halves (vgs_x86_avx512_halves() = %d;"
+           " VGS_AVX512_HALVES=0|1 picks the other)\n",
+           vgs_x86_avx512_halves() ? "run" : "do not run", vgs_x86_avx512_halves());
     printf("%-13s %-16s %5s %5s %4s | %9s %9s | %6s %6s |%s\n", "kernel", "net", "c", "h", "w", "avx2 ms", "avx512 ms",
            "ratio", "paired", nv == 3 ? " avx512 without the narrow rules: ms, paired ratio to avx2" : "");
     static double t[3][MAX_ROUNDS], r[2][MAX_ROUNDS];

@@ -644,6 +644,10 @@ static int cmd_info(void)
         printf("  %-7s %s\n", vgs_isa_to_string((vgs_isa)i),
                !k ? "not compiled in" : vgs_isa_supported((vgs_isa)i) ? "supported" : "compiled in, not supported by this CPU");
         if (k) printf("          gemm microkernel %s, %zu floats per vector\n", k->gemm_name, k->vector_width);
+        if (k && i == VGS_ISA_AVX512 && vgs_isa_supported(VGS_ISA_AVX512))
+            printf("          %s\n", vgs_x86_avx512_halves()
+                                        ? "512-bit operations run in two halves here (AMD Zen 4): some shapes go to avx2"
+                                        : "512-bit operations run whole here");
     }
     return 0;
 }

@@ -97,7 +97,7 @@ static const char *layout_name(int where) { return where == VGS_AT_HEAD ? "head"
 
 static const vgs_kernels *get_kernels(vgs_isa isa, char *msg, size_t len)
 {
-    const vgs_kernels *K = vgs_kernels_for(isa);
+    const vgs_kernels *K = vgs_check_kernels(isa);
     if (!K) vgs_check_fail(msg, len, "vgs_kernels_for(%s) returned NULL", vgs_isa_to_string(isa));
     return K;
 }
@@ -1838,8 +1838,141 @@ done:
  *  The table
  * ------------------------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------------------------
+ *  The AVX-512 tier's two tables (arch/avx512/halves.h): vgs_kernels_for gives this
+ *  processor's; the halves table shares every entry but the routed ones with the other; and
+ *  each routed call, at shapes on both sides of every rule's threshold, gives the output of
+ *  the tier the rule (as documented in vggshuffle.h) names: bit-identical to both tiers for
+ *  the window kernels (which tier runs is a matter of speed there), and to that tier's own
+ *  sums for the global pool and fc (the data make the two tiers' sums differ, so a call
+ *  routed to the wrong one fails).  The sweeps above run the routed kernels on both tables.
+ * ------------------------------------------------------------------------------------------ */
+
+/* 0 if the halves table's output h equals the output of the tier the rule names (to_avx2:
+ * a2, else f); same: the two tiers must agree (the window kernels), else they must differ. */
+static int h512_cmp(const char *what, int to_avx2, int same, const float *h, const float *a2, const float *f, size_t n,
+                    char *msg, size_t len)
+{
+    const float *want = to_avx2 ? a2 : f;
+    if (memcmp(h, want, n * sizeof *h) != 0)
+        return vgs_check_fail(msg, len, "%s: the halves table's output is not the %s kernel's", what,
+                              to_avx2 ? "AVX2" : "AVX-512");
+    const int differ = memcmp(a2, f, n * sizeof *h) != 0;
+    if (same && differ) return vgs_check_fail(msg, len, "%s: the AVX2 and AVX-512 outputs differ", what);
+    if (!same && !differ)
+        return vgs_check_fail(msg, len, "%s: the data do not tell the AVX2 and AVX-512 sums apart", what);
+    return 0;
+}
+
+static int check_avx512_tables(vgs_isa isa, char *msg, size_t len)
+{
+    (void)isa;
+    if (!vgs_isa_supported(VGS_ISA_AVX512))
+        return vgs_check_skip(msg, len, "AVX-512 does not run here: its two tables are checked where it does");
+    const vgs_kernels *H = vgs_kernels_avx512(1), *F = vgs_kernels_avx512(0), *A = vgs_kernels_for(VGS_ISA_AVX2);
+    if (!H || !F || !A || H == F) return vgs_check_fail(msg, len, "vgs_kernels_avx512(1) / (0): %p / %p", (const void *)H, (const void *)F);
+    if (vgs_kernels_for(VGS_ISA_AVX512) != (vgs_x86_avx512_halves() ? H : F))
+        return vgs_check_fail(msg, len, "vgs_kernels_for(avx512) is not vgs_kernels_avx512(vgs_x86_avx512_halves() = %d)",
+                              vgs_x86_avx512_halves());
+    if (H->isa != F->isa || H->vector_width != F->vector_width || strcmp(H->gemm_name, F->gemm_name) != 0 ||
+        H->gemm != F->gemm || H->conv3x3s1p1 != F->conv3x3s1p1 || H->conv3x3s2p1 != F->conv3x3s2p1 ||
+        H->softmax != F->softmax || H->fma_peak != F->fma_peak || H->winograd3x3_f23 != F->winograd3x3_f23 ||
+        H->winograd3x3_f43 != F->winograd3x3_f43 || H->winograd3x3_f63 != F->winograd3x3_f63 ||
+        H->adaptive_avgpool != F->adaptive_avgpool || H->gemm_pack_b != F->gemm_pack_b ||
+        H->gemm_packed != F->gemm_packed)
+        return vgs_check_fail(msg, len, "the halves table differs from the other in an entry it does not route");
+    enum { C = 37, MAXPX = 34 * 34, MAXF = C * 2048 * 2 };
+    float *x = malloc(MAXF * sizeof *x), *w = malloc(MAXF * sizeof *w), *b = malloc(C * 67 * sizeof *b);
+    float *y[3] = {malloc(MAXF * sizeof(float)), malloc(MAXF * sizeof(float)), malloc(MAXF * sizeof(float))};
+    uint16_t *wh = malloc(MAXF * sizeof *wh), *wf = malloc(MAXF * sizeof *wf);
+    int32_t idx[C];
+    int fail = 0;
+    if (!x || !w || !b || !y[0] || !y[1] || !y[2] || !wh || !wf) fail = SETUP_FAIL(msg, len);
+    vgs_rng r = vgs_rng_seed(0x512);
+    if (!fail) {
+        vgs_rng_fill(&r, x, MAXF, -1.0f, 1.0f);
+        vgs_rng_fill(&r, w, MAXF, -1.0f, 1.0f);
+        vgs_rng_fill(&r, b, C * 67, -0.5f, 0.5f);
+        vgs_f32_to_bf16(MAXF, w, wh);
+        vgs_f32_to_f16(MAXF, w, wf);
+        for (int i = 0; i < C; i++) idx[i] = (i * 5) % C; /* a permutation: 5 and 37 coprime */
+    }
+    const vgs_kernels *T[3] = {H, A, F};
+    char what[96];
+    /* dwconv3x3 stride 1: AVX2 for planes of <= 256 or > 1024 pixels */
+    static const size_t s1[8][2] = {{7, 7}, {16, 16}, {17, 15}, {16, 17}, {28, 28}, {32, 32}, {33, 31}, {33, 33}};
+    for (int i = 0; i < 8 && !fail; i++) {
+        const size_t h = s1[i][0], wd = s1[i][1], px = h * wd;
+        for (int t = 0; t < 3; t++)
+            T[t]->dwconv3x3s1p1(C, h, wd, x, px, w, b, y[t], px, idx, 0.0f, 6.0f);
+        snprintf(what, sizeof what, "dwconv3x3s1p1 %zux%zu", h, wd);
+        fail = h512_cmp(what, px <= 256 || px > 1024, 1, y[0], y[1], y[2], C * px, msg, len);
+    }
+    /* the stride-2 windows: AVX2 for inputs narrower than 23 columns */
+    static const size_t s2[7][2] = {{13, 14}, {28, 21}, {13, 22}, {28, 23}, {13, 24}, {28, 28}, {7, 7}};
+    for (int i = 0; i < 7 && !fail; i++) {
+        const size_t h = s2[i][0], wd = s2[i][1], px = h * wd, opx = (h + 1) / 2 * ((wd + 1) / 2);
+        for (int op = 0; op < 3 && !fail; op++) {
+            for (int t = 0; t < 3; t++) {
+                if (op == 0) T[t]->dwconv3x3s2p1(C, h, wd, x, px, w, b, y[t], opx, NULL, -INFINITY, INFINITY);
+                else if (op == 1) T[t]->maxpool3x3s2p1(C, h, wd, x, px, y[t], opx);
+                else T[t]->avgpool3x3s2p1(C, h, wd, x, px, y[t], opx);
+            }
+            snprintf(what, sizeof what, "%s %zux%zu", op == 0 ? "dwconv3x3s2p1" : op == 1 ? "maxpool3x3s2p1" : "avgpool3x3s2p1", h, wd);
+            fail = h512_cmp(what, wd < 23, 1, y[0], y[1], y[2], C * opx, msg, len);
+        }
+    }
+    /* maxpool2x2: AVX2 where a row has 8 or more outputs past its 16-lane vectors */
+    static const size_t m2[8] = {30, 32, 46, 48, 56, 64, 65, 112};
+    for (int i = 0; i < 8 && !fail; i++) {
+        const size_t h = 5, wd = m2[i], opx = h / 2 * (wd / 2);
+        for (int t = 0; t < 3; t++) T[t]->maxpool2x2s2(C, h, wd, x, h * wd, y[t], opx);
+        snprintf(what, sizeof what, "maxpool2x2s2 %zux%zu", h, wd);
+        fail = h512_cmp(what, wd / 2 % 16 >= 8, 1, y[0], y[1], y[2], C * opx, msg, len);
+    }
+    /* global average pooling: AVX2 below 2048 pixels */
+    static const size_t gp[4] = {49, 2047, 2048, 3136};
+    for (int i = 0; i < 4 && !fail; i++) {
+        const size_t c = MAXF / gp[i] < C ? MAXF / gp[i] : C;
+        for (int t = 0; t < 3; t++) T[t]->global_avgpool(c, gp[i], x, gp[i], y[t]);
+        snprintf(what, sizeof what, "global_avgpool %zu x %zu pixels", c, gp[i]);
+        fail = h512_cmp(what, gp[i] < 2048, 0, y[0], y[1], y[2], c, msg, len);
+    }
+    /* fc, all three weight types: AVX2 below 1024 inputs */
+    static const size_t fk[4] = {192, 1023, 1024, 1500};
+    for (int i = 0; i < 4 && !fail; i++) {
+        const size_t n = 67, k = fk[i];
+        for (int wt = 0; wt < 3 && !fail; wt++) {
+            for (int t = 0; t < 3; t++) {
+                if (wt == 0) T[t]->fc(n, k, w, b, 2, x, k, y[t], n, -INFINITY, INFINITY);
+                else if (wt == 1) T[t]->fc_bf16w(n, k, wh, b, 2, x, k, y[t], n, -INFINITY, INFINITY);
+                else T[t]->fc_f16w(n, k, wf, b, 2, x, k, y[t], n, -INFINITY, INFINITY);
+            }
+            snprintf(what, sizeof what, "%s %zu <- %zu", wt == 0 ? "fc" : wt == 1 ? "fc_bf16w" : "fc_f16w", n, k);
+            fail = h512_cmp(what, k < 1024, 0, y[0], y[1], y[2], 2 * n, msg, len);
+        }
+    }
+    free(x), free(w), free(b), free(wh), free(wf);
+    for (int t = 0; t < 3; t++) free(y[t]);
+    return fail;
+}
+
+VGS_CHECK_BOTH(check_dwconv3x3s1p1)
+VGS_CHECK_BOTH(check_dwconv3x3s2p1)
+VGS_CHECK_BOTH(check_maxpool)
+VGS_CHECK_BOTH(check_avgpool)
+VGS_CHECK_BOTH(check_lanes_dwconv_s1)
+VGS_CHECK_BOTH(check_lanes_dwconv_s2)
+VGS_CHECK_BOTH(check_lanes_maxpool)
+VGS_CHECK_BOTH(check_lanes_avgpool)
+VGS_CHECK_BOTH(check_global_avgpool)
+VGS_CHECK_BOTH(check_fc)
+VGS_CHECK_BOTH(check_fc_bf16w)
+VGS_CHECK_BOTH(check_fc_f16w)
+VGS_CHECK_BOTH(check_table)
+
 const vgs_check_case vgs_kernel_checks[] = {
-    {"kernels", "table", check_table, 0},
+    {"kernels", "table", check_table_both, 0},
     {"kernels", "gemm", check_gemm, 0},
     {"kernels", "gemm_strided", check_gemm_strided, 0},
     {"kernels", "gemm_large", check_gemm_large, 0},
@@ -1847,22 +1980,23 @@ const vgs_check_case vgs_kernel_checks[] = {
     {"kernels", "gemm_indexed", check_gemm_indexed, 0},
     {"kernels", "conv3x3s1p1", check_conv3x3s1p1, 0},
     {"kernels", "conv3x3s2p1", check_conv3x3s2p1, 0},
-    {"kernels", "dwconv3x3s1p1", check_dwconv3x3s1p1, 0},
-    {"kernels", "dwconv3x3s2p1", check_dwconv3x3s2p1, 0},
-    {"kernels", "maxpool3x3s2p1", check_maxpool, 0},
-    {"kernels", "avgpool3x3s2p1", check_avgpool, 0},
-    {"kernels", "dwconv3x3s1p1_small_planes", check_lanes_dwconv_s1, 0},
-    {"kernels", "dwconv3x3s2p1_small_planes", check_lanes_dwconv_s2, 0},
-    {"kernels", "maxpool3x3s2p1_small_planes", check_lanes_maxpool, 0},
-    {"kernels", "avgpool3x3s2p1_small_planes", check_lanes_avgpool, 0},
-    {"kernels", "global_avgpool", check_global_avgpool, 0},
-    {"kernels", "fc", check_fc, 0},
-    {"kernels", "fc_bf16w", check_fc_bf16w, 0},
+    {"kernels", "dwconv3x3s1p1", check_dwconv3x3s1p1_both, 0},
+    {"kernels", "dwconv3x3s2p1", check_dwconv3x3s2p1_both, 0},
+    {"kernels", "maxpool3x3s2p1", check_maxpool_both, 0},
+    {"kernels", "avgpool3x3s2p1", check_avgpool_both, 0},
+    {"kernels", "dwconv3x3s1p1_small_planes", check_lanes_dwconv_s1_both, 0},
+    {"kernels", "dwconv3x3s2p1_small_planes", check_lanes_dwconv_s2_both, 0},
+    {"kernels", "maxpool3x3s2p1_small_planes", check_lanes_maxpool_both, 0},
+    {"kernels", "avgpool3x3s2p1_small_planes", check_lanes_avgpool_both, 0},
+    {"kernels", "global_avgpool", check_global_avgpool_both, 0},
+    {"kernels", "fc", check_fc_both, 0},
+    {"kernels", "fc_bf16w", check_fc_bf16w_both, 0},
     {"kernels", "bf16", check_bf16, 1},
-    {"kernels", "fc_f16w", check_fc_f16w, 0},
+    {"kernels", "fc_f16w", check_fc_f16w_both, 0},
     {"kernels", "f16_widen", check_f16_widen, 0},
     {"kernels", "f16", check_f16, 1},
     {"kernels", "softmax", check_softmax, 0},
     {"kernels", "empty", check_empty, 0},
+    {"kernels", "avx512_tables", check_avx512_tables, 1},
 };
 const size_t vgs_kernel_checks_count = sizeof vgs_kernel_checks / sizeof vgs_kernel_checks[0];

@@ -67,7 +67,7 @@ static int nan_compare(char *msg, size_t len, const char *where, const float *go
 
 static const vgs_kernels *kernels(vgs_isa isa, char *msg, size_t len)
 {
-    const vgs_kernels *K = vgs_kernels_for(isa);
+    const vgs_kernels *K = vgs_check_kernels(isa);
     set_widths();
     if (!K) vgs_check_fail(msg, len, "vgs_kernels_for(%s) returned NULL", vgs_isa_to_string(isa));
     return K;
@@ -528,17 +528,26 @@ static int check_lanes_nan(vgs_isa isa, char *msg, size_t len)
     return fail;
 }
 
+VGS_CHECK_BOTH(check_dwconv_nan)
+VGS_CHECK_BOTH(check_maxpool_nan)
+VGS_CHECK_BOTH(check_avgpool_nan)
+VGS_CHECK_BOTH(check_lanes_nan)
+VGS_CHECK_BOTH(check_gavgpool_nan)
+VGS_CHECK_BOTH(check_fc_nan)
+VGS_CHECK_BOTH(check_fc_bf16w_nan)
+VGS_CHECK_BOTH(check_fc_f16w_nan)
+
 const vgs_check_case vgs_nan_checks[] = {
     {"nan", "gemm", check_gemm_nan, 0},
     {"nan", "conv3x3", check_conv_nan, 0},
-    {"nan", "dwconv3x3", check_dwconv_nan, 0},
-    {"nan", "maxpool3x3s2p1", check_maxpool_nan, 0},
-    {"nan", "avgpool3x3s2p1", check_avgpool_nan, 0},
-    {"nan", "window3x3_small_planes", check_lanes_nan, 0},
-    {"nan", "global_avgpool", check_gavgpool_nan, 0},
-    {"nan", "fc", check_fc_nan, 0},
-    {"nan", "fc_bf16w", check_fc_bf16w_nan, 0},
-    {"nan", "fc_f16w", check_fc_f16w_nan, 0},
+    {"nan", "dwconv3x3", check_dwconv_nan_both, 0},
+    {"nan", "maxpool3x3s2p1", check_maxpool_nan_both, 0},
+    {"nan", "avgpool3x3s2p1", check_avgpool_nan_both, 0},
+    {"nan", "window3x3_small_planes", check_lanes_nan_both, 0},
+    {"nan", "global_avgpool", check_gavgpool_nan_both, 0},
+    {"nan", "fc", check_fc_nan_both, 0},
+    {"nan", "fc_bf16w", check_fc_bf16w_nan_both, 0},
+    {"nan", "fc_f16w", check_fc_f16w_nan_both, 0},
     {"nan", "softmax", check_softmax_nan, 0},
 };
 const size_t vgs_nan_checks_count = sizeof vgs_nan_checks / sizeof vgs_nan_checks[0];

@@ -404,7 +404,7 @@ static int vg_run(int depth, int bn, vgs_isa isa, char *msg, size_t len)
  * sum of |x| (n <= 81 terms summed in order, one division). */
 static int vg_pools(vgs_isa isa, char *msg, size_t len)
 {
-    const vgs_kernels *K = vgs_kernels_for(isa);
+    const vgs_kernels *K = vgs_check_kernels(isa);
     if (!K) return vgs_check_fail(msg, len, "no kernels");
     vgs_rng r = vgs_rng_seed(0x9001);
     enum { MAXW = 35 };
@@ -513,8 +513,10 @@ static int vg_fc_range(vgs_isa isa, char *msg, size_t len)
     return rc;
 }
 
+VGS_CHECK_BOTH(vg_pools)
+
 const vgs_check_case vgs_vgg_checks[] = {
-    {"vgg", "pools", vg_pools, 0},
+    {"vgg", "pools", vg_pools_both, 0},
     {"vgg", "fc_range", vg_fc_range, 1},
     {"vgg", "vgg11", vg_case_11_0, 0},    {"vgg", "vgg13", vg_case_13_0, 0},    {"vgg", "vgg16", vg_case_16_0, 0},
     {"vgg", "vgg19", vg_case_19_0, 0},    {"vgg", "vgg11_bn", vg_case_11_1, 0}, {"vgg", "vgg13_bn", vg_case_13_1, 0},

@@ -112,6 +112,47 @@ vgs_check_fail(char *msg, size_t msg_len, const char *fmt, ...)
     return 1;
 }
 
+/* ------------------------------------------------------------------------------------------
+ *  The AVX-512 tier's two tables
+ * ------------------------------------------------------------------------------------------ */
+
+/* AVX-512 has a table for processors that run 512-bit operations in two halves and one for
+ * the others (vgs_kernels_avx512; vgs_kernels_for gives this processor's).  The checks of a
+ * kernel the two route differently (arch/avx512/halves.h) run on both, wherever AVX-512 runs:
+ * vgs_check_both_avx512(fn, ...) runs fn on this processor's table, then with
+ * vgs_check_kernels(VGS_ISA_AVX512) giving the other one. */
+static inline int *vgs_check_other_avx512(void)
+{
+    static int other;
+    return &other;
+}
+
+static VGS_CHECK_UNUSED const vgs_kernels *vgs_check_kernels(vgs_isa isa)
+{
+    if (isa == VGS_ISA_AVX512 && *vgs_check_other_avx512() && vgs_kernels_for(isa))
+        return vgs_kernels_avx512(!vgs_x86_avx512_halves());
+    return vgs_kernels_for(isa);
+}
+
+static VGS_CHECK_UNUSED int vgs_check_both_avx512(vgs_check_fn fn, vgs_isa isa, char *msg, size_t len)
+{
+    int rc = fn(isa, msg, len);
+    if (rc != 0 || isa != VGS_ISA_AVX512 || !vgs_kernels_for(isa)) return rc;
+    *vgs_check_other_avx512() = 1;
+    rc = fn(isa, msg, len);
+    *vgs_check_other_avx512() = 0;
+    if (rc == 1 && msg && len) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", msg);
+        snprintf(msg, len, "on the AVX-512 table for processors that %s 512-bit operations in halves: %s",
+                 vgs_x86_avx512_halves() ? "do not run" : "run", why);
+    }
+    return rc;
+}
+/* name_both: name on both AVX-512 tables */
+#define VGS_CHECK_BOTH(name) \
+    static int name##_both(vgs_isa isa, char *msg, size_t len) { return vgs_check_both_avx512(name, isa, msg, len); }
+
 /* A check's result when it cannot run here, e.g. the real-data checks in a clone without
  * ../shared (check_network.c); the front ends report it as skipped, with msg as the reason. */
 #define VGS_CHECK_SKIP 2

@@ -25,3 +25,7 @@
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 #endif
+
+/* The table for processors that run 512-bit operations as two halves (plain code: it only
+ * chooses between this tier's kernels and AVX2's) */
+#include "halves.h"
