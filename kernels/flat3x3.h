@@ -35,7 +35,9 @@
  * a vector at VW = 16).  In-process A/B against the lanes path (planes up to 28x28) and the
  * staged row walk, AVX-512, Emerald Rapids VM, the nets' shapes: 28x28 inputs 0.46-0.56x the
  * time (dwconv 16..240 channels, avgpool 16 and 240), 56x56 0.56-0.67x, the stem's max-pool
- * on 112x112 0.76-0.84x; 14x14 inputs (7 outputs a row) 1.05-1.23x: left to the lanes path. */
+ * on 112x112 0.76-0.84x; 14x14 inputs (7 outputs a row) 1.05-1.23x: left to the lanes path.
+ * (On AMD Zen 4 the AVX-512 table gives stride 1 on planes of at most 256 pixels to AVX2:
+ * arch/avx512/halves.h.) */
 #define VGS_FLAT_S2(h, w) ((h) > 0 && (w) + 1 >= 2 * 12)
 
 #ifdef VGS_HAS_MASKLOAD

@@ -187,7 +187,9 @@ static inline int VGS_FN(vgs__lanes_pay)(int stride, size_t c, size_t h, size_t 
  *      from run to run (0.80-1.10): left wide.
  * Max pooling stays wide (its NaN-keeping max is 3 operations a tap): 0.61-0.96 but for
  * c = 21 (0.82-1.07).  Stride 1 stays wide: 0.71-0.96, c = 21 0.92-1.04 (at 14x14: the
- * nets' blocks) a tie. */
+ * nets' blocks) a tie.  (On AMD Zen 4, whose 512-bit operations run in two halves, every call
+ * that would take this path at VW = 16 measured slower than AVX2's: there the AVX-512 table
+ * hands them to AVX2 before they get here, arch/avx512/halves.h.) */
 #define VGS_LANES_NARROW_LO 384
 #define VGS_LANES_NARROW_HI 784
 
