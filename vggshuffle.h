@@ -725,8 +725,11 @@ VGS_API void vgs_gemm_pack_a(size_t m, size_t k, const float *a, size_t a_stride
  * more rows a task, the less packing a FLOP: a group's rows stay whole where its column
  * blocks and the groups give 4 tasks or more, else they are split into that many blocks,
  * never below 48 rows (8 tiles); where it does not pack, 48 rows.  Always whole blocks of
- * VGS_GEMM_PACK_ROWS.  Depends on the shape only (never on threads).  Public for the
- * benchmarks, which call the kernel as the runtime does. */
+ * VGS_GEMM_PACK_ROWS.  Depends on the shape only (never on threads).  The runtime makes
+ * T = ceil(m / rows) tasks of a group's rows (one more where T is odd and above 1 and the
+ * blocks allow) and spreads its B blocks of VGS_GEMM_PACK_ROWS over them in near-equal whole
+ * shares (task i: blocks i*B/T .. (i+1)*B/T - 1, at most `rows` rows each), as it spreads the
+ * columns.  Public for the benchmarks, which call the kernel as the runtime does. */
 #define VGS_GEMM_TASK_COLS 256
 VGS_API size_t vgs_gemm_task_rows(size_t m, size_t n, size_t k, size_t groups, size_t b_stride, int indexed);
 /* Whether vgs_kernels.gemm packs B into its scratch (given scratch and more than 6 rows):
@@ -2886,6 +2889,11 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
         }
         L->block = vgs_gemm_task_rows(cout / g, ohw, cin / g, g, L->x.cs, L->x_index != NULL); /* rows a task */
         L->mtiles = vgs__div_up(cout / g, L->block), L->ntiles = vgs__div_up(ohw, VGS__TASK_COLS);
+        /* an even count of row tasks where the tiles allow (116 rows: 4 tasks of 30, 30, 30, 26,
+         * not 3: two threads then share them evenly whichever runs which); in-process A/B at 2
+         * threads on the Zen 4 VM, with the near-equal shares below: V2 x1.0 0.978, x1.5 0.990,
+         * x2.0 0.988, V1 g3 1.0x 0.995, x0.5 0.994; 1 thread level; logits identical */
+        if (L->mtiles > 1 && L->mtiles % 2 && L->mtiles < vgs__div_up(cout / g, VGS_GEMM_PACK_ROWS)) L->mtiles++;
         L->tasks = g * L->mtiles * L->ntiles;
         /* Where the GEMM packs B (vgs_gemm_packs_b) and a group's rows are split over tasks of
          * all its columns (planes of at most VGS__TASK_COLS), each task packed the same B: pack
@@ -3314,13 +3322,18 @@ static void vgs__task_run(void *arg, size_t t)
          * 208, not 256, 256, 256, 16, whose last task would leave a thread idle) */
         const size_t units = vgs__div_up(n, VGS__COL_UNIT);
         const size_t j0 = ni * units / L->ntiles * VGS__COL_UNIT, j1 = (ni + 1) * units / L->ntiles * VGS__COL_UNIT;
-        const size_t i0 = grp * m + mi * L->block;
-        const size_t rows = m - mi * L->block < L->block ? m - mi * L->block : L->block;
+        /* the rows likewise, near-equal shares of whole 6-row tiles (28x28's 88 rows: 42 and
+         * 46, not 48 and 40; 14x14's 176: 42, 48, 42, 44, not 48, 48, 48, 32: on 2 threads
+         * 90 and 86 rows, not 96 and 80) */
+        const size_t tiles = vgs__div_up(m, VGS_GEMM_PACK_ROWS);
+        const size_t r0 = mi * tiles / L->mtiles * VGS_GEMM_PACK_ROWS, r1 = (mi + 1) * tiles / L->mtiles * VGS_GEMM_PACK_ROWS;
+        const size_t i0 = grp * m + r0;
+        const size_t rows = (r1 < m ? r1 : m) - r0;
         const size_t cols = (j1 < n ? j1 : n) - j0;
         const float *r = L->r.t >= 0 ? vgs__at(net, L->r, img) + i0 * L->r.cs + j0 : NULL;
         const int32_t *xi = L->x_index ? L->x_index + grp * kk : NULL, *yi = L->y_index ? L->y_index + i0 : NULL;
-        /* the group's packed weights, from its row mi * L->block (a whole block) on */
-        const float *a = L->wt + grp * VGS_GEMM_PACKED_A_FLOATS(m, kk) + mi * L->block * kk;
+        /* the group's packed weights, from its row r0 (a whole block) on */
+        const float *a = L->wt + grp * VGS_GEMM_PACKED_A_FLOATS(m, kk) + r0 * kk;
         if (L->panel_floats) { /* B packed by vgs__pack_task; one column block (j0 = 0) */
             k->gemm_packed(rows, cols, kk, a, VGS_GEMM_PACK_ROWS * kk, net->panels + (img * g + grp) * L->panel_floats,
                            L->bias ? L->bias + i0 : NULL, r, L->r.cs, y + (yi ? 0 : i0 * ycs), ycs, yi, L->out_min,

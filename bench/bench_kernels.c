@@ -92,9 +92,13 @@ static void run(const vgs_kernels *k, const shape *s, const float *x, const floa
                                  VGS_GEMM_TASK_COLS columns), its order (wt read as packed
                                  weights: their values do not matter here) */
         const size_t tr = vgs_gemm_task_rows(s->a, s->b, s->c, 1, s->b, s->kind == 8), tc = VGS_GEMM_TASK_COLS;
-        for (size_t i0 = 0; i0 < s->a; i0 += tr) {
+        const size_t blocks = (s->a + VGS_GEMM_PACK_ROWS - 1) / VGS_GEMM_PACK_ROWS;
+        size_t tasks = (s->a + tr - 1) / tr;
+        if (tasks > 1 && tasks % 2 && tasks < blocks) tasks++;
+        for (size_t t = 0; t < tasks; t++) { /* whole blocks of rows in near-equal shares */
+            const size_t i0 = t * blocks / tasks * VGS_GEMM_PACK_ROWS, i1 = (t + 1) * blocks / tasks * VGS_GEMM_PACK_ROWS;
             for (size_t j0 = 0; j0 < s->b; j0 += tc) {
-                const size_t rows = s->a - i0 < tr ? s->a - i0 : tr, cols = s->b - j0 < tc ? s->b - j0 : tc;
+                const size_t rows = (i1 < s->a ? i1 : s->a) - i0, cols = s->b - j0 < tc ? s->b - j0 : tc;
                 const int32_t *bi = s->kind == 8 ? odd_planes : NULL, *ci = s->kind == 9 ? odd_planes + i0 : NULL;
                 k->gemm(rows, cols, s->c, wt + i0 * s->c, VGS_GEMM_PACK_ROWS * s->c, x + j0, s->b, bi, wt + i0, NULL, 0,
                         y + (ci ? 0 : i0 * s->b) + j0, s->b, ci, 0.0f, INFINITY, gemm_scratch);
