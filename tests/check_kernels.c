@@ -1835,10 +1835,6 @@ done:
 }
 
 /* ------------------------------------------------------------------------------------------
- *  The table
- * ------------------------------------------------------------------------------------------ */
-
-/* ------------------------------------------------------------------------------------------
  *  The AVX-512 tier's two tables (arch/avx512/halves.h): vgs_kernels_for gives this
  *  processor's; the halves table shares every entry but the routed ones with the other; and
  *  each routed call, at shapes on both sides of every rule's threshold, gives the output of
@@ -1870,7 +1866,8 @@ static int check_avx512_tables(vgs_isa isa, char *msg, size_t len)
     if (!vgs_isa_supported(VGS_ISA_AVX512))
         return vgs_check_skip(msg, len, "AVX-512 does not run here: its two tables are checked where it does");
     const vgs_kernels *H = vgs_kernels_avx512(1), *F = vgs_kernels_avx512(0), *A = vgs_kernels_for(VGS_ISA_AVX2);
-    if (!H || !F || !A || H == F) return vgs_check_fail(msg, len, "vgs_kernels_avx512(1) / (0): %p / %p", (const void *)H, (const void *)F);
+    if (!H || !F || !A || H == F)
+        return vgs_check_fail(msg, len, "vgs_kernels_avx512(1) / (0): %p / %p", (const void *)H, (const void *)F);
     if (vgs_kernels_for(VGS_ISA_AVX512) != (vgs_x86_avx512_halves() ? H : F))
         return vgs_check_fail(msg, len, "vgs_kernels_for(avx512) is not vgs_kernels_avx512(vgs_x86_avx512_halves() = %d)",
                               vgs_x86_avx512_halves());
@@ -1881,7 +1878,7 @@ static int check_avx512_tables(vgs_isa isa, char *msg, size_t len)
         H->adaptive_avgpool != F->adaptive_avgpool || H->gemm_pack_b != F->gemm_pack_b ||
         H->gemm_packed != F->gemm_packed)
         return vgs_check_fail(msg, len, "the halves table differs from the other in an entry it does not route");
-    enum { C = 37, MAXPX = 34 * 34, MAXF = C * 2048 * 2 };
+    enum { C = 37, MAXF = C * 2048 * 2 };
     float *x = malloc(MAXF * sizeof *x), *w = malloc(MAXF * sizeof *w), *b = malloc(C * 67 * sizeof *b);
     float *y[3] = {malloc(MAXF * sizeof(float)), malloc(MAXF * sizeof(float)), malloc(MAXF * sizeof(float))};
     uint16_t *wh = malloc(MAXF * sizeof *wh), *wf = malloc(MAXF * sizeof *wf);
@@ -1918,7 +1915,8 @@ static int check_avx512_tables(vgs_isa isa, char *msg, size_t len)
                 else if (op == 1) T[t]->maxpool3x3s2p1(C, h, wd, x, px, y[t], opx);
                 else T[t]->avgpool3x3s2p1(C, h, wd, x, px, y[t], opx);
             }
-            snprintf(what, sizeof what, "%s %zux%zu", op == 0 ? "dwconv3x3s2p1" : op == 1 ? "maxpool3x3s2p1" : "avgpool3x3s2p1", h, wd);
+            snprintf(what, sizeof what, "%s %zux%zu",
+                     op == 0 ? "dwconv3x3s2p1" : op == 1 ? "maxpool3x3s2p1" : "avgpool3x3s2p1", h, wd);
             fail = h512_cmp(what, wd < 23, 1, y[0], y[1], y[2], C * opx, msg, len);
         }
     }
@@ -1956,6 +1954,10 @@ static int check_avx512_tables(vgs_isa isa, char *msg, size_t len)
     for (int t = 0; t < 3; t++) free(y[t]);
     return fail;
 }
+
+/* ------------------------------------------------------------------------------------------
+ *  The table
+ * ------------------------------------------------------------------------------------------ */
 
 VGS_CHECK_BOTH(check_dwconv3x3s1p1)
 VGS_CHECK_BOTH(check_dwconv3x3s2p1)
