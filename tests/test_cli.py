@@ -45,9 +45,28 @@ def limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
 
 
-def cli(*args, limit=False, timeout=120):
+def cli(*args, limit=False, timeout=120, env=None):
     return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout,
-                          preexec_fn=limit_memory if limit else None)
+                          preexec_fn=limit_memory if limit else None,
+                          env=None if env is None else {**os.environ, **env})
+
+
+class Info(unittest.TestCase):
+    def test_avx512_halves_override(self):
+        """VGS_AVX512_HALVES picks the AVX-512 table (vggshuffle.h, vgs_x86_avx512_halves);
+        a value other than 0 or 1 leaves the detection's."""
+        detected = cli('info')
+        self.assertEqual(detected.returncode, 0, detected.stderr)
+        if 'avx512  supported' not in detected.stdout:
+            self.skipTest('AVX-512 does not run here')
+        halves, whole = 'operations run in two halves here', 'operations run whole here'
+        self.assertTrue((halves in detected.stdout) != (whole in detected.stdout), detected.stdout)
+        for value, want in (('1', halves), ('0', whole)):
+            r = cli('info', env={'VGS_AVX512_HALVES': value})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(want, r.stdout, value)
+        r = cli('info', env={'VGS_AVX512_HALVES': 'yes'})
+        self.assertEqual((r.returncode, r.stdout), (0, detected.stdout))
 
 
 class Help(unittest.TestCase):
