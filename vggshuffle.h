@@ -748,7 +748,8 @@ VGS_API const vgs_kernels *vgs_kernels_for(vgs_isa isa);
  * dwconv3x3 stride 1 on planes of <= 256 or > 1024 pixels, the stride-2 windows on inputs
  * narrower than 23 columns, 2x2 max pooling on rows with 8 or more outputs past their
  * 16-lane vectors, global average pooling below 2048 pixels, fc (all weight types) below
- * 1024 inputs.  The (=) kernels' results are the same either way; the global pool and fc
+ * 1024 inputs, the direct stride-1 3x3 convolution on at most 4 input channels.  The (=)
+ * kernels' results are the same either way; the global pool and fc
  * then sum as the AVX2 tier does.  Env VGS_AVX512_HALVES=0|1 overrides the detection (read
  * once, on first use). */
 VGS_API int vgs_x86_avx512_halves(void);

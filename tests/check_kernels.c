@@ -1872,7 +1872,7 @@ static int check_avx512_tables(vgs_isa isa, char *msg, size_t len)
         return vgs_check_fail(msg, len, "vgs_kernels_for(avx512) is not vgs_kernels_avx512(vgs_x86_avx512_halves() = %d)",
                               vgs_x86_avx512_halves());
     if (H->isa != F->isa || H->vector_width != F->vector_width || strcmp(H->gemm_name, F->gemm_name) != 0 ||
-        H->gemm != F->gemm || H->conv3x3s1p1 != F->conv3x3s1p1 || H->conv3x3s2p1 != F->conv3x3s2p1 ||
+        H->gemm != F->gemm || H->conv3x3s2p1 != F->conv3x3s2p1 ||
         H->softmax != F->softmax || H->fma_peak != F->fma_peak || H->winograd3x3_f23 != F->winograd3x3_f23 ||
         H->winograd3x3_f43 != F->winograd3x3_f43 || H->winograd3x3_f63 != F->winograd3x3_f63 ||
         H->adaptive_avgpool != F->adaptive_avgpool || H->gemm_pack_b != F->gemm_pack_b ||
@@ -1904,6 +1904,17 @@ static int check_avx512_tables(vgs_isa isa, char *msg, size_t len)
             T[t]->dwconv3x3s1p1(C, h, wd, x, px, w, b, y[t], px, idx, 0.0f, 6.0f);
         snprintf(what, sizeof what, "dwconv3x3s1p1 %zux%zu", h, wd);
         fail = h512_cmp(what, px <= 256 || px > 1024, 1, y[0], y[1], y[2], C * px, msg, len);
+    }
+    /* conv3x3s1p1: AVX2 for at most 4 input channels (a band of rows, as the runtime calls it) */
+    static const size_t cc[4] = {1, 4, 5, 16};
+    for (int i = 0; i < 4 && !fail; i++) {
+        const size_t h = 19, wd = 23, px = h * wd, cout = 13;
+        for (int t = 0; t < 3; t++) {
+            memset(y[t], 0, cout * px * sizeof(float));
+            T[t]->conv3x3s1p1(cc[i], cout, h, wd, x, px, w, b, y[t], px, -INFINITY, INFINITY, 2, 17);
+        }
+        snprintf(what, sizeof what, "conv3x3s1p1 %zu -> %zu at %zux%zu", cc[i], cout, h, wd);
+        fail = h512_cmp(what, cc[i] <= 4, 1, y[0], y[1], y[2], cout * px, msg, len);
     }
     /* the stride-2 windows: AVX2 for inputs narrower than 23 columns */
     static const size_t s2[7][2] = {{13, 14}, {28, 21}, {13, 22}, {28, 23}, {13, 24}, {28, 28}, {7, 7}};
@@ -1959,6 +1970,7 @@ static int check_avx512_tables(vgs_isa isa, char *msg, size_t len)
  *  The table
  * ------------------------------------------------------------------------------------------ */
 
+VGS_CHECK_BOTH(check_conv3x3s1p1)
 VGS_CHECK_BOTH(check_dwconv3x3s1p1)
 VGS_CHECK_BOTH(check_dwconv3x3s2p1)
 VGS_CHECK_BOTH(check_maxpool)
@@ -1980,7 +1992,7 @@ const vgs_check_case vgs_kernel_checks[] = {
     {"kernels", "gemm_large", check_gemm_large, 0},
     {"kernels", "gemm_task_rows", check_gemm_task_rows, 1},
     {"kernels", "gemm_indexed", check_gemm_indexed, 0},
-    {"kernels", "conv3x3s1p1", check_conv3x3s1p1, 0},
+    {"kernels", "conv3x3s1p1", check_conv3x3s1p1_both, 0},
     {"kernels", "conv3x3s2p1", check_conv3x3s2p1, 0},
     {"kernels", "dwconv3x3s1p1", check_dwconv3x3s1p1_both, 0},
     {"kernels", "dwconv3x3s2p1", check_dwconv3x3s2p1_both, 0},

@@ -528,6 +528,7 @@ static int check_lanes_nan(vgs_isa isa, char *msg, size_t len)
     return fail;
 }
 
+VGS_CHECK_BOTH(check_conv_nan)
 VGS_CHECK_BOTH(check_dwconv_nan)
 VGS_CHECK_BOTH(check_maxpool_nan)
 VGS_CHECK_BOTH(check_avgpool_nan)
@@ -539,7 +540,7 @@ VGS_CHECK_BOTH(check_fc_f16w_nan)
 
 const vgs_check_case vgs_nan_checks[] = {
     {"nan", "gemm", check_gemm_nan, 0},
-    {"nan", "conv3x3", check_conv_nan, 0},
+    {"nan", "conv3x3", check_conv_nan_both, 0},
     {"nan", "dwconv3x3", check_dwconv_nan_both, 0},
     {"nan", "maxpool3x3s2p1", check_maxpool_nan_both, 0},
     {"nan", "avgpool3x3s2p1", check_avgpool_nan_both, 0},

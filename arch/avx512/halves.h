@@ -28,8 +28,13 @@
  *  - fc (~): 1.03-1.14 with 192 .. 960 inputs, 0.95-0.98 with 1024 .. 25088.  So: AVX2 below
  *    1024 inputs, for the bf16 and f16 weights too (each keeps its bit-identity to fc on its
  *    widened weights, which holds within a tier).
- * Everything else stays AVX-512 (GEMM, Winograd, the stem's convolution, softmax: level or
- * faster, bench_kernels / bench_winograd).  Which tier computes a call is a matter of speed
+ *  - conv3x3s1p1 (=) on few input channels (VGG's first layer, 3 -> 64 at 224x224): 1.05-1.12
+ *    in bench_tiers (three runs of `bench_tiers 41 VGG`), 1.07-1.10 in the net (its layer 0 in
+ *    `vggshuffle bench --model vgg16 --layers --threads 1`, VGS_ISA=avx2 and avx512 in turn,
+ *    three pairs); with 16 or 64 input channels (VGG with `--conv3x3 direct`) 0.78-0.96 in a
+ *    harness.  So: AVX2 for at most 4 input channels.
+ * Everything else stays AVX-512 (GEMM, Winograd, the stride-2 stem convolution, softmax:
+ * level or faster, bench_kernels / bench_tiers / bench_winograd).  Which tier computes a call is a matter of speed
  * only for the (=) kernels; the (~) ones give the AVX2 tier's sums, within the same tolerances. */
 
 #define VGS__H512_PX_LO 256   /* dwconv3x3s1: planes of at most this many pixels to AVX2 */
@@ -37,6 +42,15 @@
 #define VGS__H512_S2_W 23     /* stride 2: inputs narrower than this to AVX2 (!VGS_FLAT_S2) */
 #define VGS__H512_GAVG_PX 2048 /* global average pool: planes below this to AVX2 */
 #define VGS__H512_FC_K 1024   /* fc: fewer inputs than this to AVX2 */
+#define VGS__H512_CONV_CIN 4  /* conv3x3s1p1: at most this many input channels to AVX2 */
+
+static void vgs_f32_conv3x3s1p1__avx512h(size_t cin, size_t cout, size_t h, size_t w, const float *x,
+                                         size_t x_cstride, const float *k, const float *bias, float *y,
+                                         size_t y_cstride, float out_min, float out_max, size_t oy0, size_t oy1)
+{
+    (cin <= VGS__H512_CONV_CIN ? vgs_f32_conv3x3s1p1__avx2 : vgs_f32_conv3x3s1p1__avx512)(
+        cin, cout, h, w, x, x_cstride, k, bias, y, y_cstride, out_min, out_max, oy0, oy1);
+}
 
 static void vgs_f32_dwconv3x3s1p1__avx512h(size_t c, size_t h, size_t w, const float *x, size_t x_cstride,
                                            const float *k, const float *bias, float *y, size_t y_cstride,
@@ -109,7 +123,7 @@ static const vgs_kernels vgs__kernels__avx512h = {
     16,
     "vgs_f32_gemm_6x64__avx512",
     vgs_f32_gemm_6x64__avx512,
-    vgs_f32_conv3x3s1p1__avx512,
+    vgs_f32_conv3x3s1p1__avx512h,
     vgs_f32_conv3x3s2p1__avx512,
     vgs_f32_dwconv3x3s1p1__avx512h,
     vgs_f32_dwconv3x3s2p1__avx512h,
@@ -135,3 +149,4 @@ static const vgs_kernels vgs__kernels__avx512h = {
 #undef VGS__H512_S2_W
 #undef VGS__H512_GAVG_PX
 #undef VGS__H512_FC_K
+#undef VGS__H512_CONV_CIN
