@@ -725,13 +725,17 @@ VGS_API void vgs_gemm_pack_a(size_t m, size_t k, const float *a, size_t a_stride
  * more rows a task, the less packing a FLOP: a group's rows stay whole where its column
  * blocks and the groups give 4 tasks or more, else they are split into that many blocks,
  * never below 48 rows (8 tiles); where it does not pack, 48 rows.  Always whole blocks of
- * VGS_GEMM_PACK_ROWS.  Depends on the shape only (never on threads).  The runtime makes
- * T = ceil(m / rows) tasks of a group's rows (one more where T is odd and above 1 and the
- * blocks allow) and spreads its B blocks of VGS_GEMM_PACK_ROWS over them in near-equal whole
- * shares (task i: blocks i*B/T .. (i+1)*B/T - 1, at most `rows` rows each), as it spreads the
- * columns.  Public for the benchmarks, which call the kernel as the runtime does. */
+ * VGS_GEMM_PACK_ROWS.  Depends on the shape only (never on threads).  Public for the
+ * benchmarks, which call the kernel as the runtime does. */
 #define VGS_GEMM_TASK_COLS 256
 VGS_API size_t vgs_gemm_task_rows(size_t m, size_t n, size_t k, size_t groups, size_t b_stride, int indexed);
+/* The runtime's row tasks of a group's m rows, rows = vgs_gemm_task_rows(...): their count,
+ * ceil(m / rows), one more where that is odd and above 1 and the B = ceil(m / 6) blocks of
+ * VGS_GEMM_PACK_ROWS allow (so that two threads share them evenly); and task i's rows
+ * [*r0, *r1): blocks i*B/T .. (i+1)*B/T - 1 of T tasks, near-equal whole shares (at most
+ * `rows` rows each; the last ends at m), as the runtime spreads a task's columns. */
+VGS_API size_t vgs_gemm_row_tasks(size_t m, size_t rows);
+VGS_API void vgs_gemm_row_share(size_t m, size_t tasks, size_t i, size_t *r0, size_t *r1);
 /* Whether vgs_kernels.gemm packs B into its scratch (given scratch and more than 6 rows):
  * B read through an index, B's rows 1024 floats apart or more with k >= 64, or k >= 200
  * (the measurements are in kernels/gemm.h). */
@@ -1872,6 +1876,24 @@ size_t vgs_gemm_task_rows(size_t m, size_t n, size_t k, size_t groups, size_t b_
     return rows < min_rows ? min_rows : rows;
 }
 
+size_t vgs_gemm_row_tasks(size_t m, size_t rows)
+{
+    const size_t blocks = (m + VGS_GEMM_PACK_ROWS - 1) / VGS_GEMM_PACK_ROWS;
+    size_t tasks = rows ? (m + rows - 1) / rows : 1;
+    /* an even count where the blocks allow (116 rows: 4 tasks of 30, 30, 30, 26, not 3);
+     * in-process A/B at 2 threads on a Zen 4 VM, with the shares below: V2 x1.0 0.978, x1.5
+     * 0.990, x2.0 0.988, V1 g3 1.0x 0.995, V2 x0.5 0.994; 1 thread level; logits identical */
+    if (tasks > 1 && tasks % 2 && tasks < blocks) tasks++;
+    return tasks;
+}
+
+void vgs_gemm_row_share(size_t m, size_t tasks, size_t i, size_t *r0, size_t *r1)
+{
+    const size_t R = VGS_GEMM_PACK_ROWS, blocks = (m + R - 1) / R, end = tasks ? (i + 1) * blocks / tasks * R : m;
+    *r0 = tasks ? i * blocks / tasks * R : 0;
+    *r1 = end < m ? end : m;
+}
+
 /* ==========================================================================================
  *  Kernel tiers: each arch/ISA/ISA.h instantiates every family of kernels/ for its ISA
  * ========================================================================================== */
@@ -2889,12 +2911,7 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
             return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "layer %s: %zu -> %zu channels in %zu groups", L->name, cin, cout, g);
         }
         L->block = vgs_gemm_task_rows(cout / g, ohw, cin / g, g, L->x.cs, L->x_index != NULL); /* rows a task */
-        L->mtiles = vgs__div_up(cout / g, L->block), L->ntiles = vgs__div_up(ohw, VGS__TASK_COLS);
-        /* an even count of row tasks where the tiles allow (116 rows: 4 tasks of 30, 30, 30, 26,
-         * not 3: two threads then share them evenly whichever runs which); in-process A/B at 2
-         * threads on the Zen 4 VM, with the near-equal shares below: V2 x1.0 0.978, x1.5 0.990,
-         * x2.0 0.988, V1 g3 1.0x 0.995, x0.5 0.994; 1 thread level; logits identical */
-        if (L->mtiles > 1 && L->mtiles % 2 && L->mtiles < vgs__div_up(cout / g, VGS_GEMM_PACK_ROWS)) L->mtiles++;
+        L->mtiles = vgs_gemm_row_tasks(cout / g, L->block), L->ntiles = vgs__div_up(ohw, VGS__TASK_COLS);
         L->tasks = g * L->mtiles * L->ntiles;
         /* Where the GEMM packs B (vgs_gemm_packs_b) and a group's rows are split over tasks of
          * all its columns (planes of at most VGS__TASK_COLS), each task packed the same B: pack
@@ -3323,13 +3340,12 @@ static void vgs__task_run(void *arg, size_t t)
          * 208, not 256, 256, 256, 16, whose last task would leave a thread idle) */
         const size_t units = vgs__div_up(n, VGS__COL_UNIT);
         const size_t j0 = ni * units / L->ntiles * VGS__COL_UNIT, j1 = (ni + 1) * units / L->ntiles * VGS__COL_UNIT;
-        /* the rows likewise, near-equal shares of whole 6-row tiles (28x28's 88 rows: 42 and
-         * 46, not 48 and 40; 14x14's 176: 42, 48, 42, 44, not 48, 48, 48, 32: on 2 threads
-         * 90 and 86 rows, not 96 and 80) */
-        const size_t tiles = vgs__div_up(m, VGS_GEMM_PACK_ROWS);
-        const size_t r0 = mi * tiles / L->mtiles * VGS_GEMM_PACK_ROWS, r1 = (mi + 1) * tiles / L->mtiles * VGS_GEMM_PACK_ROWS;
-        const size_t i0 = grp * m + r0;
-        const size_t rows = (r1 < m ? r1 : m) - r0;
+        /* the rows likewise, near-equal shares of whole 6-row tiles (vgs_gemm_row_share: 28x28's
+         * 88 rows 42 and 46, not 48 and 40; 14x14's 176: 42, 48, 42, 44, not 48, 48, 48, 32: on
+         * 2 threads 90 and 86 rows, not 96 and 80) */
+        size_t r0, r1;
+        vgs_gemm_row_share(m, L->mtiles, mi, &r0, &r1);
+        const size_t i0 = grp * m + r0, rows = r1 - r0;
         const size_t cols = (j1 < n ? j1 : n) - j0;
         const float *r = L->r.t >= 0 ? vgs__at(net, L->r, img) + i0 * L->r.cs + j0 : NULL;
         const int32_t *xi = L->x_index ? L->x_index + grp * kk : NULL, *yi = L->y_index ? L->y_index + i0 : NULL;

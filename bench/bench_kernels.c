@@ -88,17 +88,16 @@ static void run(const vgs_kernels *k, const shape *s, const float *x, const floa
 {
     const size_t hw = s->b * s->c;
     switch (s->kind) {
-    case 0: case 8: case 9: { /* as the runtime calls it: its tasks (vgs_gemm_task_rows rows x
+    case 0: case 8: case 9: { /* as the runtime calls it: its tasks (vgs_gemm_row_tasks / _share rows x
                                  VGS_GEMM_TASK_COLS columns), its order (wt read as packed
                                  weights: their values do not matter here) */
         const size_t tr = vgs_gemm_task_rows(s->a, s->b, s->c, 1, s->b, s->kind == 8), tc = VGS_GEMM_TASK_COLS;
-        const size_t blocks = (s->a + VGS_GEMM_PACK_ROWS - 1) / VGS_GEMM_PACK_ROWS;
-        size_t tasks = (s->a + tr - 1) / tr;
-        if (tasks > 1 && tasks % 2 && tasks < blocks) tasks++;
+        const size_t tasks = vgs_gemm_row_tasks(s->a, tr);
         for (size_t t = 0; t < tasks; t++) { /* whole blocks of rows in near-equal shares */
-            const size_t i0 = t * blocks / tasks * VGS_GEMM_PACK_ROWS, i1 = (t + 1) * blocks / tasks * VGS_GEMM_PACK_ROWS;
+            size_t i0, i1;
+            vgs_gemm_row_share(s->a, tasks, t, &i0, &i1);
             for (size_t j0 = 0; j0 < s->b; j0 += tc) {
-                const size_t rows = (i1 < s->a ? i1 : s->a) - i0, cols = s->b - j0 < tc ? s->b - j0 : tc;
+                const size_t rows = i1 - i0, cols = s->b - j0 < tc ? s->b - j0 : tc;
                 const int32_t *bi = s->kind == 8 ? odd_planes : NULL, *ci = s->kind == 9 ? odd_planes + i0 : NULL;
                 k->gemm(rows, cols, s->c, wt + i0 * s->c, VGS_GEMM_PACK_ROWS * s->c, x + j0, s->b, bi, wt + i0, NULL, 0,
                         y + (ci ? 0 : i0 * s->b) + j0, s->b, ci, 0.0f, INFINITY, gemm_scratch);

@@ -704,7 +704,8 @@ static int check_gemm_large(vgs_isa isa, char *msg, size_t len)
 /* The runtime's conv1x1 task rows (vgs_gemm_task_rows), over shapes around its thresholds:
  * whole blocks of 6 rows, at least 48; 48 where B is not packed (vgs_gemm_packs_b); where it
  * is, a group's rows whole when the column blocks and groups give 4 tasks, else split into
- * no more blocks than 4 tasks need (and as few rows as that allows). */
+ * no more blocks than 4 tasks need (and as few rows as that allows).  Then its row tasks and
+ * their shares (vgs_gemm_row_tasks, vgs_gemm_row_share). */
 static int check_gemm_task_rows(vgs_isa isa, char *msg, size_t len)
 {
     (void)isa;
@@ -733,6 +734,31 @@ static int check_gemm_task_rows(vgs_isa isa, char *msg, size_t len)
                                                       rows, m, n, k, g, strides[d], ix ? " indexed" : "", why);
                             }
                         }
+    /* the row tasks of those rows: ceil(m / rows), one more where that is odd and above 1 and
+     * there are more 6-row blocks than tasks; shares of whole blocks, in order, covering the m
+     * rows, none empty, none over `rows`, their block counts differing by at most one */
+    static const size_t rows_of[] = {6, 12, 30, 48, 90, 1024};
+    for (size_t a = 0; a < sizeof ms / sizeof ms[0]; a++)
+        for (size_t b = 0; b < sizeof rows_of / sizeof rows_of[0]; b++) {
+            const size_t m = ms[a], rows = rows_of[b], blocks = (m + 5) / 6, plain = (m + rows - 1) / rows;
+            const size_t want = plain > 1 && plain % 2 && plain < blocks ? plain + 1 : plain;
+            const size_t tasks = vgs_gemm_row_tasks(m, rows);
+            if (tasks != want)
+                return vgs_check_fail(msg, len, "row tasks for m %zu, rows %zu: %zu, expected %zu", m, rows, tasks, want);
+            size_t next = 0, lo = SIZE_MAX, hi = 0;
+            for (size_t i = 0; i < tasks; i++) {
+                size_t r0 = 1, r1 = 0;
+                vgs_gemm_row_share(m, tasks, i, &r0, &r1);
+                const size_t nb = (r1 - r0 + 5) / 6;
+                if (r0 != next || r1 <= r0 || r1 - r0 > rows || r0 % 6 || (r1 % 6 && r1 != m))
+                    return vgs_check_fail(msg, len, "row share %zu of %zu for m %zu, rows %zu: [%zu, %zu) after %zu", i,
+                                          tasks, m, rows, r0, r1, next);
+                lo = nb < lo ? nb : lo, hi = nb > hi ? nb : hi, next = r1;
+            }
+            if (next != m || hi - lo > 1)
+                return vgs_check_fail(msg, len, "row shares for m %zu, rows %zu: end at %zu, blocks %zu .. %zu", m,
+                                      rows, next, lo, hi);
+        }
     return 0;
 }
 
