@@ -15,7 +15,8 @@
 
 #include "vec.h"
 #define VGS_ISA_ID VGS_ISA_AVX512
-#define VGS_GEMM_NAME vgs_f32_gemm_6x64__avx512
+#define VGS__AVX512_GEMM vgs_f32_gemm_6x64__avx512 /* also in halves.h's table */
+#define VGS_GEMM_NAME VGS__AVX512_GEMM
 #define VGS_GEMM_NV 4 /* vectors of columns a GEMM tile (kernels/gemm.h) */
 #include "../instantiate.h"
 

@@ -45,6 +45,8 @@
 #define VGS__H512_GAVG_PX 2048 /* global average pool: planes below this to AVX2 */
 #define VGS__H512_FC_K 1024   /* fc: fewer inputs than this to AVX2 */
 #define VGS__H512_CONV_CIN 4  /* conv3x3s1p1: at most this many input channels to AVX2 */
+#define VGS__H512_STR2(x) #x
+#define VGS__H512_STR(x) VGS__H512_STR2(x)
 
 static void vgs_f32_conv3x3s1p1__avx512h(size_t cin, size_t cout, size_t h, size_t w, const float *x,
                                          size_t x_cstride, const float *k, const float *bias, float *y,
@@ -123,8 +125,8 @@ static void vgs_f32_fc_f16w__avx512h(size_t n, size_t k, const uint16_t *w, cons
 static const vgs_kernels vgs__kernels__avx512h = {
     VGS_ISA_AVX512,
     16,
-    "vgs_f32_gemm_6x64__avx512",
-    vgs_f32_gemm_6x64__avx512,
+    VGS__H512_STR(VGS__AVX512_GEMM),
+    VGS__AVX512_GEMM,
     vgs_f32_conv3x3s1p1__avx512h,
     vgs_f32_conv3x3s2p1__avx512,
     vgs_f32_dwconv3x3s1p1__avx512h,
@@ -152,3 +154,6 @@ static const vgs_kernels vgs__kernels__avx512h = {
 #undef VGS__H512_GAVG_PX
 #undef VGS__H512_FC_K
 #undef VGS__H512_CONV_CIN
+#undef VGS__H512_STR2
+#undef VGS__H512_STR
+#undef VGS__AVX512_GEMM
