@@ -2475,7 +2475,6 @@ static const char *const vgs__kind_names[] = {"conv3x3",    "conv1x1",        "d
 #define VGS__TASK_OC 32       /* direct conv3x3: output channels a task, at most           */
 #define VGS__TASK_CONV 3136   /* direct conv3x3: output pixels a task (a band of rows), at least */
 #define VGS__TASK_COLS VGS_GEMM_TASK_COLS /* conv1x1: pixels a task, at most (rows: vgs_gemm_task_rows) */
-#define VGS__TASK_PACK 32     /* conv1x1 B packed once a layer: rows of B a packing task     */
 #define VGS__COL_UNIT 32      /* conv1x1: ... in shares of this many (every tier's vector width divides it, so a
                                  task's last tile is masked only at the plane's end)                */
 #define VGS__TASK_PIXELS 4096 /* channel-wise layers: output pixels a task, at least       */
@@ -2518,8 +2517,8 @@ typedef struct vgs__layer {
     size_t tasks;             /* per image (linear: per chunk)                              */
     size_t block;             /* channels a task (conv3x3, conv1x1, channel-wise kinds; linear: outputs) */
     size_t mtiles, ntiles;    /* conv1x1: row and column blocks a group; conv3x3: bands      */
-    size_t panel_floats;      /* conv1x1 with its B packed once for its row blocks (a job of
-                                 gemm_pack_b before the tasks): a group's panels, else 0     */
+    size_t panel_floats;      /* conv1x1 with its B packed once for its row tasks (into a
+                                 scratch slot, vgs__slot_panels): a group's panels, else 0   */
     size_t nb;                /* conv3x3: tile rows (Winograd) or output rows (direct) a band */
     double flops, rd, wr, wbytes; /* per image: operations, activation bytes read / written;
                                      the weights' bytes                                      */
@@ -2543,10 +2542,10 @@ struct vgs_net {
     float *arena;
     size_t arena_bytes, max_batch;
     float *scratch;           /* per-thread scratch (Winograd, GEMM packing), n_slots x slot_floats */
-    float *panels;            /* conv1x1 B panels packed once a layer: max_batch x the largest
-                                 groups x panel_floats                                        */
     size_t slot_floats, n_slots;
     int *slot_busy;           /* (atomic)                                                    */
+    size_t *slot_panels;      /* per slot, during a conv1x1's job with panel_floats: the image *
+                                 groups + group whose B panels it holds, or SIZE_MAX         */
     vgs__pool pool;
     vgs_parallel_for_fn parallel_for;
     void *parallel_ctx;
@@ -2614,7 +2613,7 @@ static int vgs__grow(void **items, size_t *cap, size_t n, size_t size)
 }
 
 /* The blocks a pass streams through (the 1x1 layers' packed weights, the Winograd weights,
- * the FC's fp16 / bf16 weights, the arena, the panels, the scratch), carved from chunks of
+ * the FC's fp16 / bf16 weights, the arena, the scratch), carved from chunks of
  * 2 MB-aligned memory that Linux is asked to back with transparent huge pages (madvise
  * MADV_HUGEPAGE: taken where /sys/kernel/mm/transparent_hugepage/enabled says madvise or
  * always).  A pass reads every weight once; with 4 KB pages that is a TLB miss every 4 KB of
@@ -2692,6 +2691,7 @@ void vgs_net_destroy(vgs_net *net)
     free(net->tensors);
     free(net->base);
     free(net->slot_busy);
+    free(net->slot_panels);
     free(net);
 }
 
@@ -2914,11 +2914,10 @@ static vgs_status vgs__plan_layer(const vgs_net *net, vgs__layer *L)
         L->mtiles = vgs_gemm_row_tasks(cout / g, L->block), L->ntiles = vgs__div_up(ohw, VGS__TASK_COLS);
         L->tasks = g * L->mtiles * L->ntiles;
         /* Where the GEMM packs B (vgs_gemm_packs_b) and a group's rows are split over tasks of
-         * all its columns (planes of at most VGS__TASK_COLS), each task packed the same B: pack
-         * it once, a job of gemm_pack_b before the tasks (VGS__TASK_PACK rows of a group's B a
-         * task, so that every thread packs), which then run gemm_packed
-         * (A/B in one process, AVX-512: 116 <- 116 14x14 indexed in 3 tasks 0.84x the time,
-         * 232 <- 232 7x7 in 5 tasks 0.81x, as when the rows were whole) */
+         * all its columns (planes of at most VGS__TASK_COLS), each task packed the same B: the
+         * tasks run gemm_packed over panels packed once per thread, not once per task
+         * (vgs__slot_panels; A/B in one process, AVX-512: 116 <- 116 14x14 indexed in 3 tasks
+         * 0.84x the time, 232 <- 232 7x7 in 5 tasks 0.81x, as when the rows were whole) */
         L->panel_floats = L->mtiles > 1 && L->ntiles == 1 && vgs_gemm_packs_b(cin / g, L->x.cs, L->x_index != NULL)
                               ? VGS_GEMM_PANEL_FLOATS(ohw, cin / g) : 0;
         L->flops = 2.0 * (double)(cin / g) * cout * ohw, L->wbytes = 4.0 * (cin / g + 1) * cout;
@@ -3164,8 +3163,7 @@ static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
     for (size_t i = 0; i < net->n_layers; i++) {
         vgs__layer *L = &net->layers[i];
         if ((st = vgs__plan_layer(net, L)) != VGS_OK) return st;
-        const size_t packs = L->panel_floats ? (size_t)L->groups * vgs__div_up(L->cin / (size_t)L->groups, VGS__TASK_PACK) : 0;
-        if ((L->kind == VGS__LINEAR ? 1 : net->max_batch) > (size_t)UINT32_MAX / (L->tasks > packs ? L->tasks : packs)) {
+        if ((L->kind == VGS__LINEAR ? 1 : net->max_batch) > (size_t)UINT32_MAX / L->tasks) {
             return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "max_batch %zu is too large for layer %s", net->max_batch, L->name);
         }
         const vgs__view uses[3] = {L->x, L->r, L->y};
@@ -3226,22 +3224,14 @@ static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
                        : L->pool3                ? vgs__conv_pool_floats(L)
                        : 0;
         if (f > net->slot_floats) net->slot_floats = f;
-    }
-    size_t panels = 0; /* floats an image */
-    for (size_t i = 0; i < net->n_layers; i++) {
-        const vgs__layer *L = &net->layers[i];
-        if (L->panel_floats && (size_t)L->groups * L->panel_floats > panels) panels = (size_t)L->groups * L->panel_floats;
-    }
-    if (panels) {
-        if (panels > ((size_t)-1 / 8) / net->max_batch) return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "workspace overflows");
-        net->panels = vgs__net_alloc_hot(net, panels * net->max_batch);
-        if (!net->panels) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for the 1x1 layers' packed inputs");
+        if (L->panel_floats > net->slot_floats) net->slot_floats = L->panel_floats; /* (gemm's is as large, today) */
     }
     if (net->slot_floats) {
         net->n_slots = (size_t)threads;
         net->scratch = vgs__net_alloc_hot(net, net->n_slots * net->slot_floats);
         net->slot_busy = (int *)calloc(net->n_slots, sizeof *net->slot_busy);
-        if (!net->scratch || !net->slot_busy) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for scratch");
+        net->slot_panels = (size_t *)calloc(net->n_slots, sizeof *net->slot_panels);
+        if (!net->scratch || !net->slot_busy || !net->slot_panels) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for scratch");
     }
     if (o && o->parallel_for) {
         net->parallel_for = o->parallel_for, net->parallel_ctx = o->parallel_ctx;
@@ -3264,6 +3254,31 @@ static size_t vgs__slot_take(const vgs_net *net)
         }
         sched_yield();
     }
+}
+
+/* The B panels of conv1x1 layer L (panel_floats) for image * groups + group `ig` of the
+ * current chunk, in scratch slot `slot` (taken): packed there by the first of the layer's
+ * row tasks to take that slot (b: the group's B, through b_index where given) and reused by
+ * the slot's later tasks of the same image and group (net->slot_panels, emptied before the
+ * layer's job).  A task takes the first free slot, so on a pool each thread mostly keeps its
+ * own: the panels are packed once per thread (on 2 threads both pack the whole B, at once),
+ * into memory that only that core then writes and reads.  (Before: a job of gemm_pack_b
+ * before the row tasks, into one buffer that both threads then read, so that every line of
+ * the next layer's panels had to be taken back from the other core's cache; and a barrier
+ * more.  A/B in one process, `chrt -f 50 tools/ab.sh --threads T --rounds 9`, logits
+ * identical: 2 threads V2 x0.5 0.970x the time, x1.0 0.973x, x1.5 0.973x, x2.0 0.982x;
+ * 1 thread level.)  Which slot or thread packs changes no result: the panels are the same
+ * floats whoever packs them, and gemm_packed's results are gemm's. */
+static const float *vgs__slot_panels(const vgs_net *net, const vgs__layer *L, const vgs_kernels *k, size_t slot,
+                                     size_t ig, const float *b, const int32_t *b_index)
+{
+    float *panels = net->scratch + slot * net->slot_floats;
+    if (net->slot_panels[slot] != ig) {
+        const size_t kk = L->cin / (size_t)L->groups;
+        k->gemm_pack_b(L->oh * L->ow, kk, 0, kk, b, L->x.cs, b_index, panels);
+        net->slot_panels[slot] = ig;
+    }
+    return panels;
 }
 
 /* Image `img` of view v in the current chunk. */
@@ -3351,13 +3366,14 @@ static void vgs__task_run(void *arg, size_t t)
         const int32_t *xi = L->x_index ? L->x_index + grp * kk : NULL, *yi = L->y_index ? L->y_index + i0 : NULL;
         /* the group's packed weights, from its row r0 (a whole block) on */
         const float *a = L->wt + grp * VGS_GEMM_PACKED_A_FLOATS(m, kk) + r0 * kk;
-        if (L->panel_floats) { /* B packed by vgs__pack_task; one column block (j0 = 0) */
-            k->gemm_packed(rows, cols, kk, a, VGS_GEMM_PACK_ROWS * kk, net->panels + (img * g + grp) * L->panel_floats,
-                           L->bias ? L->bias + i0 : NULL, r, L->r.cs, y + (yi ? 0 : i0 * ycs), ycs, yi, L->out_min,
-                           L->out_max);
+        const size_t slot = vgs__slot_take(net);
+        if (L->panel_floats) { /* one column block (j0 = 0), B's panels packed once per slot */
+            const float *panels = vgs__slot_panels(net, L, k, slot, img * g + grp, x + (xi ? 0 : grp * kk * xcs), xi);
+            k->gemm_packed(rows, cols, kk, a, VGS_GEMM_PACK_ROWS * kk, panels, L->bias ? L->bias + i0 : NULL, r, L->r.cs,
+                           y + (yi ? 0 : i0 * ycs), ycs, yi, L->out_min, L->out_max);
+            __atomic_store_n(&net->slot_busy[slot], 0, __ATOMIC_RELEASE);
             return;
         }
-        const size_t slot = vgs__slot_take(net);
         k->gemm(rows, cols, kk, a, VGS_GEMM_PACK_ROWS * kk, x + (xi ? 0 : grp * kk * xcs) + j0, xcs, xi,
                 L->bias ? L->bias + i0 : NULL, r, L->r.cs, y + (yi ? 0 : i0 * ycs) + j0, ycs, yi, L->out_min, L->out_max,
                 net->scratch + slot * net->slot_floats);
@@ -3407,20 +3423,6 @@ static void vgs__task_run(void *arg, size_t t)
     }
 }
 
-/* Task t = (image * groups + group) * bands + band of a conv1x1 with panel_floats: the band's
- * VGS__TASK_PACK rows of its B into the panels. */
-static void vgs__pack_task(void *arg, size_t t)
-{
-    const vgs_net *net = (const vgs_net *)arg;
-    const vgs__layer *L = net->run_layer;
-    const size_t g = (size_t)L->groups, kk = L->cin / g, bands = vgs__div_up(kk, VGS__TASK_PACK);
-    const size_t ig = t / bands, img = ig / g, grp = ig % g, p0 = t % bands * VGS__TASK_PACK;
-    const int32_t *xi = L->x_index ? L->x_index + grp * kk : NULL;
-    net->run_k->gemm_pack_b(L->oh * L->ow, kk, p0, p0 + VGS__TASK_PACK,
-                            vgs__at(net, L->x, img) + (xi ? 0 : grp * kk * L->x.cs), L->x.cs, xi,
-                            net->panels + ig * L->panel_floats);
-}
-
 /* A task with denormals flushed on the thread that runs it (a pool's or the host's). */
 static void vgs__task(void *arg, size_t t)
 {
@@ -3459,10 +3461,8 @@ vgs_status vgs_net_forward(vgs_net *net, const float *x, size_t n, float *logits
             const size_t tasks = L->kind == VGS__LINEAR ? L->tasks : L->tasks * nb;
             const double t0 = vgs__now_ms();
             net->run_layer = L;
-            if (L->panel_floats) { /* the 1x1's B packed once for all its tasks */
-                const size_t packs = (size_t)L->groups * nb * vgs__div_up(L->cin / (size_t)L->groups, VGS__TASK_PACK);
-                if (net->parallel_for) net->parallel_for(net->parallel_ctx, packs, vgs__pack_task, net);
-                else vgs__pool_run(&net->pool, vgs__pack_task, net, packs);
+            if (L->panel_floats) { /* no slot holds this layer's panels yet (vgs__slot_panels) */
+                for (size_t s = 0; s < net->n_slots; s++) net->slot_panels[s] = SIZE_MAX;
             }
             if (net->parallel_for) net->parallel_for(net->parallel_ctx, tasks, vgs__task, net);
             else vgs__pool_run(&net->pool, vgs__task, net, tasks);
