@@ -2453,8 +2453,9 @@ static void vgs__pool_run(vgs__pool *p, vgs_task_fn fn, void *arg, size_t n)
  *  A model family's builder (nets/) declares tensors (their size per image) and appends
  *  layers that read and write views of them; vgs__net_plan then derives each tensor's
  *  lifetime from the layers, places the tensors in one arena (a tensor reuses the bytes of
- *  tensors dead before it is born), sizes it for max_batch images, and fixes each layer's
- *  task partition.  Tensor 0 is the caller's input, tensor 1 the caller's logits.
+ *  tensors dead before it is born; a depthwise layer's output, where it can, bytes that only
+ *  one core held: vgs__plan_channelwise_outputs), sizes it for max_batch images, and fixes
+ *  each layer's task partition.  Tensor 0 is the caller's input, tensor 1 the caller's logits.
  *  Before that, the planner fuses pairs of layers whose intermediate tensor nothing else
  *  reads: a 2x2 max-pool into the Winograd convolution before it (VGG's blocks), a 3x3/s2
  *  max-pool into the direct stride-2 convolution before it (the ShuffleNets' stem; one
