@@ -3135,7 +3135,6 @@ static size_t vgs__conv_pool_floats(const vgs__layer *L)
     return ((L->cout * (2 * L->sub + 2) * ((L->w + 1) / 2) + 15) & ~(size_t)15) + L->cout * (L->sub + 1) * L->ow;
 }
 
-/* Lifetimes, arena placement, partitions; allocates the arena and starts the threads. */
 /* Whether a layer of this kind reads each channel on one thread only (its tasks are blocks
  * of channels), as against every task reading all of its input (1x1, 3x3, linear). */
 static int vgs__channelwise(vgs__kind kind)
@@ -3211,6 +3210,7 @@ static void vgs__plan_channelwise_outputs(vgs_net *net, const size_t *order, siz
     }
 }
 
+/* Lifetimes, arena placement, partitions; allocates the arena and starts the threads. */
 static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
 {
     vgs_status st;
