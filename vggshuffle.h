@@ -3187,8 +3187,8 @@ static int vgs__range_last_use(const vgs_net *net, const size_t *order, size_t p
  * ranges, if both still fit: the units then alternate, the depthwise output going where the
  * previous depthwise layer read, the 1x1's output (whose stores its arithmetic hides) where
  * the 1x1 read.  Placement changes no result.  A/B in one process (`chrt -f 50 tools/ab.sh
- * --threads T --rounds 9`, logits identical): 2 threads V2 x1.0 0.970-0.972x the time, x1.5
- * 0.981-0.992x, x2.0 0.973x, x0.5 0.996x, V1 g3 1.0x 0.995x; 1 thread V2 x1.5 0.998x. */
+ * --threads T --rounds 9`, logits identical): 2 threads V2 x1.0 0.985x the time, x1.5 0.993x
+ * (V2 0.970-0.996x, V1 g3 1.0x 0.995x before ab_net paused between passes); 1 thread level. */
 static void vgs__plan_channelwise_outputs(vgs_net *net, const size_t *order, size_t placed)
 {
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -3343,8 +3343,8 @@ static size_t vgs__slot_take(const vgs_net *net)
  * before the row tasks, into one buffer that both threads then read, so that every line of
  * the next layer's panels had to be taken back from the other core's cache; and a barrier
  * more.  A/B in one process, `chrt -f 50 tools/ab.sh --threads T --rounds 9`, logits
- * identical: 2 threads V2 x0.5 0.970x the time, x1.0 0.973x, x1.5 0.973x, x2.0 0.982x;
- * 1 thread level.)  Which slot or thread packs changes no result: the panels are the same
+ * identical: 2 threads V2 x1.0 0.972x the time, x1.5 0.983x (V2 x0.5-x2.0 0.970-0.982x
+ * before ab_net paused between passes); 1 thread level.)  Which slot or thread packs changes no result: the panels are the same
  * floats whoever packs them, and gemm_packed's results are gemm's. */
 static const float *vgs__slot_panels(const vgs_net *net, const vgs__layer *L, const vgs_kernels *k, size_t slot,
                                      size_t ig, const float *b, const int32_t *b_index)

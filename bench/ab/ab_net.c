@@ -3,6 +3,10 @@
  * of each, and the median over rounds of B / A.  On a machine whose speed drifts (other
  * tenants; 2x over minutes on the project's VM), both see the same drift, so the ratio holds
  * where two processes run minutes apart do not.  Also says whether the logits are identical.
+ * On more than one thread each timed pass follows a 3 ms pause and an untimed pass of its own
+ * build, as in bench_net: else the other build's pool workers, still spinning from its pass
+ * (vggshuffle.h: VGS__SPINS), share the cores with this one's (all 2-thread ratios before stop
+ * 25's last commits were taken so: the same for both builds, but not the speed of either).
  *   ab_net MODEL WEIGHTS THREADS ROUNDS PASSES */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +61,11 @@ int main(int argc, char **argv)
         for (int p = 0; p < passes; p++) {
             for (int v = 0; v < 2; v++) {
                 const int j = (p + r) & 1 ? 1 - v : v;
+                if (threads > 1) { /* as bench_net: the other build's workers asleep, this one's awake */
+                    const struct timespec pause = {0, 3000000};
+                    nanosleep(&pause, NULL);
+                    if (fw[j](net[j], x, y[j], OUT)) return fprintf(stderr, "ab_net: %c: %s\n", 'A' + j, j ? abB_error() : abA_error()), 1;
+                }
                 const double t0 = now_ms();
                 if (fw[j](net[j], x, y[j], OUT)) return fprintf(stderr, "ab_net: %c: %s\n", 'A' + j, j ? abB_error() : abA_error()), 1;
                 t[j][p] = now_ms() - t0;
