@@ -3,7 +3,8 @@
 # process: A and B are git revisions or directories holding vggshuffle.h with kernels/, arch/,
 # nets/ (`.` = the working tree); both are compiled into one program (bench/ab/variant.c, their
 # symbols made local but their entry points) that runs MODEL's net of each on the same
-# input, passes interleaved (bench/ab/ab_net.c).  Prints each round's medians and the median
+# input, passes interleaved (bench/ab/ab_net.c; on 2+ threads each timed pass after a 3 ms
+# pause and an untimed pass of its own build, so that the other's workers are asleep).  Prints each round's medians and the median
 # over rounds of B / A (below 1: B is faster), and whether their logits are identical.  The
 # way to measure a change on a machine whose speed drifts: two processes minutes apart can
 # differ by 2x on the project's VM, B / A in one process by 1-3 %.  Defaults: T = 1, R = 7,
