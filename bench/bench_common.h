@@ -20,6 +20,18 @@ static __attribute__((unused)) int bench_cmp(const void *p, const void *q)
     return (a > b) - (a < b);
 }
 
+/* Before a timed pass of one of several nets in a process, each with its own pool: a 3 ms
+ * pause, by which the other nets' pool workers, which spin for up to about a millisecond
+ * after their pass (vggshuffle.h, VGS__SPINS), are asleep; the caller then runs an untimed
+ * pass to wake its own.  Without it a 2-thread net shared the 2-core machine with the
+ * spinning workers of the one before: 1.5-1.7x its time (V1 g3 1.0x at 2 threads 3.33 ms
+ * among four nets in bench_net, 1.90 alone; Zen 4 VM). */
+static __attribute__((unused)) void bench_let_pools_sleep(void)
+{
+    const struct timespec pause = {0, 3000000};
+    nanosleep(&pause, NULL);
+}
+
 /* Median of n samples (sorts them). */
 static __attribute__((unused)) double bench_median(double *t, size_t n)
 {

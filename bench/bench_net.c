@@ -15,7 +15,6 @@
  * bench/README.md (tools/bench_table.sh makes the whole table). */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench_common.h"
 #include "vggshuffle.h"
@@ -104,14 +103,8 @@ static int bench_model(const char *model, const char *weights, const opts *p, la
     for (int r = -2; !rc && r < runs; r++) { /* two warm-up rounds */
         for (int k = 0; k < n; k++) {
             vgs_isa_force(c[k].isa);
-            if (n > 1) {
-                /* As if this net ran alone: the other nets' pool workers, which spin for up to
-                 * about a millisecond after their pass (vggshuffle.h, VGS__SPINS), asleep, and
-                 * this net's awake from an untimed pass.  Without it a 2-thread net shared the
-                 * 2-core machine with the spinning workers of the one before: 1.5-1.7x its time
-                 * (V1 g3 1.0x at 2 threads 3.33 ms among four nets, 1.90 alone; Zen 4 VM). */
-                const struct timespec pause = {0, 3000000};
-                nanosleep(&pause, NULL);
+            if (n > 1) { /* as if this net ran alone: the others' workers asleep, its own awake */
+                bench_let_pools_sleep();
                 vgs_net_forward(c[k].net, x, (size_t)c[k].batch, y, ncls * c[k].batch);
             }
             const double t0 = bench_now_ms();

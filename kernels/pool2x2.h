@@ -17,8 +17,9 @@ static void VGS_FN(vgs_f32_maxpool2x2s2)(size_t c, size_t h, size_t w, const flo
      * 31 interleaved rounds in one process, 3 to 6 processes, 128 channels: 12x12 to 30x30
      * 1.10-1.84 (14x14 1.5-1.8, 28x28 1.2), 28x16 1.28-1.37, 24x12 1.53-1.68; VGG16's
      * 512 x 28 x 28 1.17-1.19, 512 x 14 x 14 1.47-1.81.  Rows of a vector or more: 32x32
-     * 0.71, 56x56 0.79-0.81, 60x60 0.89-0.91, 64x64 0.74-0.82.  (AMD Zen 4: rows with 8 or more
- * outputs past their vectors, 56x56 and 60x60 among them, go to AVX2 too: arch/avx512/halves.h.) */
+     * 0.71, 56x56 0.79-0.81, 60x60 0.89-0.91, 64x64 0.74-0.82.  (AMD Zen 4: rows with 8 or
+     * more outputs past their vectors, 56x56 and 60x60 among them, go to AVX2 too:
+     * arch/avx512/halves.h.) */
     if (VGS__NARROW_ON && ow < VGS_VW) {
         VGS_NARROW_FN(vgs_f32_maxpool2x2s2)(c, h, w, x, x_cstride, y, y_cstride);
         return;

@@ -8,28 +8,15 @@
  * (vggshuffle.h: VGS__SPINS), share the cores with this one's (all 2-thread ratios before stop
  * 25's last commits were taken so: the same for both builds, but not the speed of either).
  *   ab_net MODEL WEIGHTS THREADS ROUNDS PASSES */
+#include "../bench_common.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 int abA_create(const char *, const char *, int, void **), abA_forward(void *, const float *, float *, size_t);
 int abB_create(const char *, const char *, int, void **), abB_forward(void *, const float *, float *, size_t);
 const char *abA_error(void), *abB_error(void);
 void abA_sizes(void *, size_t *, size_t *), abB_sizes(void *, size_t *, size_t *);
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 #define AB_MAX 1000
 
@@ -62,21 +49,20 @@ int main(int argc, char **argv)
             for (int v = 0; v < 2; v++) {
                 const int j = (p + r) & 1 ? 1 - v : v;
                 if (threads > 1) { /* as bench_net: the other build's workers asleep, this one's awake */
-                    const struct timespec pause = {0, 3000000};
-                    nanosleep(&pause, NULL);
+                    bench_let_pools_sleep();
                     if (fw[j](net[j], x, y[j], OUT)) return fprintf(stderr, "ab_net: %c: %s\n", 'A' + j, j ? abB_error() : abA_error()), 1;
                 }
-                const double t0 = now_ms();
+                const double t0 = bench_now_ms();
                 if (fw[j](net[j], x, y[j], OUT)) return fprintf(stderr, "ab_net: %c: %s\n", 'A' + j, j ? abB_error() : abA_error()), 1;
-                t[j][p] = now_ms() - t0;
+                t[j][p] = bench_now_ms() - t0;
             }
         }
-        for (int j = 0; j < 2; j++) qsort(t[j], (size_t)passes, sizeof(double), cmp), med[j][r] = t[j][passes / 2];
+        for (int j = 0; j < 2; j++) qsort(t[j], (size_t)passes, sizeof(double), bench_cmp), med[j][r] = t[j][passes / 2];
         ratio[r] = med[1][r] / med[0][r];
         printf("round %d: A %.3f ms, B %.3f ms, B/A %.3f\n", r + 1, med[0][r], med[1][r], ratio[r]);
     }
-    qsort(ratio, (size_t)rounds, sizeof(double), cmp);
-    for (int j = 0; j < 2; j++) qsort(med[j], (size_t)rounds, sizeof(double), cmp);
+    qsort(ratio, (size_t)rounds, sizeof(double), bench_cmp);
+    for (int j = 0; j < 2; j++) qsort(med[j], (size_t)rounds, sizeof(double), bench_cmp);
     printf("%s, %d thread%s: A %.3f ms, B %.3f ms (medians of the round medians); B/A median %.3f [%.3f-%.3f]; logits %s\n",
            argv[1], threads, threads > 1 ? "s" : "", med[0][rounds / 2], med[1][rounds / 2], ratio[rounds / 2], ratio[0],
            ratio[rounds - 1], memcmp(y[0], y[1], sizeof(float) * OUT) ? "differ" : "identical");
