@@ -1876,6 +1876,12 @@ size_t vgs_gemm_task_rows(size_t m, size_t n, size_t k, size_t groups, size_t b_
     return rows < min_rows ? min_rows : rows;
 }
 
+/* Part i of `units` split into `parts` near-equal whole shares, in order: [*u0, *u1). */
+static void vgs__even_share(size_t units, size_t parts, size_t i, size_t *u0, size_t *u1)
+{
+    *u0 = i * units / parts, *u1 = (i + 1) * units / parts;
+}
+
 size_t vgs_gemm_row_tasks(size_t m, size_t rows)
 {
     const size_t blocks = (m + VGS_GEMM_PACK_ROWS - 1) / VGS_GEMM_PACK_ROWS;
@@ -1889,9 +1895,10 @@ size_t vgs_gemm_row_tasks(size_t m, size_t rows)
 
 void vgs_gemm_row_share(size_t m, size_t tasks, size_t i, size_t *r0, size_t *r1)
 {
-    const size_t R = VGS_GEMM_PACK_ROWS, blocks = (m + R - 1) / R, end = tasks ? (i + 1) * blocks / tasks * R : m;
-    *r0 = tasks ? i * blocks / tasks * R : 0;
-    *r1 = end < m ? end : m;
+    const size_t R = VGS_GEMM_PACK_ROWS;
+    size_t b0 = 0, b1 = (m + R - 1) / R;
+    if (tasks) vgs__even_share(b1, tasks, i, &b0, &b1);
+    *r0 = b0 * R, *r1 = b1 * R < m ? b1 * R : m;
 }
 
 /* ==========================================================================================
@@ -3135,6 +3142,15 @@ static size_t vgs__conv_pool_floats(const vgs__layer *L)
     return ((L->cout * (2 * L->sub + 2) * ((L->w + 1) / 2) + 15) & ~(size_t)15) + L->cout * (L->sub + 1) * L->ow;
 }
 
+/* Whether tensors u and t are alive at a common layer, and whether [a, a + an) and [b, b + bn)
+ * overlap: the arena placement's two tests. */
+static int vgs__alive_together(const vgs__tensor *u, const vgs__tensor *t)
+{
+    return !(u->last < t->first || t->last < u->first);
+}
+
+static int vgs__ranges_overlap(size_t a, size_t an, size_t b, size_t bn) { return a < b + bn && b < a + an; }
+
 /* Whether a layer of this kind reads each channel on one thread only (its tasks are blocks
  * of channels), as against every task reading all of its input (1x1, 3x3, linear). */
 static int vgs__channelwise(vgs__kind kind)
@@ -3152,8 +3168,8 @@ static int vgs__range_taken(const vgs_net *net, const size_t *order, size_t plac
     for (size_t j = 0; j < placed; j++) {
         const vgs__tensor *u = &net->tensors[order[j]];
         const size_t usize = u->floats * net->max_batch;
-        if ((int)order[j] == a || (int)order[j] == b || u->last < T->first || T->last < u->first) continue;
-        if (off < u->offset + usize && u->offset < off + size) return 1;
+        if ((int)order[j] == a || (int)order[j] == b || !vgs__alive_together(u, T)) continue;
+        if (vgs__ranges_overlap(off, size, u->offset, usize)) return 1;
     }
     return 0;
 }
@@ -3168,7 +3184,7 @@ static int vgs__range_last_use(const vgs_net *net, const size_t *order, size_t p
         const vgs__tensor *u = &net->tensors[order[j]];
         const size_t usize = u->floats * net->max_batch;
         if ((int)order[j] == a || u->last >= before || u->last <= last) continue;
-        if (off < u->offset + usize && u->offset < off + size) last = u->last;
+        if (vgs__ranges_overlap(off, size, u->offset, usize)) last = u->last;
     }
     return last;
 }
@@ -3274,8 +3290,7 @@ static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
             for (size_t j = 0; j < i; j++) {
                 const vgs__tensor *u = &net->tensors[order[j]];
                 const size_t usize = u->floats * net->max_batch;
-                if (u->last < t->first || t->last < u->first) continue;     /* never alive together */
-                if (off + size <= u->offset || u->offset + usize <= off) continue; /* no overlap */
+                if (!vgs__alive_together(u, t) || !vgs__ranges_overlap(off, size, u->offset, usize)) continue;
                 off = u->offset + usize, moved = 1;
             }
         }
@@ -3430,8 +3445,9 @@ static void vgs__task_run(void *arg, size_t t)
         const size_t grp = part / (L->mtiles * L->ntiles), mi = part / L->ntiles % L->mtiles, ni = part % L->ntiles;
         /* the columns in ntiles near-equal shares of whole units (28x28 = 784: 192, 192, 192,
          * 208, not 256, 256, 256, 16, whose last task would leave a thread idle) */
-        const size_t units = vgs__div_up(n, VGS__COL_UNIT);
-        const size_t j0 = ni * units / L->ntiles * VGS__COL_UNIT, j1 = (ni + 1) * units / L->ntiles * VGS__COL_UNIT;
+        size_t u0, u1;
+        vgs__even_share(vgs__div_up(n, VGS__COL_UNIT), L->ntiles, ni, &u0, &u1);
+        const size_t j0 = u0 * VGS__COL_UNIT, j1 = u1 * VGS__COL_UNIT;
         /* the rows likewise, near-equal shares of whole 6-row tiles (vgs_gemm_row_share: 28x28's
          * 88 rows 42 and 46, not 48 and 40; 14x14's 176: 42, 48, 42, 44, not 48, 48, 48, 32: on
          * 2 threads 90 and 86 rows, not 96 and 80) */
