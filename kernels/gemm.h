@@ -2,9 +2,9 @@
  * Generic body, instantiated once per ISA by arch/instantiate.h (no include guard on purpose).
  *
  * Tile: MR = 6 output channels x NR = NV vectors of pixels (VGS_GEMM_NV, set by the tier with
- * the kernel's name: 6x16 on AVX2, 6x64 on AVX-512, 6x8 on NEON, 6x2 scalar): 6 x NV
+ * the kernel's name: 6x16 on AVX2, 6x64 on AVX-512, 6x16 on NEON, 6x2 scalar): 6 x NV
  * accumulators, NV B loads and 6 broadcasts per k step (12 + 2 + 1 of AVX2's 16 vector
- * registers; 24 + 4 + 1 of AVX-512's 32).  A comes packed (vgs_gemm_pack_a: a block of MR rows
+ * registers; 24 + 4 + 1 of AVX-512's and NEON's 32).  A comes packed (vgs_gemm_pack_a: a block of MR rows
  * is k x MR floats, the MR broadcasts of a k step adjacent), so a tile reads its weights as
  * one sequential stream, not MR rows a row apart (with weights that have left the cache, the
  * 7x7 layers' case, six streams of 4 bytes a k step were latency bound); rows past m are the
@@ -38,7 +38,11 @@
  * (Emerald Rapids; runtime-style tasks, weights rotated through 48 MB, the two builds
  * alternated, /tmp/gh/gh.c): 116 <- 116 14x14 indexed 0.85-0.89x the time, 232 <- 232 7x7
  * 0.77-0.98x, 1024 <- 464 7x7 0.90x, 88 <- 88 28x28 indexed 0.87x, 160 <- 40 14x14 0.87x,
- * 80 <- 320 7x7 0.82-0.93x, 256 <- 256 56x56 0.89-0.92x. */
+ * 80 <- 320 7x7 0.82-0.93x, 256 <- 256 56x56 0.89-0.92x.  NEON (aarch64: 32 registers of 4
+ * floats) takes 4 by the same count: 6 x 4 accumulators, 4 loads of B and a broadcast (29
+ * registers); its k step then loads 10 times for 24 multiply-adds where 6x8's loaded 8 times
+ * for 12, the broadcasts being loads (LD1R) on NEON.  Not timed (no arm64 hardware here:
+ * qemu-aarch64 runs the checks, not the clock). */
 #define VGS_GEMM_NR (VGS_GEMM_NV * VGS_VW)
 /* Columns packed at a time (a multiple of every tier's NR; the runtime's task width). */
 #define VGS_GEMM_NC 256

@@ -2,6 +2,6 @@
  * needed).  Every kernel family instantiated at 4 floats per vector. */
 #include "vec.h"
 #define VGS_ISA_ID VGS_ISA_NEON
-#define VGS_GEMM_NAME vgs_f32_gemm_6x8__neon
-#define VGS_GEMM_NV 2 /* vectors of columns a GEMM tile (kernels/gemm.h) */
+#define VGS_GEMM_NAME vgs_f32_gemm_6x16__neon
+#define VGS_GEMM_NV 4 /* vectors of columns a GEMM tile (kernels/gemm.h): 6 x 4 accumulators of the 32 registers */
 #include "../instantiate.h"
