@@ -41,6 +41,16 @@
 #define VGS_FLAT_S2(h, w) ((h) > 0 && (w) + 1 >= 2 * 12)
 
 #ifdef VGS_HAS_MASKLOAD
+/* Set bits a .. b-1 of a bitmap of 64-bit words, a word at a time. */
+static inline void VGS_FN(vgs__flat_set)(uint64_t *map, size_t a, size_t b)
+{
+    while (a < b) {
+        const size_t n = 64 - a % 64 < b - a ? 64 - a % 64 : b - a; /* bits in a's word */
+        map[a / 64] |= (n == 64 ? ~0ull : (1ull << n) - 1u) << (a % 64);
+        a += n;
+    }
+}
+
 /* Bits first .. first+VW-1 of a bitmap of 64-bit words (VW divides 64: one word holds them) */
 static inline uint32_t VGS_FN(vgs__flat_bits)(const uint64_t *map, size_t first)
 {
@@ -62,9 +72,11 @@ static void VGS_FN(vgs__flat3x3)(size_t c, size_t h, size_t w, const float *x, s
         first_col[r * w / 64] |= 1ull << (r * w % 64);
         last_col[(r * w + w - 1) / 64] |= 1ull << ((r * w + w - 1) % 64);
     }
-    for (size_t p = 0; p < w; p++) first_row[p / 64] |= 1ull << (p % 64);
-    for (size_t p = hw - w; p < hw; p++) last_row[p / 64] |= 1ull << (p % 64);
-    for (size_t p = 0; p < hw; p++) inside[p / 64] |= 1ull << (p % 64);
+    /* the rows and the plane a word at a time: a call's set-up, paid per block of channels
+     * (the runtime's 16), took a third of the time of a 6-channel 28x28 call bit by bit */
+    VGS_FN(vgs__flat_set)(first_row, 0, w);
+    VGS_FN(vgs__flat_set)(last_row, hw - w, hw);
+    VGS_FN(vgs__flat_set)(inside, 0, hw);
     vgs_m lm[VGS_FLAT_PX / VGS_VW][9], fm[VGS_FLAT_PX / VGS_VW][3];
     for (size_t v = 0; v < nv; v++) {
         const size_t p0 = v * VGS_VW;
