@@ -73,7 +73,7 @@ static void VGS_FN(vgs__flat3x3)(size_t c, size_t h, size_t w, const float *x, s
         last_col[(r * w + w - 1) / 64] |= 1ull << ((r * w + w - 1) % 64);
     }
     /* the rows and the plane a word at a time: a call's set-up, paid per block of channels
-     * (the runtime's 16), took a third of the time of a 6-channel 28x28 call bit by bit */
+     * (the runtime's 16), took a quarter of a 6-channel 28x28 call's time bit by bit */
     VGS_FN(vgs__flat_set)(first_row, 0, w);
     VGS_FN(vgs__flat_set)(last_row, hw - w, hw);
     VGS_FN(vgs__flat_set)(inside, 0, hw);
