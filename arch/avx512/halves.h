@@ -13,7 +13,10 @@
  *  - dwconv3x3 stride 1 (=): planes read flat (flat3x3.h, up to 1024 pixels) 0.71-0.97 on 18x18
  *    .. 32x32 (the nets' 28x28 0.82-0.87), but 12x12 .. 16x16 1.12-1.25 and the nets' 14x14
  *    1.10-1.29 and 7x7 1.09-1.11; the row walk (window3x3.h, planes past 1024 pixels) 56x56
- *    1.31.  So: AVX2 for planes of at most 256 pixels or more than 1024.
+ *    1.31.  So: AVX2 for planes of at most 256 pixels or more than 1024.  Again after the flat
+ *    kernel's set-up was made cheaper (stop 26, `VGS_AVX512_HALVES=0 bench_tiers 21 dwconv3x3s1`):
+ *    18x18 .. 32x32 0.60-0.89, the nets' 28x28 0.72-0.74; 12x12 0.93, 16x16 1.04, the nets' 14x14
+ *    1.02-1.15 and 7x7 1.06-1.10; 56x56 1.37: the same rule (no net has 12x12 planes).
  *  - dwconv3x3, max- and average pooling 3x3 at stride 2 (=): rows read where they are
  *    (VGS_FLAT_S2: 23 input columns or more) 0.39-0.83, every narrower plane through the lanes
  *    path (lanes3x3.h) 1.03-1.24 (dwconv 12x12 .. 22x22, 28x14 .. 28x18, the nets' 14x14
