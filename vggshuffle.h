@@ -371,9 +371,10 @@ typedef struct vgs_preprocess {
 typedef struct vgs_net vgs_net;
 
 /* Build a network by model name from a .safetensors file.  options may be NULL.
- * Errors: VGS_ERR_INVALID_ARGUMENT (unknown model name), VGS_ERR_IO / VGS_ERR_FORMAT (file),
- * VGS_ERR_MISSING_TENSOR / VGS_ERR_UNKNOWN_TENSOR / VGS_ERR_SHAPE (weights do not fit the
- * model, named in the message), VGS_ERR_INVALID_ARGUMENT (options),
+ * Errors: VGS_ERR_INVALID_ARGUMENT (unknown model name), VGS_ERR_IO / VGS_ERR_FORMAT (file; also
+ * a tensor the model takes stored as another dtype than F32), VGS_ERR_MISSING_TENSOR /
+ * VGS_ERR_UNKNOWN_TENSOR / VGS_ERR_SHAPE (weights do not fit the model; the message names the
+ * file and the tensor), VGS_ERR_INVALID_ARGUMENT (options),
  * VGS_ERR_OUT_OF_MEMORY (including a thread that could not be started). */
 VGS_API vgs_status vgs_net_create(const char *model, const char *weights_path,
                                   const vgs_net_options *options, vgs_net **out);
@@ -496,7 +497,7 @@ VGS_API vgs_status vgs_net_layer_info(const vgs_net *net, size_t index, vgs_laye
  * Megvii's OpencvResize), centre crop (torchvision CenterCrop offsets), optional RGB->BGR,
  * value = (pixel * scale - mean) / std.  vgs_net_preprocess(net) gives the net's settings,
  * whose crop is the net's input size.  Errors: VGS_ERR_INVALID_ARGUMENT (NULL, sizes, a crop
- * larger than the resized image). */
+ * larger than the resized image, bgr not 0 or 1, a std of 0, a scale, mean or std not finite). */
 VGS_API vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height, size_t stride,
                                        const vgs_preprocess *pp, float *out);
 
@@ -3634,7 +3635,9 @@ static vgs_status vgs__take(vgs__loader *ld, const char *name, int ndim, const i
         return vgs__fail(VGS_ERR_MISSING_TENSOR, "weights: missing tensor '%s' (expected F32 %s)", name, want);
     }
     if (t.dtype != VGS_DTYPE_F32) {
-        return vgs__fail(VGS_ERR_FORMAT, "weights: tensor '%s' is %s, expected F32", name, vgs_dtype_name(t.dtype));
+        return vgs__fail(VGS_ERR_FORMAT, "weights: tensor '%s' is %s, expected F32 (the nets take float32 weights: "
+                                         "save them from a float32 model, e.g. after model.float() in PyTorch)",
+                         name, vgs_dtype_name(t.dtype));
     }
     int same = t.ndim == ndim;
     for (int i = 0; same && i < ndim; i++) same = t.shape[i] == shape[i];
@@ -3828,10 +3831,13 @@ vgs_status vgs_net_create(const char *model, const char *weights_path, const vgs
     if (st != VGS_OK) return st;
     st = vgs__families[f].create(&cfg, w, options, out);
     vgs_weights_close(w);
-    if (st == VGS_ERR_SHAPE || st == VGS_ERR_MISSING_TENSOR || st == VGS_ERR_UNKNOWN_TENSOR) {
+    if (st == VGS_ERR_SHAPE || st == VGS_ERR_MISSING_TENSOR || st == VGS_ERR_UNKNOWN_TENSOR || st == VGS_ERR_FORMAT) {
+        /* the file is named here (the loader knows only the tensors); a FORMAT error at this
+         * point is a tensor that is not float32, the file itself having been read */
         char why[sizeof vgs__error];
         snprintf(why, sizeof why, "%s", vgs_last_error());
-        vgs__fail(st, "%s as %s: %s (are these weights of that model?)", weights_path, model, why);
+        vgs__fail(st, "%s as %s: %s%s", weights_path, model, why,
+                  st == VGS_ERR_FORMAT ? "" : " (are these weights of that model?)");
     }
     return st;
 }
@@ -3866,8 +3872,22 @@ static int64_t vgs__round_half_even(double v)
 vgs_status vgs_preprocess_rgb8(const uint8_t *rgb, int width, int height, size_t stride,
                                const vgs_preprocess *pp, float *out)
 {
-    if (!rgb || !pp || !out || width <= 0 || height <= 0 || stride < (size_t)width * 3) {
-        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: bad image or NULL pointer");
+    if (!rgb || !pp || !out) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: NULL %s", !rgb ? "image" : !pp ? "settings" : "output");
+    }
+    if (width <= 0 || height <= 0 || stride < (size_t)width * 3) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: image %dx%d with rows %zu bytes apart (sizes "
+                         "must be positive, rows at least 3 x width bytes)", width, height, stride);
+    }
+    if (pp->bgr != 0 && pp->bgr != 1) {
+        return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: bgr = %d, expected 0 or 1", pp->bgr);
+    }
+    for (int c = 0; c < 3; c++) { /* (x - mean) / std: a zero or non-finite std or mean gives no numbers */
+        if (!(pp->std[c] != 0.0f && isfinite(pp->std[c]) && isfinite(pp->mean[c]) && isfinite(pp->scale))) {
+            return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: channel %d: scale %g, mean %g, std %g "
+                             "(std must be non-zero, all finite)", c, (double)pp->scale, (double)pp->mean[c],
+                             (double)pp->std[c]);
+        }
     }
     if (pp->crop_height <= 0 || pp->crop_width <= 0 || pp->resize_short < 1) {
         return vgs__fail(VGS_ERR_INVALID_ARGUMENT, "vgs_preprocess_rgb8: crop %dx%d / resize %d must be positive",

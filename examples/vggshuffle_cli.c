@@ -85,6 +85,13 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
+/* The environment variables the library reads (vggshuffle.h, "Environment variable"), for the
+ * help texts. */
+#define ENV_HELP                                                                                         \
+    "environment: VGS_ISA=scalar|avx2|avx512|neon forces a kernel tier; VGS_NUM_THREADS=N (1..256)\n"    \
+    "             the threads when --threads is not given; VGS_AVX512_HALVES=0|1 overrides whether\n"   \
+    "             this processor runs 512-bit operations in halves; VGS_LABELS=FILE the class names\n"
+
 static int usage_to(FILE *f, int status)
 {
     fprintf(f, "usage:\n");
@@ -100,7 +107,7 @@ static int usage_to(FILE *f, int status)
             "         --layers, --json, --plot F.svg (bench: per-layer profile, roofline picture),\n"
             "         --conv3x3 auto|direct|f23|f43|f63, --fc-weights f32|bf16|f16,\n"
             "         --labels FILE (class names; default $VGS_LABELS or %s)\n"
-            "environment: VGS_ISA=scalar|avx2|avx512|neon forces a kernel tier\n", VGS_DEFAULT_LABELS);
+            ENV_HELP, VGS_DEFAULT_LABELS);
     return status;
 }
 
@@ -117,8 +124,24 @@ static int command_help(const command *c)
 {
     printf("usage: vggshuffle %s\n\n%s", c->synopsis, c->help);
     if (*c->options) printf("(options as --opt value or --opt=value; `--` ends them)\n");
-    printf("environment: VGS_ISA=scalar|avx2|avx512|neon forces a kernel tier\n");
+    printf(ENV_HELP);
     return 0;
+}
+
+/* VGS_NUM_THREADS and VGS_AVX512_HALVES with a value the library ignores (it records why in
+ * vgs_last_error(), which a later call overwrites): said on stderr, the run goes on. */
+static void warn_ignored_env(void)
+{
+    const char *h = getenv("VGS_AVX512_HALVES"), *t = getenv("VGS_NUM_THREADS");
+    if (h && *h && strcmp(h, "0") != 0 && strcmp(h, "1") != 0)
+        fprintf(stderr, "vggshuffle: warning: VGS_AVX512_HALVES='%s' is not 0 or 1: ignored\n", h);
+    if (t && *t) {
+        char *end;
+        errno = 0;
+        const long n = strtol(t, &end, 10);
+        if (*end || errno || n < 1 || n > 256)
+            fprintf(stderr, "vggshuffle: warning: VGS_NUM_THREADS='%s' is not a count from 1 to 256: ignored\n", t);
+    }
 }
 
 /* Apply VGS_ISA strictly: unknown or unsupported is an error for the CLI. */
@@ -674,6 +697,7 @@ int main(int argc, char **argv)
     args a;
     int rc = parse_args(c, argc, argv, &a);
     if (rc == 0 && !a.done) {
+        warn_ignored_env();
         if (!strcmp(cmd, "info")) {
             if (select_isa()) printf("(VGS_ISA is not usable here: see above)\n");
             rc = cmd_info();

@@ -318,6 +318,45 @@ static int check_preprocess_huge(vgs_isa isa, char *msg, size_t len)
     return rc;
 }
 
+/* vgs_preprocess_rgb8's arguments: each bad one an error naming it, the output untouched. */
+static int check_preprocess_args(vgs_isa isa, char *msg, size_t len)
+{
+    (void)isa;
+    static const uint8_t img[4 * 4 * 3] = {0};
+    const vgs_preprocess good = {4, 2, 2, 0, 1.0f, {0, 0, 0}, {1, 1, 1}};
+    float out[3 * 2 * 2];
+    CHECK(vgs_preprocess_rgb8(img, 4, 4, 12, &good, out) == VGS_OK, "good settings: %s", vgs_last_error());
+    static const struct {
+        const char *what, *says;
+    } cases[] = {
+        {"NULL image", "NULL image"}, {"NULL settings", "NULL settings"}, {"NULL output", "NULL output"},
+        {"width 0", "image 0x4"},     {"stride 11", "11 bytes apart"},    {"bgr 7", "bgr = 7"},
+        {"std 0", "channel 1"},       {"std NaN", "channel 2"},           {"mean inf", "channel 0"},
+        {"scale NaN", "channel 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vgs_preprocess pp = good;
+        const uint8_t *im = i == 0 ? NULL : img;
+        const vgs_preprocess *p = i == 1 ? NULL : &pp;
+        float *o = i == 2 ? NULL : out;
+        int width = i == 3 ? 0 : 4;
+        size_t stride = i == 4 ? 11 : 12;
+        if (i == 5) pp.bgr = 7;
+        if (i == 6) pp.std[1] = 0.0f;
+        if (i == 7) pp.std[2] = NAN;
+        if (i == 8) pp.mean[0] = INFINITY;
+        if (i == 9) pp.scale = NAN;
+        for (size_t j = 0; j < sizeof out / sizeof out[0]; j++) out[j] = 42.0f;
+        const vgs_status st = vgs_preprocess_rgb8(im, width, 4, stride, p, o);
+        CHECK(st == VGS_ERR_INVALID_ARGUMENT, "%s: %s, expected VGS_ERR_INVALID_ARGUMENT", cases[i].what,
+              vgs_status_name(st));
+        CHECK(strstr(vgs_last_error(), cases[i].says), "%s: message '%s' does not say '%s'", cases[i].what,
+              vgs_last_error(), cases[i].says);
+        for (size_t j = 0; j < sizeof out / sizeof out[0]; j++) CHECK(out[j] == 42.0f, "%s: output written", cases[i].what);
+    }
+    return 0;
+}
+
 static int check_shuffle_map_args(vgs_isa isa, char *msg, size_t len)
 {
     (void)isa;
@@ -409,6 +448,7 @@ static int check_topk_large(vgs_isa isa, char *msg, size_t len)
 
 const vgs_check_case vgs_api_checks[] = {
     {"api", "preprocess_huge_image", check_preprocess_huge, 1},
+    {"api", "preprocess_args", check_preprocess_args, 1},
     {"api", "shuffle_map_args", check_shuffle_map_args, 1},
     {"api", "topk_order", check_topk_order, 1},
     {"api", "topk_large", check_topk_large, 1},

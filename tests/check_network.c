@@ -297,6 +297,40 @@ static int check_isa_force(vgs_isa isa, char *msg, size_t len)
     return 0;
 }
 
+/* The weights at `path` with their first F32 tensor declared I32 (4 bytes an element too, so
+ * the file stays valid): create fails with VGS_ERR_FORMAT naming the file, the dtype and F32. */
+static int wrong_dtype(const char *path, char *msg, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return vgs_check_fail(msg, len, "cannot read %s", path);
+    fseek(f, 0, SEEK_END);
+    const long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *bytes = size > 8 ? (char *)malloc((size_t)size + 1) : NULL;
+    const int got = bytes && fread(bytes, 1, (size_t)size, f) == (size_t)size;
+    fclose(f);
+    if (!got) return free(bytes), vgs_check_fail(msg, len, "cannot read %s", path);
+    bytes[size] = 0; /* the header is JSON: strstr stops at the first zero byte of the data at worst */
+    char *d = strstr(bytes + 8, "\"dtype\":\"F32\"");
+    char tmp[] = "/tmp/vgs_dtype_XXXXXX";
+    const int fd = d ? mkstemp(tmp) : -1;
+    if (fd < 0) return free(bytes), vgs_check_fail(msg, len, "no F32 tensor in %s or no temporary file", path);
+    memcpy(d + 9, "I32", 3);
+    const int wrote = write(fd, bytes, (size_t)size) == (ssize_t)size;
+    close(fd);
+    free(bytes);
+    vgs_net *net = (vgs_net *)1;
+    const vgs_status st = wrote ? vgs_net_create("shufflenet_v1_g3_x0_5", tmp, NULL, &net) : VGS_ERR_IO;
+    char err[1024];
+    snprintf(err, sizeof err, "%s", vgs_last_error());
+    unlink(tmp);
+    if (st != VGS_ERR_FORMAT || net != NULL || !strstr(err, tmp) || !strstr(err, "is I32, expected F32")) {
+        if (st == VGS_OK) vgs_net_destroy(net);
+        return vgs_check_fail(msg, len, "an I32 tensor: %s, '%s'", vgs_status_name(st), err);
+    }
+    return 0;
+}
+
 /* Wrong weights for a model: a clear error naming the first tensor that does not fit. */
 static int check_wrong_weights(vgs_isa isa, char *msg, size_t len)
 {
@@ -306,9 +340,10 @@ static int check_wrong_weights(vgs_isa isa, char *msg, size_t len)
     vgs_net *net = (vgs_net *)1;
     snprintf(path, sizeof path, "%s/shufflenet_v1_g3_x0_5.safetensors", env_or("VGS_WEIGHTS_DIR", "."));
     if (vgs_net_create("shufflenet_v1_g8_x0_5", path, NULL, &net) != VGS_ERR_SHAPE || net != NULL ||
-        !strstr(vgs_last_error(), "first_conv.0.weight")) {
+        !strstr(vgs_last_error(), "first_conv.0.weight") || !strstr(vgs_last_error(), path)) {
         return vgs_check_fail(msg, len, "g3 weights for the g8 model: '%s'", vgs_last_error());
     }
+    if (wrong_dtype(path, msg, len)) return 1;
     if (vgs_net_create("shufflenet_v2_x9", path, NULL, &net) != VGS_ERR_INVALID_ARGUMENT || !strstr(vgs_last_error(), "unknown model")) {
         return vgs_check_fail(msg, len, "unknown model name: '%s'", vgs_last_error());
     }

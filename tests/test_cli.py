@@ -67,6 +67,18 @@ class Info(unittest.TestCase):
             self.assertIn(want, r.stdout, value)
         r = cli('info', env={'VGS_AVX512_HALVES': 'yes'})
         self.assertEqual((r.returncode, r.stdout), (0, detected.stdout))
+        self.assertIn("warning: VGS_AVX512_HALVES='yes' is not 0 or 1: ignored", r.stderr)
+
+    def test_ignored_thread_count_is_said(self):
+        """A VGS_NUM_THREADS the library ignores (not 1..256) is a warning on stderr, not an
+        error; a good one, none."""
+        for value in ('abc', '0', '257', '2x'):
+            r = cli('info', env={'VGS_NUM_THREADS': value})
+            self.assertEqual(r.returncode, 0, (value, r.stderr))
+            self.assertIn(f"warning: VGS_NUM_THREADS='{value}' is not a count from 1 to 256: ignored", r.stderr)
+        r = cli('info', env={'VGS_NUM_THREADS': '2'})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn('warning', r.stderr)
 
 
 class Help(unittest.TestCase):
