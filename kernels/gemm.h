@@ -4,11 +4,11 @@
  * Tile: MR = 6 output channels x NR = NV vectors of pixels (VGS_GEMM_NV, set by the tier with
  * the kernel's name: 6x16 on AVX2, 6x64 on AVX-512, 6x16 on NEON, 6x2 scalar): 6 x NV
  * accumulators, NV B loads and 6 broadcasts per k step (12 + 2 + 1 of AVX2's 16 vector
- * registers; 24 + 4 + 1 of AVX-512's and NEON's 32).  A comes packed (vgs_gemm_pack_a: a block of MR rows
- * is k x MR floats, the MR broadcasts of a k step adjacent), so a tile reads its weights as
- * one sequential stream, not MR rows a row apart (with weights that have left the cache, the
- * 7x7 layers' case, six streams of 4 bytes a k step were latency bound); rows past m are the
- * packer's zeros (computed, never stored).  The last columns of a row (vgs__gemm_tail) take
+ * registers; 24 + 4 + 1 of AVX-512's and NEON's 32).  A comes packed (vgs_gemm_pack_a: a block
+ * of MR rows is k x MR floats, the MR broadcasts of a k step adjacent), so a tile reads its
+ * weights as one sequential stream, not MR rows a row apart (with weights that have left the
+ * cache, the 7x7 layers' case, six streams of 4 bytes a k step were latency bound); rows past m
+ * are the packer's zeros (computed, never stored).  The last columns of a row (vgs__gemm_tail) take
  * a tile of as many vectors as they need, the last one masked; a single last column (7x7 =
  * 49 pixels: 3 vectors and one column on both x86 tiers) goes by vgs__gemm_col, with the
  * vectors along the rows.
