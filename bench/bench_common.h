@@ -14,6 +14,15 @@ static __attribute__((unused)) double bench_now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* This thread's CPU time: for throughput probes (an FMA loop, a streaming read), whose wall
+ * time on a loaded machine also counts the slices other processes ran in. */
+static __attribute__((unused)) double bench_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static __attribute__((unused)) int bench_cmp(const void *p, const void *q)
 {
     const double a = *(const double *)p, b = *(const double *)q;

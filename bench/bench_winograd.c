@@ -19,12 +19,6 @@
 #include "bench_common.h"
 #include "vggshuffle.h"
 
-static double cpu_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -56,9 +50,9 @@ static double fma_peak_sample(void)
 #if defined(__x86_64__)
     if (!vgs_isa_supported(VGS_ISA_AVX2)) return 0;
     const long iters = 1000 * 1000;
-    const double t0 = cpu_ms();
+    const double t0 = bench_cpu_ms();
     const double sink = fma_loop_avx2(iters);
-    const double ms = cpu_ms() - t0;
+    const double ms = bench_cpu_ms() - t0;
     if (sink == 12345.0) printf(" ");
     return 2.0 * 8 * 12 * (double)iters / ms * 1e-6;
 #else
@@ -116,7 +110,7 @@ int main(int argc, char **argv)
         for (int r = -1; r < runs; r++) {
             if (r >= 0) tp[r] = fma_peak_sample();
             for (int v = direct ? -1 : 0; v < 3; v++) {
-                const double t0 = cpu_ms();
+                const double t0 = bench_cpu_ms();
                 if (v < 0) {
                     K->conv3x3s1p1(cin, cout, h, w, x, hw, k, bias, y, hw, 0.0f, INFINITY, 0, SIZE_MAX);
                 } else {
@@ -124,7 +118,7 @@ int main(int argc, char **argv)
                     fns[v](cin, cout, h, w, x, hw, u[v], bias, y, pool ? hw / 4 : hw, 0.0f, INFINITY, pool, 0,
                            vgs_winograd3x3_tile_rows(m, h), 0, cout, scratch);
                 }
-                if (r >= 0) t[v + 1][r] = cpu_ms() - t0;
+                if (r >= 0) t[v + 1][r] = bench_cpu_ms() - t0;
             }
         }
         const double flops = 2.0 * 9 * (double)cin * (double)cout * (double)hw;
