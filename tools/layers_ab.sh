@@ -30,9 +30,11 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 git -C "$ROOT" archive "$REV" | tar -x -C "$TMP" || { echo "layers_ab.sh: no revision '$REV'" >&2; exit 1; }
 echo "layers_ab.sh: building $REV's CLI" >&2
+read -ra STB_CFLAGS <<< "$(pkg-config --cflags stb)"
+read -ra STB_LIBS <<< "$(pkg-config --libs stb)"
 (cd "$TMP" && cc -I. -O3 -pthread -DNDEBUG -std=gnu11 -c tools/vggshuffle.c -o lib.o &&
-  cc -I. $(pkg-config --cflags stb) -O2 -pthread -std=gnu11 -DVGS_DEFAULT_LABELS='"none"' \
-    examples/vggshuffle_cli.c lib.o -o old $(pkg-config --libs stb) -lsleef -lm)
+  cc -I. "${STB_CFLAGS[@]}" -O2 -pthread -std=gnu11 -DVGS_DEFAULT_LABELS='"none"' \
+    examples/vggshuffle_cli.c lib.o -o old "${STB_LIBS[@]}" -lsleef -lm)
 for i in 1 2; do
   for side in old now; do
     bin=$TMP/old; [ $side = now ] && bin=$NOW
