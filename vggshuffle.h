@@ -3324,7 +3324,9 @@ static vgs_status vgs__net_plan(vgs_net *net, const vgs_net_options *o)
         net->scratch = vgs__net_alloc_hot(net, net->n_slots * net->slot_floats);
         net->slot_busy = (int *)calloc(net->n_slots, sizeof *net->slot_busy);
         net->slot_panels = (size_t *)calloc(net->n_slots, sizeof *net->slot_panels);
-        if (!net->scratch || !net->slot_busy || !net->slot_panels) return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for scratch");
+        if (!net->scratch || !net->slot_busy || !net->slot_panels) {
+            return vgs__fail(VGS_ERR_OUT_OF_MEMORY, "out of memory for scratch");
+        }
     }
     if (o && o->parallel_for) {
         net->parallel_for = o->parallel_for, net->parallel_ctx = o->parallel_ctx;
@@ -3360,8 +3362,9 @@ static size_t vgs__slot_take(const vgs_net *net)
  * the next layer's panels had to be taken back from the other core's cache; and a barrier
  * more.  A/B in one process, `chrt -f 50 tools/ab.sh --threads T --rounds 9`, logits
  * identical: 2 threads V2 x1.0 0.972x the time, x1.5 0.983x (V2 x0.5-x2.0 0.970-0.982x
- * before ab_net paused between passes); 1 thread level.)  Which slot or thread packs changes no result: the panels are the same
- * floats whoever packs them, and gemm_packed's results are gemm's. */
+ * before ab_net paused between passes); 1 thread level.)  Which slot or thread packs changes
+ * no result: the panels are the same floats whoever packs them, and gemm_packed's results
+ * are gemm's. */
 static const float *vgs__slot_panels(const vgs_net *net, const vgs__layer *L, const vgs_kernels *k, size_t slot,
                                      size_t ig, const float *b, const int32_t *b_index)
 {

@@ -129,7 +129,10 @@ static int command_help(const command *c)
 }
 
 /* VGS_NUM_THREADS and VGS_AVX512_HALVES with a value the library ignores (it records why in
- * vgs_last_error(), which a later call overwrites): said on stderr, the run goes on. */
+ * vgs_last_error(), which a later call overwrites): said on stderr, the run goes on.  The
+ * tests are the library's own (vgs__net_plan: strtol, 1..256 like OMP_NUM_THREADS, so " 2"
+ * and "+2" count; vgs_x86_avx512_halves: exactly "0" or "1"), not parse_count's stricter
+ * rule for options. */
 static void warn_ignored_env(void)
 {
     const char *h = getenv("VGS_AVX512_HALVES"), *t = getenv("VGS_NUM_THREADS");

@@ -4,11 +4,11 @@
 # nets/ (`.` = the working tree); both are compiled into one program (bench/ab/variant.c, their
 # symbols made local but their entry points) that runs MODEL's net of each on the same
 # input, passes interleaved (bench/ab/ab_net.c; on 2+ threads each timed pass after a 3 ms
-# pause and an untimed pass of its own build, so that the other's workers are asleep).  Prints each round's medians and the median
-# over rounds of B / A (below 1: B is faster), and whether their logits are identical.  The
-# way to measure a change on a machine whose speed drifts: two processes minutes apart can
-# differ by 2x on the project's VM, B / A in one process by 1-3 %.  Defaults: T = 1, R = 7,
-# P = 30.  Example, the working tree against the last commit:
+# pause and an untimed pass of its own build, so that the other's workers are asleep).  Prints
+# each round's medians and the median over rounds of B / A (below 1: B is faster), and whether
+# their logits are identical.  The way to measure a change on a machine whose speed drifts: two
+# processes minutes apart can differ by 2x on the project's VM, B / A in one process by 1-3 %.
+# Defaults: T = 1, R = 7, P = 30.  Example, the working tree against the last commit:
 #   chrt -f 50 tools/ab.sh HEAD . shufflenet_v2_x1_0 ~/.cache/vgs-peers/models/b1/shufflenet_v2_x1_0.safetensors
 # tools/ab.sh --gemm [--rounds R] A B — the GEMM alone (bench/ab/ab_gemm.c): A's and B's kernels
 # on the ShuffleNets' 1x1 shapes, hot in cache, calls interleaved, B / A per shape and whether
